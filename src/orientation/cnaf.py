@@ -1,0 +1,180 @@
+"""Flat CNAF-coded records (CAF flux, WebRSA exports) <-> readable dossier data.
+
+A record is a flat mapping.  DSP fields use their CNAF names and codes (``natlog: "0912"``,
+booleans ``"0"``/``"1"``, multi-valued fields as lists of codes).  Dossier data outside the
+DSP use the keys below.  A key that is absent, ``None`` or ``""`` means « non renseigné »;
+:func:`dossier_vers_cnaf` omits such keys, so ``depuis_cnaf(vers_cnaf(d)) == d`` and
+``vers_cnaf(depuis_cnaf(r)) == r`` for every canonical record ``r``.
+
+============================  =================================  ==========================
+CNAF key                      dossier field                      values
+============================  =================================  ==========================
+identifiant                   identifiant                        pseudonymous id
+departement                   departement                        ``93``, ``2A``, ``974``
+dtdemrsa                      date_demande                       ``AAAA-MM-JJ``
+dtouvdroit                    date_ouverture_droits              ``AAAA-MM-JJ``
+dtnotifdroit                  date_notification_droits           ``AAAA-MM-JJ``
+dtnai                         date_naissance                     ``AAAA-MM-JJ``
+sexe                          sexe                               ``1`` homme, ``2`` femme
+nati                          nationalite                        ``F`` française, ``C`` UE, ``A`` autre
+typefoyer                     foyer.composition                  ``ISO`` seule, ``COU`` couple, ``PAR`` parent isolé
+agesenfants                   foyer.ages_enfants                 list of ages
+toppersdrodevorsa             soumis_droits_devoirs              ``0``/``1``
+topprimodemandeur             primo_demandeur                    ``0``/``1``
+inscft                        inscription_france_travail         ``INS``, ``ENC``, ``NON``
+fragilites                    fragilites_declarees               list of names (no CNAF code)
+topdemanderdv                 demande_rdv                        ``0``/``1``
+============================  =================================  ==========================
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from . import codes
+from .erreurs import ErreurChamp
+
+if TYPE_CHECKING:
+    from .dossier import Dossier
+
+_SEXE = {"1": "homme", "2": "femme"}
+_NATI = {"F": "francaise", "C": "union_europeenne", "A": "hors_union_europeenne"}
+_FOYER = {"ISO": "personne_seule", "COU": "couple", "PAR": "parent_isole"}
+_INSCFT = {"INS": "inscrit", "ENC": "en_cours", "NON": "non_inscrit"}
+_BOOL = {"0": False, "1": True}
+
+#: key -> (dossier field, mapping code->value or a kind)
+CLES_DOSSIER: dict[str, tuple[str, Any]] = {
+    "identifiant": ("identifiant", "texte"),
+    "departement": ("departement", "texte"),
+    "dtdemrsa": ("date_demande", "date"),
+    "dtouvdroit": ("date_ouverture_droits", "date"),
+    "dtnotifdroit": ("date_notification_droits", "date"),
+    "dtnai": ("date_naissance", "date"),
+    "sexe": ("sexe", _SEXE),
+    "nati": ("nationalite", _NATI),
+    "typefoyer": ("foyer.composition", _FOYER),
+    "agesenfants": ("foyer.ages_enfants", "entiers"),
+    "toppersdrodevorsa": ("soumis_droits_devoirs", _BOOL),
+    "topprimodemandeur": ("primo_demandeur", _BOOL),
+    "inscft": ("inscription_france_travail", _INSCFT),
+    "fragilites": ("fragilites_declarees", "noms"),
+    "topdemanderdv": ("demande_rdv", _BOOL),
+}
+
+#: Every key a record may carry, in output order.
+CLES: tuple[str, ...] = tuple(CLES_DOSSIER) + tuple(c.cnaf for c in codes.CHAMPS)
+
+
+def _vide(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+def _code_dsp(champ: codes.ChampDSP, v: Any, erreurs: list[ErreurChamp]) -> Any:
+    if champ.kind == "booleen":
+        s = str(v).strip() if not isinstance(v, bool) else ("1" if v else "0")
+        if s in _BOOL:
+            return _BOOL[s]
+        erreurs.append(ErreurChamp(champ.cnaf, v, "booléen CNAF attendu (0 ou 1)"))
+        return None
+    if champ.kind == "entier":
+        try:
+            if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
+                raise ValueError
+            return int(v)
+        except (TypeError, ValueError):
+            erreurs.append(ErreurChamp(champ.cnaf, v, "année attendue (AAAA)"))
+            return None
+    if champ.kind == "codes":
+        if not isinstance(v, (list, tuple)):
+            erreurs.append(ErreurChamp(champ.cnaf, v, "liste de codes attendue"))
+            return None
+        return [_un_code(champ, x, erreurs) for x in v]
+    return _un_code(champ, v, erreurs)
+
+
+def _un_code(champ: codes.ChampDSP, v: Any, erreurs: list[ErreurChamp]) -> Any:
+    code = champ.par_cnaf(str(v).strip()) if isinstance(v, (str, int)) and not isinstance(v, bool) else None
+    if code is None:
+        admis = ", ".join(c.cnaf for c in champ.codes)
+        erreurs.append(ErreurChamp(champ.cnaf, v, f"code inconnu pour « {champ.libelle} » (codes admis : {admis})"))
+        return None
+    return code.nom
+
+
+def cnaf_vers_donnees(enregistrement: dict[str, Any]) -> tuple[dict[str, Any], list[ErreurChamp]]:
+    """Translate a flat CNAF record into readable dossier data (to be validated by ``Dossier``)."""
+    erreurs: list[ErreurChamp] = []
+    if not isinstance(enregistrement, dict):
+        return {}, [ErreurChamp("(enregistrement)", enregistrement, "objet clé/valeur attendu")]
+    donnees: dict[str, Any] = {"foyer": {}, "dsp": {}}
+    for cle, v in enregistrement.items():
+        if cle in CLES_DOSSIER:
+            if _vide(v):
+                continue
+            champ, conv = CLES_DOSSIER[cle]
+            if isinstance(conv, dict):
+                s = ("1" if v else "0") if isinstance(v, bool) else str(v).strip()
+                if s not in conv:
+                    erreurs.append(ErreurChamp(cle, v, f"code inconnu (codes admis : {', '.join(conv)})"))
+                    continue
+                val: Any = conv[s]
+            elif conv == "date":
+                val = v.isoformat() if isinstance(v, date) else v
+            else:
+                val = v
+            if champ.startswith("foyer."):
+                donnees["foyer"][champ.split(".", 1)[1]] = val
+            else:
+                donnees[champ] = val
+        elif cle in codes.PAR_CNAF:
+            if _vide(v):
+                continue
+            champ_dsp = codes.PAR_CNAF[cle]
+            val = _code_dsp(champ_dsp, v, erreurs)
+            if val is not None:
+                donnees["dsp"][champ_dsp.nom] = val
+        else:
+            erreurs.append(ErreurChamp(str(cle), v, "champ inconnu du format CNAF"))
+    if not donnees["foyer"]:
+        donnees["foyer"] = None if "typefoyer" not in enregistrement else donnees["foyer"]
+        if donnees["foyer"] is None:
+            del donnees["foyer"]
+    return donnees, erreurs
+
+
+def dossier_vers_cnaf(d: Dossier) -> dict[str, Any]:
+    """Write a dossier as a canonical flat CNAF record (non-renseigné fields omitted)."""
+    inv = {k: {v: c for c, v in conv.items()} for k, (_, conv) in CLES_DOSSIER.items() if isinstance(conv, dict)}
+    out: dict[str, Any] = {}
+    for cle, (champ, conv) in CLES_DOSSIER.items():
+        obj: Any = d
+        for part in champ.split("."):
+            obj = getattr(obj, part)
+        if obj is None:
+            continue
+        if isinstance(conv, dict):
+            out[cle] = inv[cle][obj if isinstance(obj, bool) else str(obj)]
+        elif conv == "date":
+            out[cle] = obj.isoformat()
+        elif conv == "noms":
+            out[cle] = [str(x) for x in obj]
+        elif conv == "entiers":
+            if obj:
+                out[cle] = list(obj)
+        else:
+            out[cle] = obj
+    for champ_dsp in codes.CHAMPS:
+        v = getattr(d.dsp, champ_dsp.nom)
+        if v is None:
+            continue
+        if champ_dsp.kind == "booleen":
+            out[champ_dsp.cnaf] = "1" if v else "0"
+        elif champ_dsp.kind == "entier":
+            out[champ_dsp.cnaf] = v
+        elif champ_dsp.kind == "codes":
+            out[champ_dsp.cnaf] = [champ_dsp.par_nom(str(x)).cnaf for x in v]  # type: ignore[union-attr]
+        else:
+            out[champ_dsp.cnaf] = champ_dsp.par_nom(str(v)).cnaf  # type: ignore[union-attr]
+    return out
