@@ -178,3 +178,15 @@ def dossier_vers_cnaf(d: Dossier) -> dict[str, Any]:
         else:
             out[champ_dsp.cnaf] = champ_dsp.par_nom(str(v)).cnaf  # type: ignore[union-attr]
     return out
+
+
+def chemin_vers_cle_cnaf(chemin: str) -> str:
+    """Readable field path (``dsp.logement``, ``foyer.ages_enfants.1``) -> CNAF key (``natlog``, ``agesenfants.1``)."""
+    for cle, (champ, _) in CLES_DOSSIER.items():
+        if chemin == champ or chemin.startswith(champ + "."):
+            return cle + chemin[len(champ):]
+    if chemin.startswith("dsp."):
+        nom, _, reste = chemin[4:].partition(".")
+        if nom in codes.PAR_NOM:
+            return codes.PAR_NOM[nom].cnaf + ("." + reste if reste else "")
+    return chemin

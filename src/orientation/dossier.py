@@ -17,13 +17,16 @@ True
 from __future__ import annotations
 
 import enum
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from . import codes
 from .erreurs import DossierInvalide, ErreurChamp
+
+_DATE_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # --------------------------------------------------------------------------- enums
 
@@ -197,6 +200,17 @@ class Dossier(BaseModel):
             raise ValueError("code de département inconnu (attendu 01 à 95, 2A, 2B, 971 à 976)")
         return v
 
+    @field_validator("date_demande", "date_ouverture_droits", "date_notification_droits", "date_naissance",
+                     mode="before")
+    @classmethod
+    def _iso(cls, v: Any) -> Any:
+        """Only ``AAAA-MM-JJ`` text or a ``date``: pydantic alone would read ``"0"`` as 1970-01-01."""
+        if v is None or (isinstance(v, date) and not isinstance(v, datetime)):
+            return v
+        if isinstance(v, str) and _DATE_ISO.fullmatch(v):
+            return v
+        raise ValueError("date impossible ou mal formée (attendu AAAA-MM-JJ)")
+
     @field_validator("date_demande", "date_ouverture_droits", "date_notification_droits", "date_naissance")
     @classmethod
     def _plausible(cls, v: Optional[date]) -> Optional[date]:
@@ -274,13 +288,20 @@ class Dossier(BaseModel):
     @classmethod
     def depuis_cnaf(cls, enregistrement: dict[str, Any]) -> "Dossier":
         """Build a dossier from a flat CNAF-coded record (as in the CAF flux / WebRSA exports)."""
-        from .cnaf import cnaf_vers_donnees
+        from .cnaf import chemin_vers_cle_cnaf, cnaf_vers_donnees
 
         donnees, erreurs = cnaf_vers_donnees(enregistrement)
+        ident = enregistrement.get("identifiant") if isinstance(enregistrement, dict) else None
+        ident = ident if isinstance(ident, str) else None
         if erreurs:
-            ident = enregistrement.get("identifiant")
-            raise DossierInvalide(erreurs, ident if isinstance(ident, str) else None)
-        return cls.valider(donnees)
+            raise DossierInvalide(erreurs, ident)
+        try:
+            return cls.model_validate(donnees)
+        except ValidationError as exc:
+            # Name the columns of the CNAF record, not the readable paths.
+            raise DossierInvalide(
+                [ErreurChamp(chemin_vers_cle_cnaf(e.champ), e.valeur, e.raison)
+                 for e in erreurs_depuis_pydantic(exc, donnees)], ident) from None
 
     def vers_cnaf(self) -> dict[str, Any]:
         """Write the dossier back to the flat CNAF-coded record, without loss."""
