@@ -1,0 +1,42 @@
+"""Rebuild ``models/demo/``: the demonstration model trained on SYNTHETIC data.
+
+    python models/entrainer_demo.py
+
+Writes 60,000 synthetic dossiers (``orientation.synthetique``, graine 0, département 93,
+date de référence 2025-09-01) to a temporary CSV file, trains the calibrated logistic model
+on it (``orientation.entrainement.entrainer_fichier``) and writes ``modele.joblib`` +
+``manifeste.json`` into ``models/demo/``.  Same library versions => same model and metrics
+(the manifest's creation date and the SHA-256 of the joblib file may differ).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from orientation.entrainement import entrainer_fichier
+from orientation.synthetique import ecrire_csv
+
+N, GRAINE, DEPARTEMENT = 60_000, 0, "93"
+DESCRIPTION = (
+    "Modèle d'orientation « demo » : modèle de démonstration entraîné sur données synthétiques. "
+    f"{N} dossiers SYNTHÉTIQUES générés par orientation.synthetique (graine {GRAINE}, département {DEPARTEMENT} "
+    "fictif, date de référence 2025-09-01), étiquetés par une politique de référents documentée avec un désaccord "
+    "réaliste entre référents. Aucune personne réelle. Ne pas utiliser pour orienter de vraies personnes : "
+    "réentraîner sur les orientations réelles du département (orientation entrainer)."
+)
+
+
+def main() -> int:
+    sortie = Path(__file__).resolve().parent / "demo"
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = ecrire_csv(Path(tmp) / f"demo_{N}_graine{GRAINE}.csv", N, graine=GRAINE, departement=DEPARTEMENT)
+        r = entrainer_fichier(csv, sortie, nom="demo", version="1.0", description=DESCRIPTION,
+                              donnees_synthetiques=True)
+    print(r.resume())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
