@@ -1,0 +1,972 @@
+"""Conditions of the YAML rule language: parsing, validation, three-valued evaluation.
+
+Rule language (``rules/national.yaml``, ``rules/departements/<code>.yaml``)
+==========================================================================
+
+A condition (key ``si`` of a rule or grid line) is a mapping, one of:
+
+* an **atom** ``{champ: <chemin>, <opérateur>: <valeur>}``;
+* ``{tous: [cond, ...]}`` (all), ``{au_moins_un: [cond, ...]}`` (any), ``{non: cond}`` (not);
+* ``{toujours: true}``: always true (only as the whole condition: a grid's catch-all line or a
+  rule that applies to everyone).
+
+**Field paths** (``champ``): ``primo_demandeur``, ``demande_rdv``, ``soumis_droits_devoirs``
+(booleans); ``inscription_france_travail``, ``foyer.composition``, ``departement`` (codes);
+``fragilites_declarees`` (several codes); ``foyer.ages_enfants`` (several integers);
+``date_demande``, ``date_ouverture_droits``, ``date_notification_droits``, ``date_naissance``
+(dates); ``dsp.<champ>`` for every DSP field of :data:`orientation.codes.CHAMPS` under its
+readable name (``dsp.logement``, ``dsp.difficultes_sociales``, ``dsp.annee_diplome_max``...).
+``identifiant``, ``sexe`` and ``nationalite`` are refused (pseudonymous or protected data), and so
+are ``id`` and ``sid`` (reserved by the durable-rules engine).
+
+**Derived values** are written as field expressions and are integers:
+
+* ``age(<date>)``: age in full years at that date (``age(date_demande)``);
+* ``mois_entre(<a>, <b>)``: full months elapsed from *a* to *b* (negative if *b* is earlier);
+* ``annees_entre(<a>, <b>)``: full years from *a* to *b*; an argument may be a year field
+  (``annees_entre(dsp.annee_diplome_max, date_demande)``);
+* ``nombre(<champ multiple>)``: number of items (``nombre(foyer.ages_enfants)``).
+
+A derived value is « non renseigné » as soon as one of its arguments is.
+
+**Operators**, by kind of field:
+
+===========================  ===========================================================
+kind                         operators
+===========================  ===========================================================
+booléen                      ``egal``, ``different``
+code (one value)             ``egal``, ``different``, ``dans`` (list), ``hors_de`` (list)
+nombre, date, valeur dérivée ``egal``, ``different``, ``inferieur``, ``inferieur_ou_egal``,
+                             ``superieur``, ``superieur_ou_egal``, ``dans``, ``hors_de``
+plusieurs codes / entiers    ``contient`` (one), ``contient_un_de`` (list),
+                             ``contient_tous`` (list), and their negations
+                             ``ne_contient_pas``, ``ne_contient_aucun_de``,
+                             ``ne_contient_pas_tous`` (an addition to the base language)
+any field                    ``renseigne`` (``true``: answered, ``false``: not answered)
+===========================  ===========================================================
+
+Coded values are readable names (``sans_abri``) or CNAF codes written as strings (``"0912"``,
+normalised to the name); booleans must be YAML booleans; dates are ``'AAAA-MM-JJ'``.
+
+**Three-valued (Kleene) semantics.**  An atom on a non-renseigné field is *inconnu* (except
+``renseigne``, always vrai or faux); ``non inconnu`` is *inconnu*; ``tous`` is faux if one
+item is faux, else inconnu if one is inconnu, else vrai; ``au_moins_un`` is the dual.  A rule
+fires only when its condition is *vrai*.  ``non`` is pushed down to the atoms when parsing
+(negation normal form: ``non egal`` becomes ``different``, ``non tous`` becomes
+``au_moins_un`` of negations...), which is exact under Kleene logic; the evaluated atoms
+therefore show the operator actually tested.
+
+Validation at load raises :class:`orientation.erreurs.ReglesInvalides` naming the file and the
+rule for: unknown or protected field, unknown code (the admissible codes are listed),
+operator unfit for the field, value of the wrong type, empty list, and contradictory
+(never true) conditions such as ``tous`` of ``egal A`` and ``egal B`` on one field, an empty
+numeric range, or ``contient X`` with ``ne_contient_pas X``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import enum
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict
+
+from . import codes
+from .dossier import DEPARTEMENTS, LIBELLES_ENUMS, Composition, Dossier, Fragilite, InscriptionFT
+from .erreurs import ReglesInvalides
+from .evaluation import ConditionEvaluee
+from .vocabulaire import Modalite, Parcours, Verite
+
+if TYPE_CHECKING:
+    from .referentiel import Referentiel
+
+Genre = Literal["booleen", "code", "codes", "entier", "entiers", "date"]
+
+# --------------------------------------------------------------------------- fields
+
+
+@dataclass(frozen=True)
+class Champ:
+    """A field (or derived value) that conditions can test.
+
+    ``lire`` returns the readable value of a dossier (``None`` = non renseigné): ``bool``, code
+    name (``str``), list of code names, ``int``, list of ``int`` or ``date``.
+    """
+
+    chemin: str
+    libelle: str
+    genre: Genre
+    lire: Callable[[Dossier], Any] = field(compare=False, repr=False)
+    codes: tuple[tuple[str, str], ...] = ()  # (name, French label)
+    cnaf: tuple[tuple[str, str], ...] = ()  # (CNAF code, name)
+    toujours_renseigne: bool = False
+    bornes: Optional[tuple[int, int]] = None
+    unite: str = ""
+    #: base fields a derived value is computed from (itself for a plain field)
+    bases: tuple[str, ...] = ()
+
+    @property
+    def multiple(self) -> bool:
+        return self.genre in ("codes", "entiers")
+
+    def libelle_code(self, nom: object) -> str:
+        for n, lib in self.codes:
+            if n == nom:
+                return lib
+        return str(nom)
+
+    def libelle_valeur(self, v: Any) -> str:
+        """French label of a value of this field; ``None`` reads « non renseigné »."""
+        if v is None:
+            return "non renseigné"
+        if self.genre == "booleen":
+            return "oui" if v else "non"
+        if self.genre == "code":
+            return self.libelle_code(v)
+        if self.genre == "codes":
+            return ", ".join(self.libelle_code(x) for x in v) or "aucun"
+        if self.genre == "entiers":
+            return ", ".join(str(x) for x in v) or "aucun"
+        if self.genre == "date":
+            return v.strftime("%d/%m/%Y")
+        return f"{v} {self.unite}".strip()
+
+
+def _attr(chemin: str) -> Callable[[Dossier], Any]:
+    parties = chemin.split(".")
+
+    def lire(d: Dossier) -> Any:
+        obj: Any = d
+        for p in parties:
+            obj = getattr(obj, p)
+        if isinstance(obj, list):
+            return [x.value if isinstance(x, enum.Enum) else x for x in obj]
+        return obj.value if isinstance(obj, enum.Enum) else obj
+
+    return lire
+
+
+def _enum_codes(en: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((m.value, LIBELLES_ENUMS.get(m.value, m.value)) for m in en)
+
+
+def _champs_de_base() -> dict[str, Champ]:
+    out: list[Champ] = [
+        Champ("primo_demandeur", "Primo-demandeur (aucun droit RSA antérieur)", "booleen",
+              _attr("primo_demandeur"), toujours_renseigne=True),
+        Champ("demande_rdv", "La personne demande un rendez-vous", "booleen", _attr("demande_rdv")),
+        Champ("soumis_droits_devoirs", "Soumis aux droits et devoirs", "booleen", _attr("soumis_droits_devoirs"),
+              toujours_renseigne=True),
+        Champ("inscription_france_travail", "Inscription à France Travail", "code",
+              _attr("inscription_france_travail"), codes=_enum_codes(InscriptionFT)),
+        Champ("fragilites_declarees", "Fragilités déclarées", "codes", _attr("fragilites_declarees"),
+              codes=_enum_codes(Fragilite)),
+        Champ("foyer.composition", "Composition du foyer", "code", _attr("foyer.composition"),
+              codes=_enum_codes(Composition), toujours_renseigne=True),
+        Champ("foyer.ages_enfants", "Âges des enfants", "entiers", _attr("foyer.ages_enfants"),
+              toujours_renseigne=True, bornes=(0, 25)),
+        Champ("departement", "Département", "code", _attr("departement"),
+              codes=tuple((d, f"département {d}") for d in sorted(DEPARTEMENTS)), toujours_renseigne=True),
+        Champ("date_demande", "Date de la demande de RSA", "date", _attr("date_demande"), toujours_renseigne=True),
+        Champ("date_ouverture_droits", "Date d'ouverture des droits", "date", _attr("date_ouverture_droits"),
+              toujours_renseigne=True),
+        Champ("date_notification_droits", "Date de notification des droits au département", "date",
+              _attr("date_notification_droits")),
+        Champ("date_naissance", "Date de naissance", "date", _attr("date_naissance"), toujours_renseigne=True),
+    ]
+    for c in codes.CHAMPS:
+        genre: Genre = {"code": "code", "codes": "codes", "booleen": "booleen", "entier": "entier"}[c.kind]  # type: ignore[assignment]
+        out.append(Champ(
+            f"dsp.{c.nom}", c.libelle, genre, _attr(f"dsp.{c.nom}"),
+            codes=tuple((k.nom, k.libelle) for k in c.codes),
+            cnaf=tuple((k.cnaf, k.nom) for k in c.codes),
+            bornes=(1900, 2100) if genre == "entier" else None,
+        ))
+    return {c.chemin: dataclasses.replace(c, bases=(c.chemin,)) for c in out}
+
+
+#: Every plain field a condition may test, by path.
+CHAMPS: dict[str, Champ] = _champs_de_base()
+
+#: Fields refused in rules (pseudonymous identifier, protected attributes).
+CHAMPS_PROTEGES: frozenset[str] = frozenset({"identifiant", "sexe", "nationalite"})
+#: Names reserved by durable-rules (a condition on them hangs the engine).
+NOMS_RESERVES: frozenset[str] = frozenset({"id", "sid"})
+
+_DERIVEE = re.compile(r"^\s*([a-z_]+)\s*\((.*)\)\s*$")
+FONCTIONS: tuple[str, ...] = ("age", "mois_entre", "annees_entre", "nombre")
+
+
+def _mois(a: date, b: date) -> int:
+    if b < a:
+        return -_mois(b, a)
+    return (b.year - a.year) * 12 + (b.month - a.month) - (b.day < a.day)
+
+
+def _annees(a: date | int, b: date | int) -> int:
+    if isinstance(a, date) and isinstance(b, date):
+        return _mois(a, b) // 12 if b >= a else -(_mois(b, a) // 12)
+    ya = a.year if isinstance(a, date) else a
+    yb = b.year if isinstance(b, date) else b
+    return yb - ya
+
+
+class _Lieu:
+    """Where an error is: file and rule id (for :class:`ReglesInvalides`)."""
+
+    def __init__(self, fichier: str, regle: Optional[str]):
+        self.fichier = fichier
+        self.regle = regle
+
+    def erreur(self, raison: str) -> ReglesInvalides:
+        return ReglesInvalides(self.fichier, self.regle, raison)
+
+
+def _champ_simple(nom: str, lieu: _Lieu) -> Champ:
+    nom = nom.strip()
+    derniere = nom.split(".")[-1]
+    if nom in CHAMPS_PROTEGES or derniere in CHAMPS_PROTEGES:
+        return _refus_protege(nom, lieu)
+    if nom in NOMS_RESERVES or derniere in NOMS_RESERVES:
+        raise lieu.erreur(f"le nom de champ « {nom} » est réservé par le moteur de règles (durable-rules) "
+                          "et interdit dans les conditions")
+    if nom not in CHAMPS:
+        proches = difflib.get_close_matches(nom, list(CHAMPS), n=3, cutoff=0.6)
+        suggestion = f" ; vouliez-vous dire : {', '.join(proches)} ?" if proches else ""
+        raise lieu.erreur(f"champ inconnu « {nom} » (champs admis : primo_demandeur, demande_rdv, "
+                          "soumis_droits_devoirs, fragilites_declarees, inscription_france_travail, "
+                          "foyer.composition, foyer.ages_enfants, departement, date_demande, "
+                          "date_ouverture_droits, date_notification_droits, date_naissance, "
+                          f"dsp.<champ DSP>, et les valeurs dérivées {', '.join(f + '(...)' for f in FONCTIONS)})"
+                          f"{suggestion}")
+    return CHAMPS[nom]
+
+
+def _refus_protege(nom: str, lieu: _Lieu) -> Champ:
+    raise lieu.erreur(f"le champ « {nom} » est protégé (identifiant pseudonyme ou donnée sensible : "
+                      "sexe, nationalité) et ne peut pas être utilisé dans une règle")
+
+
+_LIB_DATE = {
+    "date_demande": "la date de la demande",
+    "date_ouverture_droits": "la date d'ouverture des droits",
+    "date_notification_droits": "la date de notification des droits",
+    "date_naissance": "la date de naissance",
+}
+
+
+def _lib_arg(c: Champ) -> str:
+    return _LIB_DATE.get(c.chemin, f"« {c.libelle} »")
+
+
+def champ(chemin: str, lieu: Optional[_Lieu] = None) -> Champ:
+    """Resolve a field path or derived expression (``age(date_demande)``) to a :class:`Champ`."""
+    lieu = lieu or _Lieu("(condition)", None)
+    if not isinstance(chemin, str) or not chemin.strip():
+        raise lieu.erreur(f"« champ » doit être un chemin de champ (texte), reçu {chemin!r}")
+    m = _DERIVEE.match(chemin)
+    if not m:
+        return _champ_simple(chemin, lieu)
+    fonction, brut = m.group(1), m.group(2)
+    args = [_champ_simple(a, lieu) for a in brut.split(",")] if brut.strip() else []
+    chemin = f"{fonction}({', '.join(a.chemin for a in args)})"
+    if fonction not in FONCTIONS:
+        raise lieu.erreur(f"fonction inconnue « {fonction} » (fonctions admises : {', '.join(FONCTIONS)})")
+    attendus = {"age": 1, "mois_entre": 2, "annees_entre": 2, "nombre": 1}[fonction]
+    if len(args) != attendus:
+        raise lieu.erreur(f"« {fonction} » attend {attendus} argument(s), reçu {len(args)} dans « {chemin} »")
+    bases = tuple(a.chemin for a in args)
+    renseigne = all(a.toujours_renseigne for a in args)
+    if fonction == "nombre":
+        (a,) = args
+        if not a.multiple:
+            raise lieu.erreur(f"« nombre » s'applique à un champ à plusieurs valeurs, pas à « {a.chemin} »")
+        return Champ(chemin, f"Nombre d'éléments de « {a.libelle} »", "entier",
+                     lambda d, a=a: None if (v := a.lire(d)) is None else len(v),
+                     toujours_renseigne=renseigne, bornes=(0, 100), bases=bases)
+    for a in args:
+        admis = a.genre == "date" or (fonction == "annees_entre" and a.genre == "entier")
+        if not admis:
+            genre = "une date ou une année" if fonction == "annees_entre" else "une date"
+            raise lieu.erreur(f"l'argument « {a.chemin} » de « {fonction} » doit être {genre}")
+    if fonction == "age":
+        (a,) = args
+
+        def lire_age(d: Dossier, a: Champ = a) -> Optional[int]:
+            v = a.lire(d)
+            return None if v is None else d.age(v)
+
+        return Champ(chemin, f"Âge à {_lib_arg(a)}", "entier", lire_age,
+                     toujours_renseigne=renseigne, unite="ans", bases=bases + ("date_naissance",))
+    a, b = args
+    f: Callable[[Any, Any], int] = _mois if fonction == "mois_entre" else _annees
+
+    def lire_ecart(d: Dossier, a: Champ = a, b: Champ = b) -> Optional[int]:
+        va, vb = a.lire(d), b.lire(d)
+        return None if va is None or vb is None else f(va, vb)
+
+    unite, quoi = ("mois", "Mois écoulés") if fonction == "mois_entre" else ("ans", "Années écoulées")
+    return Champ(chemin, f"{quoi} entre {_lib_arg(a)} et {_lib_arg(b)}", "entier", lire_ecart,
+                 toujours_renseigne=renseigne, unite=unite, bases=bases)
+
+
+# --------------------------------------------------------------------------- conditions (negation normal form)
+
+OPERATEURS: dict[Genre, tuple[str, ...]] = {
+    "booleen": ("egal", "different", "renseigne"),
+    "code": ("egal", "different", "dans", "hors_de", "renseigne"),
+    "entier": ("egal", "different", "inferieur", "inferieur_ou_egal", "superieur", "superieur_ou_egal",
+               "dans", "hors_de", "renseigne"),
+    "date": ("egal", "different", "inferieur", "inferieur_ou_egal", "superieur", "superieur_ou_egal",
+             "dans", "hors_de", "renseigne"),
+    "codes": ("contient", "ne_contient_pas", "contient_un_de", "ne_contient_aucun_de", "contient_tous",
+              "ne_contient_pas_tous", "renseigne"),
+    "entiers": ("contient", "ne_contient_pas", "contient_un_de", "ne_contient_aucun_de", "contient_tous",
+                "ne_contient_pas_tous", "renseigne"),
+}
+TOUS_OPERATEURS: tuple[str, ...] = tuple(dict.fromkeys(op for ops in OPERATEURS.values() for op in ops))
+NEGATION: dict[str, str] = {
+    "egal": "different", "inferieur": "superieur_ou_egal", "inferieur_ou_egal": "superieur",
+    "dans": "hors_de", "contient": "ne_contient_pas", "contient_un_de": "ne_contient_aucun_de",
+    "contient_tous": "ne_contient_pas_tous",
+}
+NEGATION.update({v: k for k, v in list(NEGATION.items())})
+OPERATEURS_LISTE: frozenset[str] = frozenset(
+    {"dans", "hors_de", "contient_un_de", "ne_contient_aucun_de", "contient_tous", "ne_contient_pas_tous"})
+
+
+@dataclass(frozen=True)
+class Atome:
+    """An elementary test ``champ <operateur> valeur`` (values normalised: code names, dates, tuples)."""
+
+    champ: Champ
+    operateur: str
+    valeur: Any
+
+
+@dataclass(frozen=True)
+class Tous:
+    items: tuple["Condition", ...]
+
+
+@dataclass(frozen=True)
+class AuMoinsUn:
+    items: tuple["Condition", ...]
+
+
+@dataclass(frozen=True)
+class Toujours:
+    pass
+
+
+Condition = Union[Atome, Tous, AuMoinsUn, Toujours]
+
+
+def atomes(c: Condition) -> list[Atome]:
+    """Every atom of a condition, in reading order."""
+    if isinstance(c, Atome):
+        return [c]
+    if isinstance(c, (Tous, AuMoinsUn)):
+        return [a for x in c.items for a in atomes(x)]
+    return []
+
+
+_SINGLETONS = {"dans": "egal", "hors_de": "different", "contient_un_de": "contient", "contient_tous": "contient",
+               "ne_contient_aucun_de": "ne_contient_pas", "ne_contient_pas_tous": "ne_contient_pas"}
+
+
+def cle(c: Condition) -> Any:
+    """Canonical, order-insensitive key of a condition (to detect identical conditions)."""
+    if isinstance(c, Atome):
+        op, v = c.operateur, c.valeur
+        if isinstance(v, tuple) and len(v) == 1:
+            op, v = _SINGLETONS[op], v[0]
+        return ("a", c.champ.chemin, op, tuple(sorted(map(str, v))) if isinstance(v, tuple) else str(v))
+    if isinstance(c, (Tous, AuMoinsUn)):
+        keys = sorted({cle(x) for x in c.items}, key=repr)
+        return (type(c).__name__, tuple(keys)) if len(keys) > 1 else keys[0]
+    return ("toujours",)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def analyser(brut: Any, fichier: str = "(condition)", regle: Optional[str] = None) -> Condition:
+    """Parse and validate a condition (YAML mapping) into negation normal form.
+
+    Raises :class:`ReglesInvalides` naming ``fichier`` and ``regle``.
+    """
+    lieu = _Lieu(fichier, regle)
+    cond = _analyser(brut, lieu, negatif=False, racine=True)
+    _verifier_satisfiable(cond, lieu)
+    return cond
+
+
+def _analyser(brut: Any, lieu: _Lieu, negatif: bool, racine: bool = False) -> Condition:
+    if not isinstance(brut, dict) or not brut:
+        raise lieu.erreur(f"condition mal formée : un objet (tous, au_moins_un, non, champ...) est attendu, "
+                          f"reçu {brut!r}")
+    cles = set(brut)
+    if "toujours" in cles:
+        if cles != {"toujours"} or brut["toujours"] is not True:
+            raise lieu.erreur("« toujours » s'écrit seul : « si: {toujours: true} »")
+        if not racine or negatif:
+            raise lieu.erreur("« toujours » n'est admis que comme condition entière d'une règle ou d'une ligne")
+        return Toujours()
+    for comb in ("tous", "au_moins_un"):
+        if comb in cles:
+            if cles != {comb}:
+                raise lieu.erreur(f"« {comb} » doit être seul dans sa condition (clés en trop : "
+                                  f"{', '.join(sorted(map(str, cles - {comb})))})")
+            items = brut[comb]
+            if not isinstance(items, list) or not items:
+                raise lieu.erreur(f"« {comb} » attend une liste non vide de conditions")
+            enfants = tuple(_analyser(x, lieu, negatif) for x in items)
+            est_tous = (comb == "tous") != negatif
+            if len(enfants) == 1:
+                return enfants[0]
+            return Tous(enfants) if est_tous else AuMoinsUn(enfants)
+    if "non" in cles:
+        if cles != {"non"}:
+            raise lieu.erreur("« non » doit être seul dans sa condition")
+        return _analyser(brut["non"], lieu, not negatif)
+    if "champ" not in cles:
+        raise lieu.erreur(f"condition mal formée : clés {', '.join(sorted(map(str, cles)))} ; attendu « champ » "
+                          "et un opérateur, ou tous / au_moins_un / non / toujours")
+    ops = cles - {"champ"}
+    if len(ops) != 1:
+        raise lieu.erreur(f"une condition sur « {brut['champ']} » doit avoir exactement un opérateur "
+                          f"(reçu : {', '.join(sorted(map(str, ops))) or 'aucun'})")
+    (op,) = ops
+    ch = champ(brut["champ"], lieu)
+    if op not in TOUS_OPERATEURS:
+        proches = difflib.get_close_matches(str(op), TOUS_OPERATEURS, n=1)
+        sugg = f" ; vouliez-vous dire « {proches[0]} » ?" if proches else ""
+        raise lieu.erreur(f"opérateur inconnu « {op} » (opérateurs admis : {', '.join(TOUS_OPERATEURS)}){sugg}")
+    if op not in OPERATEURS[ch.genre]:
+        raise lieu.erreur(f"l'opérateur « {op} » ne convient pas au champ « {ch.chemin} » ({_GENRES[ch.genre]}) ; "
+                          f"opérateurs admis : {', '.join(OPERATEURS[ch.genre])}")
+    valeur = _valeur(ch, str(op), brut[op], lieu)
+    if negatif:
+        if op == "renseigne":
+            return Atome(ch, "renseigne", not valeur)
+        return Atome(ch, NEGATION[str(op)], valeur)
+    return Atome(ch, str(op), valeur)
+
+
+_GENRES: dict[str, str] = {
+    "booleen": "booléen", "code": "code à une valeur", "codes": "plusieurs codes", "entier": "nombre entier",
+    "entiers": "plusieurs nombres entiers", "date": "date",
+}
+
+
+def _valeur(ch: Champ, op: str, brut: Any, lieu: _Lieu) -> Any:
+    if op == "renseigne":
+        if not isinstance(brut, bool):
+            raise lieu.erreur(f"« renseigne » attend true ou false (booléen YAML), reçu {brut!r}")
+        return brut
+    if op in OPERATEURS_LISTE:
+        if not isinstance(brut, list):
+            raise lieu.erreur(f"l'opérateur « {op} » attend une liste de valeurs pour « {ch.chemin} », reçu {brut!r}")
+        if not brut:
+            raise lieu.erreur(f"liste vide pour « {op} » sur « {ch.chemin} » : la condition ne peut jamais être vraie")
+        vals = [_scalaire(ch, x, lieu) for x in brut]
+        if len(set(vals)) != len(vals):
+            raise lieu.erreur(f"valeur en double dans la liste de « {op} » sur « {ch.chemin} »")
+        return tuple(vals)
+    if isinstance(brut, list):
+        raise lieu.erreur(f"l'opérateur « {op} » attend une seule valeur pour « {ch.chemin} », reçu une liste")
+    return _scalaire(ch, brut, lieu)
+
+
+def _scalaire(ch: Champ, v: Any, lieu: _Lieu) -> Any:
+    genre = ch.genre
+    if genre == "booleen":
+        if not isinstance(v, bool):
+            raise lieu.erreur(f"« {ch.chemin} » est un booléen : valeur true ou false attendue (booléen YAML, "
+                              f"sans guillemets), reçu {v!r}")
+        return v
+    if genre in ("code", "codes"):
+        if isinstance(v, str):
+            noms = [n for n, _ in ch.codes]
+            if v in noms:
+                return v
+            for cnaf, nom in ch.cnaf:
+                if v == cnaf:
+                    return nom
+        admis = ", ".join(f"{n} ({c})" for c, n in ch.cnaf) if ch.cnaf else ", ".join(n for n, _ in ch.codes)
+        if ch.chemin == "departement":
+            admis = "01 à 95, 2A, 2B, 971 à 976 (entre guillemets)"
+        raise lieu.erreur(f"code inconnu {v!r} pour « {ch.chemin} » ({ch.libelle}) ; codes admis : {admis}")
+    if genre in ("entier", "entiers"):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise lieu.erreur(f"« {ch.chemin} » est numérique : nombre entier attendu, reçu {v!r}")
+        return v
+    # date
+    if isinstance(v, date):
+        return v
+    if isinstance(v, str):
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            pass
+    raise lieu.erreur(f"« {ch.chemin} » est une date : valeur 'AAAA-MM-JJ' attendue, reçu {v!r}")
+
+
+# --------------------------------------------------------------------------- satisfiability
+
+_DNF_MAX = 512
+
+
+def _dnf(c: Condition) -> Optional[list[list[Atome]]]:
+    if isinstance(c, Atome):
+        return [[c]]
+    if isinstance(c, Toujours):
+        return [[]]
+    parts = [_dnf(x) for x in c.items]
+    if any(p is None for p in parts):
+        return None
+    if isinstance(c, AuMoinsUn):
+        out = [t for p in parts for t in p]  # type: ignore[union-attr]
+        return out if len(out) <= _DNF_MAX else None
+    produit: list[list[Atome]] = [[]]
+    for p in parts:
+        produit = [a + b for a in produit for b in p]  # type: ignore[union-attr]
+        if len(produit) > _DNF_MAX:
+            return None
+    return produit
+
+
+class _Budget(Exception):
+    pass
+
+
+def _tous_satisfiable(parts: list[Condition], budget: int = 20000) -> bool:
+    """Whether some dossier makes every condition of ``parts`` *vrai* (True when unsure: too large)."""
+    dnfs = [_dnf(p) for p in parts]
+    if any(d is None for d in dnfs):
+        return True
+    ordre = sorted(dnfs, key=len)  # type: ignore[arg-type]
+    reste = [budget]
+
+    def rec(i: int, acc: list[Atome]) -> bool:
+        if i == len(ordre):
+            return True
+        for terme in ordre[i]:  # type: ignore[union-attr]
+            reste[0] -= 1
+            if reste[0] < 0:
+                raise _Budget
+            nouveau = acc + terme
+            if _conjonction_possible(nouveau) and rec(i + 1, nouveau):
+                return True
+        return False
+
+    try:
+        return rec(0, [])
+    except _Budget:
+        return True
+
+
+def satisfiable(c: Condition) -> bool:
+    """Whether some dossier can make the condition *vrai* (exact for conditions of reasonable size)."""
+    return _tous_satisfiable([c])
+
+
+def non_vrai(c: Condition) -> Optional[Condition]:
+    """A condition that is *vrai* exactly when ``c`` is not *vrai* (faux or inconnu); None if impossible."""
+    if isinstance(c, Toujours):
+        return None
+    if isinstance(c, Atome):
+        if c.operateur == "renseigne":
+            return Atome(c.champ, "renseigne", not c.valeur)
+        neg = Atome(c.champ, NEGATION[c.operateur], c.valeur)
+        return neg if c.champ.toujours_renseigne else AuMoinsUn((neg, Atome(c.champ, "renseigne", False)))
+    parts = [non_vrai(x) for x in c.items]
+    if isinstance(c, Tous):
+        possibles = tuple(p for p in parts if p is not None)
+        return None if not possibles else (possibles[0] if len(possibles) == 1 else AuMoinsUn(possibles))
+    if any(p is None for p in parts):
+        return None
+    return Tous(tuple(p for p in parts if p is not None))
+
+
+def couverte(c: Condition, precedentes: list[Condition]) -> bool:
+    """Whether every dossier making ``c`` *vrai* already makes one of ``precedentes`` *vrai*."""
+    negations = [non_vrai(p) for p in precedentes]
+    if any(n is None for n in negations):
+        return True
+    return not _tous_satisfiable([c] + [n for n in negations if n is not None])
+
+
+def _verifier_satisfiable(c: Condition, lieu: _Lieu) -> None:
+    if isinstance(c, (Tous, AuMoinsUn)):
+        for x in c.items:
+            _verifier_satisfiable(x, lieu)
+    if not satisfiable(c):
+        raise lieu.erreur(f"condition contradictoire, jamais vraie : {decrire(c)}")
+
+
+def _conjonction_possible(termes: list[Atome]) -> bool:
+    par_champ: dict[str, list[Atome]] = {}
+    for a in termes:
+        par_champ.setdefault(a.champ.chemin, []).append(a)
+    return all(_champ_possible(lst) for lst in par_champ.values())
+
+
+def _champ_possible(lst: list[Atome]) -> bool:
+    ch = lst[0].champ
+    absent = [a for a in lst if a.operateur == "renseigne" and not a.valeur]
+    if absent:
+        return not ch.toujours_renseigne and len(absent) == len(lst)
+    tests = [a for a in lst if a.operateur != "renseigne"]
+    if ch.multiple:
+        return _multiple_possible(tests)
+    if ch.genre in ("entier", "date"):
+        return _numerique_possible(ch, tests)
+    domaine: set[Any] = {True, False} if ch.genre == "booleen" else {n for n, _ in ch.codes}
+    for a in tests:
+        vals = set(a.valeur) if isinstance(a.valeur, tuple) else {a.valeur}
+        if a.operateur in ("egal", "dans"):
+            domaine &= vals
+        else:
+            domaine -= vals
+    return bool(domaine)
+
+
+def _ord(v: Any) -> int:
+    return v.toordinal() if isinstance(v, date) else int(v)
+
+
+def _numerique_possible(ch: Champ, tests: list[Atome]) -> bool:
+    if ch.genre == "date":
+        lo, hi = date(1900, 1, 1).toordinal(), date(2100, 12, 31).toordinal()
+    else:
+        lo, hi = ch.bornes or (-10**9, 10**9)
+    permis: Optional[set[int]] = None
+    exclus: set[int] = set()
+    for a in tests:
+        op = a.operateur
+        if isinstance(a.valeur, tuple):
+            vals = {_ord(x) for x in a.valeur}
+            if op == "dans":
+                permis = vals if permis is None else permis & vals
+            else:
+                exclus |= vals
+            continue
+        v = _ord(a.valeur)
+        if op == "egal":
+            permis = {v} if permis is None else permis & {v}
+        elif op == "different":
+            exclus.add(v)
+        elif op == "inferieur":
+            hi = min(hi, v - 1)
+        elif op == "inferieur_ou_egal":
+            hi = min(hi, v)
+        elif op == "superieur":
+            lo = max(lo, v + 1)
+        elif op == "superieur_ou_egal":
+            lo = max(lo, v)
+    if lo > hi:
+        return False
+    if permis is not None:
+        return any(lo <= x <= hi and x not in exclus for x in permis)
+    return hi - lo + 1 > len({x for x in exclus if lo <= x <= hi})
+
+
+def _multiple_possible(tests: list[Atome]) -> bool:
+    contraintes: list[tuple[str, frozenset[Any]]] = []
+    for a in tests:
+        vals = frozenset(a.valeur) if isinstance(a.valeur, tuple) else frozenset({a.valeur})
+        contraintes.append((a.operateur, vals))
+    univers = sorted({x for _, v in contraintes for x in v}, key=str)
+
+    def ok(s: frozenset[Any]) -> bool:
+        for op, v in contraintes:
+            if op in ("contient", "contient_tous") and not v <= s:
+                return False
+            if op in ("ne_contient_pas", "ne_contient_aucun_de") and v & s:
+                return False
+            if op == "contient_un_de" and not v & s:
+                return False
+            if op == "ne_contient_pas_tous" and v <= s:
+                return False
+        return True
+
+    if len(univers) > 12:  # approximate but sound for usual rules
+        doit = frozenset().union(*[v for op, v in contraintes if op in ("contient", "contient_tous")])
+        interdit = frozenset().union(*[v for op, v in contraintes if op in ("ne_contient_pas", "ne_contient_aucun_de")])
+        return not doit & interdit
+    return any(ok(frozenset(s)) for r in range(len(univers) + 1) for s in itertools.combinations(univers, r))
+
+
+# --------------------------------------------------------------------------- description
+
+_OP_TEXTE = {
+    "egal": "{}", "different": "différent de {}", "inferieur": "inférieur à {}",
+    "inferieur_ou_egal": "inférieur ou égal à {}", "superieur": "supérieur à {}",
+    "superieur_ou_egal": "supérieur ou égal à {}", "dans": "l'une de {}", "hors_de": "aucune de {}",
+    "contient": "contient {}", "ne_contient_pas": "ne contient pas {}",
+    "contient_un_de": "contient au moins l'une de {}", "ne_contient_aucun_de": "ne contient aucune de {}",
+    "contient_tous": "contient chacune de {}", "ne_contient_pas_tous": "ne contient pas toutes de {}",
+}
+
+
+def _libelle_element(ch: Champ, v: Any) -> str:
+    if ch.genre in ("code", "codes"):
+        return ch.libelle_code(v)
+    if ch.genre == "booleen":
+        return "oui" if v else "non"
+    if isinstance(v, date):
+        return v.strftime("%d/%m/%Y")
+    return f"{v} {ch.unite}".strip() if ch.genre == "entier" else str(v)
+
+
+def attendu_texte(a: Atome) -> str:
+    """French text of what an atom expects (« l'une de Hébergement d'urgence, Hôtel social »)."""
+    if a.operateur == "renseigne":
+        return "renseigné" if a.valeur else "non renseigné"
+    if isinstance(a.valeur, tuple):
+        texte = ", ".join(_libelle_element(a.champ, x) for x in a.valeur)
+    else:
+        texte = _libelle_element(a.champ, a.valeur)
+    return _OP_TEXTE[a.operateur].format(texte)
+
+
+def decrire(c: Condition) -> str:
+    """French one-line description of a condition."""
+    if isinstance(c, Toujours):
+        return "toujours"
+    if isinstance(c, Atome):
+        return f"{c.champ.libelle} : {attendu_texte(c)}"
+    mot = " et " if isinstance(c, Tous) else " ou "
+    return "(" + mot.join(decrire(x) for x in c.items) + ")"
+
+
+# --------------------------------------------------------------------------- three-valued evaluation
+
+Valeurs = dict[str, Any]
+
+
+def valeurs(dossier: Dossier, champs: list[Champ]) -> Valeurs:
+    """Readable values of the given fields for one dossier (``None`` = non renseigné)."""
+    return {c.chemin: c.lire(dossier) for c in champs}
+
+
+def tester(a: Atome, v: Any) -> Verite:
+    """Truth of one atom for the actual value ``v`` (``None`` = non renseigné)."""
+    op, x = a.operateur, a.valeur
+    if op == "renseigne":
+        return Verite.vrai if (v is not None) == x else Verite.faux
+    if v is None:
+        return Verite.inconnu
+    if op == "egal":
+        r = v == x
+    elif op == "different":
+        r = v != x
+    elif op == "inferieur":
+        r = v < x
+    elif op == "inferieur_ou_egal":
+        r = v <= x
+    elif op == "superieur":
+        r = v > x
+    elif op == "superieur_ou_egal":
+        r = v >= x
+    elif op == "dans":
+        r = v in x
+    elif op == "hors_de":
+        r = v not in x
+    elif op == "contient":
+        r = x in v
+    elif op == "ne_contient_pas":
+        r = x not in v
+    elif op == "contient_un_de":
+        r = any(e in v for e in x)
+    elif op == "ne_contient_aucun_de":
+        r = not any(e in v for e in x)
+    elif op == "contient_tous":
+        r = all(e in v for e in x)
+    elif op == "ne_contient_pas_tous":
+        r = not all(e in v for e in x)
+    else:  # pragma: no cover - operators are validated at parse time
+        raise ValueError(op)
+    return Verite.vrai if r else Verite.faux
+
+
+def verite(c: Condition, vals: Valeurs) -> Verite:
+    """Kleene truth of a condition (no details)."""
+    if isinstance(c, Atome):
+        return tester(c, vals[c.champ.chemin])
+    if isinstance(c, Toujours):
+        return Verite.vrai
+    res = [verite(x, vals) for x in c.items]
+    return _combiner(c, res)
+
+
+def _combiner(c: Tous | AuMoinsUn, res: list[Verite]) -> Verite:
+    fort, faible = (Verite.faux, Verite.vrai) if isinstance(c, Tous) else (Verite.vrai, Verite.faux)
+    if fort in res:
+        return fort
+    if Verite.inconnu in res:
+        return Verite.inconnu
+    return faible
+
+
+def _json(v: Any) -> Any:
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return [_json(x) for x in v]
+    return v
+
+
+def detailler(a: Atome, v: Any) -> ConditionEvaluee:
+    """One atom evaluated, with the actual value and a French sentence."""
+    r = tester(a, v)
+    lib = a.champ.libelle_valeur(v)
+    texte = f"{a.champ.libelle} = {lib} (attendu : {attendu_texte(a)}) → {r.libelle}"
+    return ConditionEvaluee.model_construct(
+        champ=a.champ.chemin, libelle_champ=a.champ.libelle, operateur=a.operateur, attendu=_json(a.valeur),
+        valeur=_json(v), valeur_libelle=lib, resultat=r, texte=texte)
+
+
+def evaluer(c: Condition, vals: Valeurs) -> tuple[Verite, list[ConditionEvaluee]]:
+    """Kleene truth of a condition and every atom evaluated (in reading order)."""
+    details = [detailler(a, vals[a.champ.chemin]) for a in atomes(c)]
+    return verite(c, vals), details
+
+
+# --------------------------------------------------------------------------- counterfactuals
+
+
+class Contrefactuel(BaseModel):
+    """A single-field change that changes the rules' outcome, found by re-evaluating the dossier."""
+
+    model_config = ConfigDict(frozen=True)
+
+    champ: str
+    libelle_champ: str
+    valeur_actuelle: Any
+    valeur_alternative: Any
+    changements: list[str]
+    effet: str
+    regles: list[str]
+    modalite: Optional[Modalite]
+    parcours: Optional[Parcours]
+
+
+def _candidats(ch: Champ, actuel: Any, mentionnes: list[Any]) -> list[Any]:
+    vides: list[Any] = [] if ch.toujours_renseigne else [None]
+    if ch.genre == "booleen":
+        out: list[Any] = [True, False] + vides
+    elif ch.genre == "code":
+        out = [n for n, _ in ch.codes if ch.chemin != "departement"] + vides
+    elif ch.multiple:
+        base = list(actuel) if actuel is not None else []
+        out = [sorted(set(base) ^ {m}, key=_rang(ch)) for m in mentionnes]
+        out += ([[]] if actuel is None else []) + vides
+    elif ch.genre == "entier":
+        out = sorted({m + d for m in mentionnes for d in (-1, 0, 1)}) + vides
+    else:
+        out = []
+    return [x for x in out if x != actuel]
+
+
+def _rang(ch: Champ) -> Callable[[Any], Any]:
+    ordre = {n: i for i, (n, _) in enumerate(ch.codes)}
+    return lambda x: ordre.get(x, x if isinstance(x, int) else 0)
+
+
+def _modifier(dossier: Dossier, chemin: str, valeur: Any) -> Dossier:
+    from .dossier import DSP, Foyer  # noqa: F401  (types of the nested models)
+
+    if chemin.startswith("dsp."):
+        nom = chemin[4:]
+        champ_dsp = codes.PAR_NOM[nom]
+        if valeur is not None and champ_dsp.kind in ("code", "codes"):
+            en = codes.ENUMS[nom]
+            valeur = [en(x) for x in valeur] if champ_dsp.kind == "codes" else en(valeur)
+        return dossier.model_copy(update={"dsp": dossier.dsp.model_copy(update={nom: valeur})})
+    if chemin.startswith("foyer."):
+        nom = chemin[6:]
+        if nom == "composition":
+            valeur = Composition(valeur)
+        return dossier.model_copy(update={"foyer": dossier.foyer.model_copy(update={nom: valeur})})
+    if valeur is not None and chemin == "inscription_france_travail":
+        valeur = InscriptionFT(valeur)
+    if valeur is not None and chemin == "fragilites_declarees":
+        valeur = [Fragilite(x) for x in valeur]
+    return dossier.model_copy(update={chemin: valeur})
+
+
+def contrefactuels(referentiel: "Referentiel", dossier: Dossier) -> list[Contrefactuel]:
+    """Single-field changes of the dossier that change the modality or the grid's route.
+
+    Each candidate value of each plain field tested by the référentiel's rules is applied with
+    ``model_copy(update=...)`` and the dossier is re-evaluated (Python evaluator); for each field
+    the first value giving each distinct new outcome is kept.
+    """
+    base = referentiel.evaluer_python(dossier)
+    avant = _issue(base)
+    mentionnes: dict[str, list[Any]] = {}
+    for r in referentiel.toutes_regles():
+        for a in atomes(r.si):
+            if a.champ.chemin in CHAMPS:
+                vals = a.valeur if isinstance(a.valeur, tuple) else (a.valeur,)
+                lst = mentionnes.setdefault(a.champ.chemin, [])
+                lst.extend(v for v in vals if v not in lst and not isinstance(v, bool))
+    out: list[Contrefactuel] = []
+    for chemin, ments in mentionnes.items():
+        ch = CHAMPS[chemin]
+        if ch.genre == "date" or chemin == "departement":
+            continue
+        actuel = ch.lire(dossier)
+        vus = {avant}
+        for alt in _candidats(ch, actuel, ments):
+            autre = referentiel.evaluer_python(_modifier(dossier, chemin, alt))
+            issue = _issue(autre)
+            if issue in vus:
+                continue
+            vus.add(issue)
+            out.append(_contrefactuel(ch, actuel, alt, base, autre))
+    return out
+
+
+def _issue(e: Any) -> tuple[Optional[str], Optional[str]]:
+    p = e.proposition_grille
+    return (e.modalite.value if e.modalite else None,
+            p.effet.parcours.value if p is not None and p.effet.parcours else None)
+
+
+def _contrefactuel(ch: Champ, actuel: Any, alt: Any, avant: Any, apres: Any) -> Contrefactuel:
+    effets = []
+    m0, m1 = avant.modalite, apres.modalite
+    lib = {r.id: r.titre for r in apres.regles}
+    f0 = {r.id for r in avant.regles if r.declenchee}
+    f1 = {r.id for r in apres.regles if r.declenchee}
+    changees = sorted(f0 ^ f1)
+    if m0 != m1:
+        def lm(m: Optional[Modalite]) -> str:
+            return m.libelle if m else "aucune modalité imposée par les règles"
+        nouvelles = [f"« {lib[i]} »" for i in sorted(f1 - f0)]
+        pourquoi = f" (règle {', '.join(nouvelles)})" if nouvelles else ""
+        effets.append(f"la modalité serait « {lm(m1)} » au lieu de « {lm(m0)} »{pourquoi}")
+    p0, p1 = avant.proposition_grille, apres.proposition_grille
+    par0 = p0.effet.parcours if p0 is not None else None
+    par1 = p1.effet.parcours if p1 is not None else None
+    if par0 != par1:
+        def lp(p: Any) -> str:
+            return p.libelle if p else "aucune pré-orientation"
+        ligne = f" (ligne « {p1.titre} »)" if p1 is not None else ""
+        effets.append(f"la grille de pré-orientation proposerait le {lp(par1)} au lieu du {lp(par0)}{ligne}"
+                      if par0 and par1 else f"la pré-orientation serait « {lp(par1)} » au lieu de « {lp(par0)} »{ligne}")
+    changement = (f"« {ch.libelle} » était « {ch.libelle_valeur(alt)} » "
+                  f"(au lieu de « {ch.libelle_valeur(actuel)} »)")
+    return Contrefactuel(
+        champ=ch.chemin, libelle_champ=ch.libelle, valeur_actuelle=_json(actuel), valeur_alternative=_json(alt),
+        changements=[changement], effet=" ; ".join(effets), regles=changees, modalite=m1,
+        parcours=par1)
