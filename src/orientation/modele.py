@@ -464,8 +464,9 @@ class ModeleOrientation:
             for j, g in enumerate(car.GROUPES):
                 w = float(contribs[k, j])
                 if abs(w) > 1e-12:
-                    liste.append(Contribution(champ=g.nom, libelle_champ=g.libelle, valeur=valeurs[j], parcours=p,
-                                              poids=w))
+                    # already typed values: built without re-validation (about 140 per proposal)
+                    liste.append(Contribution.model_construct(champ=g.nom, libelle_champ=g.libelle,
+                                                              valeur=valeurs[j], parcours=p, poids=w))
         liste.sort(key=lambda c: -abs(c.poids))
         return PropositionModele(
             modele=self.nom, version=self.version, sha256=self.sha256, type_modele=self.type_modele,
@@ -593,7 +594,7 @@ class ModeleOrientation:
             valeurs = [v for v, _ in g.valeurs]
             if not g.multiple:
                 for j, v in enumerate(valeurs):
-                    if v == car.NON_RENSEIGNE or actuel[j]:
+                    if v in (car.NON_RENSEIGNE, "code_v") or actuel[j]:  # no unanswered / unexplained targets
                         continue
                     vect = np.zeros(len(cols))
                     vect[j] = 1.0
