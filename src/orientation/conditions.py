@@ -72,7 +72,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict
 
@@ -114,11 +114,11 @@ class Champ:
     def multiple(self) -> bool:
         return self.genre in ("codes", "entiers")
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_libelles", dict(self.codes))
+
     def libelle_code(self, nom: object) -> str:
-        for n, lib in self.codes:
-            if n == nom:
-                return lib
-        return str(nom)
+        return self._libelles.get(nom, str(nom))  # type: ignore[attr-defined, no-any-return]
 
     def libelle_valeur(self, v: Any) -> str:
         """French label of a value of this field; ``None`` reads « non renseigné »."""
@@ -347,6 +347,13 @@ class Atome:
     champ: Champ
     operateur: str
     valeur: Any
+    #: precomputed for explanations: expected value as JSON and in French
+    attendu_json: Any = field(init=False, compare=False, repr=False)
+    attendu_libelle: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attendu_json", _json(self.valeur))
+        object.__setattr__(self, "attendu_libelle", attendu_texte(self))
 
 
 @dataclass(frozen=True)
@@ -824,20 +831,44 @@ def _json(v: Any) -> Any:
     return v
 
 
+_M = TypeVar("_M", bound=BaseModel)
+_LIB_VERITE: dict[Verite, str] = {v: v.libelle for v in Verite}
+
+
+def construire(cls: type[_M], **valeurs: Any) -> _M:
+    """Build a pydantic model from already-typed values without validation (like ``model_construct``,
+    several times faster: used for the many per-condition results of batch evaluation)."""
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", valeurs)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(valeurs))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
 def detailler(a: Atome, v: Any) -> ConditionEvaluee:
     """One atom evaluated, with the actual value and a French sentence."""
     r = tester(a, v)
     lib = a.champ.libelle_valeur(v)
-    texte = f"{a.champ.libelle} = {lib} (attendu : {attendu_texte(a)}) → {r.libelle}"
-    return ConditionEvaluee.model_construct(
-        champ=a.champ.chemin, libelle_champ=a.champ.libelle, operateur=a.operateur, attendu=_json(a.valeur),
+    texte = f"{a.champ.libelle} = {lib} (attendu : {a.attendu_libelle}) → {_LIB_VERITE[r]}"
+    return construire(
+        ConditionEvaluee, champ=a.champ.chemin, libelle_champ=a.champ.libelle, operateur=a.operateur, attendu=a.attendu_json,
         valeur=_json(v), valeur_libelle=lib, resultat=r, texte=texte)
 
 
 def evaluer(c: Condition, vals: Valeurs) -> tuple[Verite, list[ConditionEvaluee]]:
     """Kleene truth of a condition and every atom evaluated (in reading order)."""
     details = [detailler(a, vals[a.champ.chemin]) for a in atomes(c)]
-    return verite(c, vals), details
+    resultats = iter([d.resultat for d in details])
+
+    def combiner(x: Condition) -> Verite:
+        if isinstance(x, Atome):
+            return next(resultats)
+        if isinstance(x, Toujours):
+            return Verite.vrai
+        return _combiner(x, [combiner(y) for y in x.items])
+
+    return combiner(c), details
 
 
 # --------------------------------------------------------------------------- counterfactuals

@@ -37,6 +37,7 @@ from .conditions import (
     atomes,
     cle,
     contrefactuels,
+    construire,
     couverte,
     evaluer,
     valeurs,
@@ -490,8 +491,8 @@ class Referentiel:
 
 
 def _regle_evaluee(r: Regle, res: Verite, declenchee: bool, details: list[Any]) -> RegleEvaluee:
-    return RegleEvaluee(
-        id=r.id, titre=r.titre, description=r.description, reference=r.reference, source=r.source,
+    return construire(  # typed values built here: no re-validation needed
+        RegleEvaluee, id=r.id, titre=r.titre, description=r.description, reference=r.reference, source=r.source,
         groupe=r.groupe, priorite=r.priorite, resultat=res, declenchee=declenchee, conditions=details,
         conditions_non_remplies=sum(1 for c in details if c.resultat != Verite.vrai), effet=r.effet)
 
