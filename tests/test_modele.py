@@ -109,6 +109,17 @@ def test_profils_non_recurrents_jamais_decides(logistique, test_independant) -> 
     assert not p.decide and "peu fréquent" in p.raison_abstention and p.raison_abstention.startswith("Examen")
 
 
+def test_departement_non_couvert_jamais_decide(logistique) -> None:
+    assert logistique.departements == ["93"]
+    col = syn.generer_colonnes(400, graine=8, departement="58")
+    assert not logistique.proposer_lot(col).decide.any()
+    assert logistique.proposer_lot(syn.generer_colonnes(400, graine=8)).decide.any()  # same answers, in 93
+    d = syn.generer(1, graine=8, departement="58")[0][0]
+    p = logistique.proposer(d)
+    assert not p.decide and "département 93, pas du département 58" in p.raison_abstention
+    assert not any(cf.decide for cf in logistique.contrefactuels_modele(d, max_changes=1))
+
+
 def test_seuil_plus_haut_couverture_plus_faible(logistique, test_independant) -> None:
     X, _, _ = test_independant
     couvertures = [logistique.proposer_lot(X, seuil=s).decide.mean() for s in (0.5, 0.7, 0.85, 0.95, 0.99)]

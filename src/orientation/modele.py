@@ -176,6 +176,7 @@ class PropositionsLot:
     effectif_profil: np.ndarray
     profil_recurrent: np.ndarray
     decide: np.ndarray
+    departement_couvert: np.ndarray  # False: dossier of a département absent from the training data
 
     @property
     def noms_parcours(self) -> np.ndarray:
@@ -294,6 +295,18 @@ class Vectoriseur:
         return np.array(car.NOMS, dtype=object)
 
 
+def _departements(donnees: Any) -> Optional[list[Any]]:
+    """Département of each row when the input carries it (dossiers, columns), else None."""
+    if isinstance(donnees, np.ndarray):
+        return None
+    if hasattr(donnees, "column_names"):
+        return donnees["departement"].to_pylist() if "departement" in donnees.column_names else None
+    if isinstance(donnees, dict):
+        col = donnees.get("departement")
+        return None if col is None else [None if v in (None, "") else str(v) for v in list(col)]
+    return [getattr(d, "departement", None) for d in donnees]
+
+
 def vers_matrice(donnees: Any) -> np.ndarray:
     """Feature matrix from a matrix, a list of dossiers, or CNAF columns (mapping / pyarrow Table)."""
     if isinstance(donnees, np.ndarray) and donnees.ndim == 2 and donnees.dtype != object:
@@ -407,7 +420,20 @@ class ModeleOrientation:
         trouve = self.profils_cles[pos] == cles
         return np.where(trouve, self.profils_effectifs[pos], 0)
 
-    def _lot_matrice(self, X: np.ndarray, seuil: Optional[float] = None) -> PropositionsLot:
+    @property
+    def departements(self) -> list[str]:
+        """Départements whose referent orientations the model was trained on (empty: unknown)."""
+        return list(self.entrainement.get("departements", []))
+
+    def couvre(self, departements: Any) -> np.ndarray:
+        """Whether each département is among the training ones (``None``: unknown, accepted)."""
+        deps = np.asarray(departements, dtype=object)
+        if not self.departements:
+            return np.ones(len(deps), dtype=bool)
+        return np.array([d is None or str(d) in self.departements for d in deps], dtype=bool)
+
+    def _lot_matrice(self, X: np.ndarray, seuil: Optional[float] = None,
+                     departements: Any = None) -> PropositionsLot:
         P = self.probabilites(X)
         conf = P.max(axis=1)
         arg = P.argmax(axis=1)
@@ -415,14 +441,18 @@ class ModeleOrientation:
         eff = self.effectifs(cles)
         rec = eff >= self.seuil_recurrence
         s = self.seuils[arg] if seuil is None else np.full(len(arg), float(seuil))
-        return PropositionsLot(P, arg, conf, cles, eff, rec, rec & (conf >= s))
+        couvert = np.ones(len(arg), dtype=bool) if departements is None else self.couvre(departements)
+        return PropositionsLot(P, arg, conf, cles, eff, rec, rec & (conf >= s) & couvert, couvert)
 
     def proposer_lot(self, donnees: Any, *, seuil: Optional[float] = None, taille_bloc: int = 200_000) -> PropositionsLot:
         """Vectorised proposals for a feature matrix, a list of dossiers, or CNAF columns / pyarrow Table.
 
-        Large column inputs are scored by blocks of ``taille_bloc`` rows to bound memory.
+        Large column inputs are scored by blocks of ``taille_bloc`` rows to bound memory.  A
+        dossier of a département the model was not trained for is never decided (dossiers and
+        columns carry the département; a bare feature matrix does not: the caller checks).
         """
-        n = car.longueur_colonnes(donnees) if (hasattr(donnees, "column_names") or isinstance(donnees, dict)) else None
+        colonnes = hasattr(donnees, "column_names") or isinstance(donnees, dict)
+        n = car.longueur_colonnes(donnees) if colonnes else None
         if n is not None and n > taille_bloc:
             lots = []
             for debut in range(0, n, taille_bloc):
@@ -430,23 +460,27 @@ class ModeleOrientation:
                     bloc = donnees.slice(debut, taille_bloc)
                 else:
                     bloc = {k: v[debut:debut + taille_bloc] for k, v in donnees.items()}
-                lots.append(self._lot_matrice(vers_matrice(bloc), seuil))
+                lots.append(self._lot_matrice(vers_matrice(bloc), seuil, _departements(bloc)))
             return PropositionsLot(*(np.concatenate([getattr(l, f) for l in lots]) for f in (
-                "probabilites", "parcours", "confiance", "profil", "effectif_profil", "profil_recurrent", "decide")))
-        return self._lot_matrice(vers_matrice(donnees), seuil)
+                "probabilites", "parcours", "confiance", "profil", "effectif_profil", "profil_recurrent", "decide",
+                "departement_couvert")))
+        return self._lot_matrice(vers_matrice(donnees), seuil, _departements(donnees))
 
     # ----------------------------------------------------------------- one dossier
 
     def proposer(self, dossier: Any) -> PropositionModele:
         """Proposal, abstention and explanation for one dossier."""
         x = car.vectoriser([dossier])
-        lot = self._lot_matrice(x)
+        lot = self._lot_matrice(x, departements=[dossier.departement])
         i_p = int(lot.parcours[0])
         conf = float(lot.confiance[0])
         eff = int(lot.effectif_profil[0])
         rec = bool(lot.profil_recurrent[0])
         decide = bool(lot.decide[0])
         raisons = []
+        if not bool(lot.departement_couvert[0]):
+            raisons.append(f"modèle entraîné sur les orientations du département {', '.join(self.departements)}, "
+                           f"pas du département {dossier.departement}")
         if not rec:
             raisons.append(f"profil peu fréquent dans les données d'entraînement ({eff} dossier(s) comparable(s), "
                            f"minimum {self.seuil_recurrence})")
@@ -525,7 +559,7 @@ class ModeleOrientation:
         (beam search of width ``largeur``, up to ``max_changes`` changes).
         """
         x = car.vectoriser([dossier])[0]
-        depart = self._lot_matrice(x[None, :])
+        depart = self._lot_matrice(x[None, :], departements=[dossier.departement])
         p0 = int(depart.parcours[0])
         d0 = bool(depart.decide[0])
         candidats = self._candidats(x)
@@ -556,7 +590,7 @@ class ModeleOrientation:
                 for i in combo:
                     g, vect, _ = candidats[i]
                     X[r, car.COLONNES_GROUPE[g]] = vect
-            lot = self._lot_matrice(X)
+            lot = self._lot_matrice(X, departements=[dossier.departement] * len(combos))
             progres = np.zeros(len(combos))
             for r, combo in enumerate(combos):
                 if int(lot.parcours[r]) != p0:
@@ -889,7 +923,10 @@ def _preparer(donnees: Any) -> tuple[np.ndarray, np.ndarray, str, int, bool]:
             raise ValueError(f"parcours du référent inconnu ligne {i + 1} : {e!r} (attendu : {', '.join(valeurs)})")
         y[i] = valeurs.index(e)
     synth = bool(ids) and all(str(i).startswith(PREFIXE_SYNTHETIQUE) for i in ids)
-    return X, y, empreinte, len(y), synth
+    deps = _departements(donnees if (hasattr(donnees, "column_names") or isinstance(donnees, dict))
+                         else [d for d, _ in paires])
+    departements = sorted({str(d) for d in deps if d not in (None, "")}) if deps is not None else []
+    return X, y, empreinte, len(y), synth, departements
 
 
 def entrainer(donnees: Any, *, type_modele: TypeModele = "logistique", accord_cible: float = 0.95, graine: int = 0,
@@ -930,7 +967,7 @@ def _entrainer(donnees: Any, *, type_modele: TypeModele, accord_cible: float, gr
         raise ValueError(f"accord visé invalide : {accord_cible} (attendu entre 0,5 et 1)")
     if seuil_recurrence < 1:
         raise ValueError(f"seuil de récurrence invalide : {seuil_recurrence} (au moins 1)")
-    X, y, empreinte_calc, n, synth_ids = _preparer(donnees)
+    X, y, empreinte_calc, n, synth_ids, departements = _preparer(donnees)
     synth = synth_ids if donnees_synthetiques is None else donnees_synthetiques
     if n < 300:
         raise ValueError(f"trop peu de dossiers pour entraîner ({n}, au moins 300)")
@@ -968,6 +1005,7 @@ def _entrainer(donnees: Any, *, type_modele: TypeModele, accord_cible: float, gr
         s_g, info_seuil = choisir_seuil(lot_va.confiance, correct, lot_va.profil_recurrent, accord_cible, marge_z)
         modele.seuils[:] = s_g
     modele.entrainement = {
+        "departements": departements,
         "n_dossiers": n, "n_entrainement": int(len(i_tr)), "n_validation": int(len(i_va)), "n_test": int(len(i_te)),
         "graine": graine, "accord_cible": accord_cible, "marge_z": marge_z, "calibration": methode,
         "seuil_par_parcours": seuil_par_parcours,
