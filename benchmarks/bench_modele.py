@@ -50,7 +50,7 @@ def main() -> None:
     lot_d = _mesure("proposer_lot() sur une liste de Dossier", n, lambda: modele.proposer_lot(dossiers))
     assert [p.decide for p in props] == lot_d.decide.tolist()
 
-    table = _mesure(f"génération d'une table Arrow (generer_table)", a.lot, lambda: syn.generer_table(a.lot, graine=2))
+    table = _mesure("génération d'une table Arrow (generer_table)", a.lot, lambda: syn.generer_table(a.lot, graine=2))
     _mesure("caractéristiques depuis la table (vectoriser_colonnes)", min(a.lot, 200_000),
             lambda: car.vectoriser_colonnes(table.slice(0, min(a.lot, 200_000))))
     lot = _mesure("proposer_lot() sur la table Arrow (par blocs de 200 000)", a.lot, lambda: modele.proposer_lot(table))

@@ -21,6 +21,7 @@ from orientation.dossier import Nationalite, Sexe
 from orientation.entrainement import commande_entrainer, entrainer_fichier
 from orientation.erreurs import ModeleInvalide
 from orientation.vocabulaire import Parcours
+from tests.test_caracteristiques import dossiers
 
 CIBLE = 0.95
 DEMO = Path(__file__).resolve().parents[1] / "models" / "demo"
@@ -215,12 +216,12 @@ def test_contrefactuels_verifies_par_re_scoring(logistique) -> None:
     assert vus >= 10
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.integers(0, 3000), st.sampled_from(list(Sexe) + [None]), st.sampled_from(list(Nationalite) + [None]))
-def test_sexe_et_nationalite_ne_changent_pas_la_proposition(logistique, graine, sexe, nati) -> None:
-    d = syn.generer(1, graine=graine)[0][0]
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(dossiers(), st.sampled_from(list(Sexe) + [None]), st.sampled_from(list(Nationalite) + [None]))
+def test_sexe_et_nationalite_ne_changent_pas_la_proposition(logistique, d, sexe, nati) -> None:
     autre = d.model_copy(update={"sexe": sexe, "nationalite": nati})
     assert logistique.proposer(d) == logistique.proposer(autre)
+    assert logistique.contrefactuels_modele(d, max_changes=1) == logistique.contrefactuels_modele(autre, max_changes=1)
 
 
 def test_determinisme(donnees, logistique) -> None:
@@ -260,6 +261,9 @@ def test_artefact_recharge_et_manifeste(artefact, logistique) -> None:
     assert np.array_equal(m.probabilites(X), logistique.probabilites(X))
     d = syn.generer(1, graine=9)[0][0]
     assert m.proposer(d).sha256 == manifeste["sha256_modele"]
+    # the artifact is a scikit-learn Pipeline accepting dossiers or CNAF columns directly
+    assert np.allclose(m.pipeline.predict_proba([d]), m.probabilites(car.vectoriser([d])))
+    assert np.allclose(m.pipeline.predict_proba(syn.generer_colonnes(200, graine=9)), m.probabilites(X))
 
 
 def _interdire_depickle(monkeypatch) -> None:

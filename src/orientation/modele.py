@@ -294,6 +294,9 @@ class Vectoriseur:
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.array(car.NOMS, dtype=object)
 
+    def __repr__(self) -> str:
+        return f"Vectoriseur(schema={car.empreinte_schema()[:12]})"
+
 
 def _departements(donnees: Any) -> Optional[list[Any]]:
     """Département of each row when the input carries it (dossiers, columns), else None."""

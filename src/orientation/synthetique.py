@@ -56,7 +56,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
 
@@ -637,7 +637,6 @@ def _dates(d: np.ndarray) -> np.ndarray:
 
 def _cellules(t: _Tirage, departement: str, debut: int, graine: int, politique: bool) -> dict[str, np.ndarray]:
     n = t.n
-    vide = np.full(n, "", dtype=object)
     out: dict[str, np.ndarray] = {}
     ids = np.arange(debut, debut + n)
     out["identifiant"] = np.array([f"{PREFIXE_SYNTHETIQUE}{departement}-{graine}-{i:07d}" for i in ids], dtype=object)
@@ -684,7 +683,6 @@ def _cellules(t: _Tirage, departement: str, debut: int, graine: int, politique: 
     out[COLONNE_PARCOURS] = noms[t.parcours]
     if politique:
         out[COLONNE_POLITIQUE] = noms[t.parcours_politique]
-    del vide
     return out
 
 
