@@ -27,7 +27,7 @@ from orientation.erreurs import ReglesInvalides
 from orientation.referentiel import Referentiel
 from orientation.vocabulaire import Modalite, Parcours, Verite
 
-V, F, I = Verite.vrai, Verite.faux, Verite.inconnu
+V, F, NR = Verite.vrai, Verite.faux, Verite.inconnu
 
 BASE: dict[str, Any] = {
     "identifiant": "T-1",
@@ -202,9 +202,9 @@ def test_ligne_couverte_par_les_precedentes() -> None:
 
 def test_atome_non_renseigne_est_inconnu_pas_faux() -> None:
     d = dossier(dsp={"couverture_sociale": None})
-    assert truth({"champ": "dsp.couverture_sociale", "egal": False}, d) == I
-    assert truth({"champ": "dsp.couverture_sociale", "different": False}, d) == I
-    assert truth({"non": {"champ": "dsp.couverture_sociale", "egal": False}}, d) == I
+    assert truth({"champ": "dsp.couverture_sociale", "egal": False}, d) == NR
+    assert truth({"champ": "dsp.couverture_sociale", "different": False}, d) == NR
+    assert truth({"non": {"champ": "dsp.couverture_sociale", "egal": False}}, d) == NR
     assert truth({"champ": "dsp.couverture_sociale", "renseigne": False}, d) == V
     assert truth({"champ": "dsp.couverture_sociale", "renseigne": True}, d) == F
     d2 = dossier(dsp={"couverture_sociale": True})
@@ -216,28 +216,28 @@ def test_liste_vide_repondue_n_est_pas_non_renseignee() -> None:
     absent = dossier()
     brut = {"champ": "fragilites_declarees", "contient": "violences_conjugales"}
     assert truth(brut, vide) == F
-    assert truth(brut, absent) == I
+    assert truth(brut, absent) == NR
     assert truth({"non": brut}, vide) == V
 
 
 _ATOMES = {
     V: {"champ": "primo_demandeur", "egal": False},
     F: {"champ": "soumis_droits_devoirs", "egal": False},
-    I: {"champ": "demande_rdv", "egal": True},
+    NR: {"champ": "demande_rdv", "egal": True},
 }
 
 
 def _kleene_et(a: Verite, b: Verite) -> Verite:
     if F in (a, b):
         return F
-    return I if I in (a, b) else V
+    return NR if NR in (a, b) else V
 
 
 def _kleene_non(a: Verite) -> Verite:
-    return {V: F, F: V, I: I}[a]
+    return {V: F, F: V, NR: NR}[a]
 
 
-@pytest.mark.parametrize("a, b", list(itertools.product([V, F, I], repeat=2)))
+@pytest.mark.parametrize("a, b", list(itertools.product([V, F, NR], repeat=2)))
 def test_tables_de_kleene(a: Verite, b: Verite) -> None:
     d = dossier()  # primo_demandeur False, soumis_droits_devoirs True, demande_rdv non renseigné
     ba, bb = _ATOMES[a], _ATOMES[b]
@@ -259,7 +259,7 @@ def test_tables_de_kleene(a: Verite, b: Verite) -> None:
     ({"champ": "annees_entre(dsp.annee_diplome_max, date_demande)", "egal": 21}, V),
     ({"champ": "annees_entre(date_naissance, date_demande)", "egal": 39}, V),
     ({"champ": "nombre(foyer.ages_enfants)", "egal": 2}, V),
-    ({"champ": "nombre(fragilites_declarees)", "egal": 0}, I),
+    ({"champ": "nombre(fragilites_declarees)", "egal": 0}, NR),
     ({"champ": "foyer.ages_enfants", "contient_un_de": [0, 1, 2]}, V),
     ({"champ": "foyer.ages_enfants", "contient_tous": [2, 3]}, F),
     ({"champ": "foyer.ages_enfants", "ne_contient_pas_tous": [2, 3]}, V),
@@ -279,7 +279,7 @@ def test_operateurs_et_valeurs_derivees(brut: dict[str, Any], attendu: Verite) -
 
 def test_valeur_derivee_non_renseignee_si_un_argument_l_est() -> None:
     d = dossier(date_notification_droits=None)
-    assert truth({"champ": "mois_entre(date_ouverture_droits, date_notification_droits)", "egal": 0}, d) == I
+    assert truth({"champ": "mois_entre(date_ouverture_droits, date_notification_droits)", "egal": 0}, d) == NR
     assert truth({"champ": "annees_entre(dsp.annee_diplome_max, date_demande)", "renseigne": True},
                  dossier(dsp={"annee_diplome_max": None})) == F
 
@@ -301,7 +301,7 @@ def test_condition_evaluee_non_renseignee() -> None:
     c = analyser({"champ": "dsp.couverture_sociale", "egal": False})
     d = dossier(dsp={"couverture_sociale": None})
     res, (detail,) = evaluer(c, valeurs(d, [champ("dsp.couverture_sociale")]))
-    assert res == I and detail.resultat == I
+    assert res == NR and detail.resultat == NR
     assert detail.valeur is None and detail.valeur_libelle == "non renseigné"
     assert detail.texte.endswith("→ non renseigné")
     assert "Dispose d'une couverture maladie = non renseigné (attendu : non)" in detail.texte
@@ -323,7 +323,7 @@ def test_decrire() -> None:
 
 def test_tester_refuse_rien_pour_un_atome_valide() -> None:
     a = Atome(champ("foyer.ages_enfants"), "contient", 2)
-    assert conditions.tester(a, [2]) == V and conditions.tester(a, []) == F and conditions.tester(a, None) == I
+    assert conditions.tester(a, [2]) == V and conditions.tester(a, []) == F and conditions.tester(a, None) == NR
 
 
 def test_tous_et_au_moins_un_reels() -> None:

@@ -163,7 +163,7 @@ def test_conditions_aleatoires_moteur_python_reference(bruts: list[dict[str, Any
             vals = valeurs(d, m.champs)
             attendu = {f"r{i}" for i, c in enumerate(conds) if verite(c, vals) == Verite.vrai}
             assert m.declenchees(vals) == attendu
-            for b, c in zip(bruts, conds):
+            for b, c in zip(bruts, conds, strict=True):
                 assert kleene(b, d) == verite(c, vals)  # negation normal form is exact
     finally:
         m.fermer()

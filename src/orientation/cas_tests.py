@@ -236,7 +236,7 @@ def _lib(v: Any) -> str:
 def couverture(resultats: list[ResultatCas], dossier_regles: Path | str | None = None) -> list[str]:
     """Rules and grid lines that no case fires, as ``fichier:id``."""
     racine = Path(dossier_regles) if dossier_regles is not None else dossier_regles_defaut()
-    tirees = {(s, i) for r in resultats for s, i in zip(r.sources, r.declenchees)}
+    tirees = {(s, i) for r in resultats for s, i in zip(r.sources, r.declenchees, strict=True)}
     a_couvrir = [("national.yaml", r.id) for r in charger_national(racine / "national.yaml")]
     for fichier in sorted((racine / "departements").glob("*.yaml")):
         ref = Referentiel.charger(fichier.stem, racine)

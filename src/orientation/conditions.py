@@ -286,8 +286,11 @@ def champ(chemin: str, lieu: Optional[_Lieu] = None) -> Champ:
         (a,) = args
         if not a.multiple:
             raise lieu.erreur(f"« nombre » s'applique à un champ à plusieurs valeurs, pas à « {a.chemin} »")
-        return Champ(chemin, f"Nombre d'éléments de « {a.libelle} »", "entier",
-                     lambda d, a=a: None if (v := a.lire(d)) is None else len(v),
+        def lire_nombre(d: Dossier, a: Champ = a) -> Optional[int]:
+            v = a.lire(d)
+            return None if v is None else len(v)
+
+        return Champ(chemin, f"Nombre d'éléments de « {a.libelle} »", "entier", lire_nombre,
                      toujours_renseigne=renseigne, bornes=(0, 100), bases=bases)
     for a in args:
         admis = a.genre == "date" or (fonction == "annees_entre" and a.genre == "entier")
@@ -852,8 +855,8 @@ def detailler(a: Atome, v: Any) -> ConditionEvaluee:
     lib = a.champ.libelle_valeur(v)
     texte = f"{a.champ.libelle} = {lib} (attendu : {a.attendu_libelle}) → {_LIB_VERITE[r]}"
     return construire(
-        ConditionEvaluee, champ=a.champ.chemin, libelle_champ=a.champ.libelle, operateur=a.operateur, attendu=a.attendu_json,
-        valeur=_json(v), valeur_libelle=lib, resultat=r, texte=texte)
+        ConditionEvaluee, champ=a.champ.chemin, libelle_champ=a.champ.libelle, operateur=a.operateur,
+        attendu=a.attendu_json, valeur=_json(v), valeur_libelle=lib, resultat=r, texte=texte)
 
 
 def evaluer(c: Condition, vals: Valeurs) -> tuple[Verite, list[ConditionEvaluee]]:
@@ -921,7 +924,8 @@ def _modifier(dossier: Dossier, chemin: str, valeur: Any) -> Dossier:
         if valeur is not None and champ_dsp.kind in ("code", "codes"):
             en = codes.ENUMS[nom]
             valeur = [en(x) for x in valeur] if champ_dsp.kind == "codes" else en(valeur)
-        return dossier.model_copy(update={"dsp": dossier.dsp.model_copy(update={nom: valeur})})
+        dsp: BaseModel = dossier.dsp
+        return dossier.model_copy(update={"dsp": dsp.model_copy(update={nom: valeur})})
     if chemin.startswith("foyer."):
         nom = chemin[6:]
         if nom == "composition":
@@ -993,8 +997,10 @@ def _contrefactuel(ch: Champ, actuel: Any, alt: Any, avant: Any, apres: Any) -> 
         def lp(p: Any) -> str:
             return p.libelle if p else "aucune pré-orientation"
         ligne = f" (ligne « {p1.titre} »)" if p1 is not None else ""
-        effets.append(f"la grille de pré-orientation proposerait le {lp(par1)} au lieu du {lp(par0)}{ligne}"
-                      if par0 and par1 else f"la pré-orientation serait « {lp(par1)} » au lieu de « {lp(par0)} »{ligne}")
+        if par0 and par1:
+            effets.append(f"la grille de pré-orientation proposerait le {lp(par1)} au lieu du {lp(par0)}{ligne}")
+        else:
+            effets.append(f"la pré-orientation serait « {lp(par1)} » au lieu de « {lp(par0)} »{ligne}")
     changement = (f"« {ch.libelle} » était « {ch.libelle_valeur(alt)} » "
                   f"(au lieu de « {ch.libelle_valeur(actuel)} »)")
     return Contrefactuel(

@@ -30,6 +30,7 @@ Hazards of the engine and how they are guarded (see also ``tests/test_moteur.py`
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -40,7 +41,7 @@ from typing import Any, Callable, Sequence
 import durable_rules_engine
 from durable.engine import Host
 
-from .conditions import Atome, AuMoinsUn, Champ, Condition, Toujours, Tous, Valeurs, atomes
+from .conditions import Atome, Champ, Condition, Toujours, Tous, Valeurs, atomes
 from .erreurs import OrientationError
 
 #: Lock held around every call into durable-rules (process-global native state).
@@ -207,8 +208,6 @@ class MoteurDurable:
     def fermer(self) -> None:
         """Free the native ruleset (the object is unusable afterwards)."""
         with VERROU:
-            try:
+            with contextlib.suppress(Exception):  # no session yet
                 self._hote.delete_state(self.nom)
-            except Exception:  # noqa: BLE001 - no session yet
-                pass
             durable_rules_engine.delete_ruleset(self._ruleset._handle)

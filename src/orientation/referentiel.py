@@ -23,9 +23,9 @@ import hashlib
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 import yaml
 
@@ -36,8 +36,8 @@ from .conditions import (
     analyser,
     atomes,
     cle,
-    contrefactuels,
     construire,
+    contrefactuels,
     couverte,
     evaluer,
     valeurs,
@@ -117,7 +117,7 @@ def lire_yaml(chemin: Path, nom: str) -> Any:
     except OSError as exc:
         raise ReglesInvalides(nom, None, f"fichier illisible : {exc.strerror or exc}") from None
     try:
-        return yaml.load(texte, Loader=_ChargeurYAML)  # noqa: S506 - safe loader subclass
+        return yaml.load(texte, Loader=_ChargeurYAML)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ReglesInvalides(nom, None, f"YAML mal formé : {exc}") from None
 
@@ -249,8 +249,9 @@ def _grille(d: Any, fichier: str, source: str) -> Grille:
     vues: dict[Any, str] = {}
     for i, ligne in enumerate(lignes):
         if i > 0 and isinstance(lignes[i - 1].si, Toujours):
-            raise ReglesInvalides(fichier, ligne.id, f"ligne inatteignable : elle vient après la ligne "
-                                  f"« {lignes[i - 1].id} » qui s'applique toujours (par priorité puis ordre du fichier)")
+            raise ReglesInvalides(fichier, ligne.id, "ligne inatteignable : elle vient après la ligne "
+                                  f"« {lignes[i - 1].id} » qui s'applique toujours "
+                                  "(par priorité puis ordre du fichier)")
         k = cle(ligne.si)
         if k in vues:
             raise ReglesInvalides(fichier, ligne.id, f"ligne inatteignable : sa condition est identique à celle "
@@ -366,8 +367,8 @@ def charger_departement(chemin: Path, code: str, nationales: list[Regle], nom: s
 class Referentiel:
     """The rules that apply in one département, compiled to durable-rules once per process."""
 
-    _cache: dict[tuple[str, str], "Referentiel"] = {}
-    _verrou_cache = threading.Lock()
+    _cache: ClassVar[dict[tuple[str, str], Referentiel]] = {}
+    _verrou_cache: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, departement: str, scenario: int, regles: list[Regle], grilles: list[Grille],
                  version: str, fichiers: list[str]):
