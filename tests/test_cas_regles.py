@@ -27,7 +27,7 @@ def test_chaque_regle_et_ligne_est_couverte() -> None:
 
 def test_rapport_complet() -> None:
     rapport = cas_tests.tester()
-    assert rapport.ok and len(rapport.cas) == len(CAS)
+    assert rapport.ok and rapport.reussi and len(rapport.cas) == len(CAS)
     assert rapport.texte().endswith(f"{len(CAS)}/{len(CAS)} cas réussis, 0 règle(s) non couverte(s)")
 
 
@@ -47,6 +47,8 @@ def test_un_cas_faux_echoue_avec_un_message_francais() -> None:
 def test_couverture_signale_une_regle_sans_cas() -> None:
     resultats = [executer(c) for c in CAS if "violences" not in c.nom.lower()]
     assert couverture(resultats) == ["national.yaml:violences_conjugales"]
+    rapport = cas_tests.Rapport(cas=resultats, non_couvertes=couverture(resultats))
+    assert not rapport.reussi and "NON COUVERTE  national.yaml:violences_conjugales" in rapport.texte()
 
 
 def test_fichier_de_cas_invalide(tmp_path: Path) -> None:

@@ -93,7 +93,13 @@ class Rapport(BaseModel):
 
     @property
     def ok(self) -> bool:
+        """Every case passed and every rule is covered."""
         return not self.echecs and not self.non_couvertes
+
+    @property
+    def reussi(self) -> bool:
+        """Same as :attr:`ok`."""
+        return self.ok
 
     def texte(self) -> str:
         """French report."""
