@@ -352,6 +352,8 @@ def test_contrefactuels_recalcules() -> None:
     for c in cfs:
         assert (c.modalite, c.parcours) != (base.modalite,
                                             base.proposition_grille.effet.parcours if base.proposition_grille else None)
+    # adding « santé » drops « aucune difficulté »
+    assert par_champ["dsp.difficultes_sociales"].valeur_alternative == ["sante"]
     logement = [c for c in cfs if c.champ == "dsp.logement"]
     assert any(c.parcours == Parcours.social for c in logement)
 

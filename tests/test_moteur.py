@@ -39,6 +39,11 @@ def test_moteur_et_evaluateur_python_d_accord(d: Dossier) -> None:
         ev = ref.evaluer(d)  # raises MoteurIncoherent on disagreement; never raises otherwise
         assert ev == ref.evaluer_python(d)
         assert ev.modalite in {r.effet.modalite for r in ev.declenchees} | {None}
+        issue = ref.issue(d)  # fast path used by the counterfactuals
+        assert issue.modalite == ev.modalite
+        assert issue.declenchees == {r.id for r in ev.declenchees}
+        assert (issue.proposition.id if issue.proposition else None) == \
+            (ev.proposition_grille.id if ev.proposition_grille else None)
 
 
 @rapide(40)

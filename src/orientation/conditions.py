@@ -129,9 +129,9 @@ class Champ:
         if self.genre == "code":
             return self.libelle_code(v)
         if self.genre == "codes":
-            return ", ".join(self.libelle_code(x) for x in v) or "aucun"
+            return ", ".join(self.libelle_code(x) for x in v) or "aucun élément"
         if self.genre == "entiers":
-            return ", ".join(str(x) for x in v) or "aucun"
+            return ", ".join(str(x) for x in v) or "aucun élément"
         if self.genre == "date":
             return v.strftime("%d/%m/%Y")
         return f"{v} {self.unite}".strip()
@@ -901,13 +901,18 @@ def _candidats(ch: Champ, actuel: Any, mentionnes: list[Any]) -> list[Any]:
         out = [n for n, _ in ch.codes if ch.chemin != "departement"] + vides
     elif ch.multiple:
         base = list(actuel) if actuel is not None else []
-        out = [sorted(set(base) ^ {m}, key=_rang(ch)) for m in mentionnes]
+        # adding a code also drops the "none" code (« aucune difficulté ») it contradicts
+        out = [sorted(set(base) - {m} if m in base else (set(base) - _AUCUN) | {m}, key=_rang(ch))
+               for m in mentionnes]
         out += ([[]] if actuel is None else []) + vides
     elif ch.genre == "entier":
         out = sorted({m + d for m in mentionnes for d in (-1, 0, 1)}) + vides
     else:
         out = []
     return [x for x in out if x != actuel]
+
+
+_AUCUN = frozenset({"aucun", "aucune"})
 
 
 def _rang(ch: Champ) -> Callable[[Any], Any]:
@@ -938,15 +943,15 @@ def _modifier(dossier: Dossier, chemin: str, valeur: Any) -> Dossier:
     return dossier.model_copy(update={chemin: valeur})
 
 
-def contrefactuels(referentiel: "Referentiel", dossier: Dossier) -> list[Contrefactuel]:
+def contrefactuels(referentiel: Referentiel, dossier: Dossier) -> list[Contrefactuel]:
     """Single-field changes of the dossier that change the modality or the grid's route.
 
     Each candidate value of each plain field tested by the référentiel's rules is applied with
-    ``model_copy(update=...)`` and the dossier is re-evaluated (Python evaluator); for each field
-    the first value giving each distinct new outcome is kept.
+    ``model_copy(update=...)`` and the modified dossier is re-evaluated (Python evaluator, truth
+    values only: :meth:`Referentiel.issue`); for each field the first value giving each distinct
+    new outcome (modality, route) is kept.
     """
-    base = referentiel.evaluer_python(dossier)
-    avant = _issue(base)
+    avant = referentiel.issue(dossier)
     mentionnes: dict[str, list[Any]] = {}
     for r in referentiel.toutes_regles():
         for a in atomes(r.si):
@@ -954,43 +959,35 @@ def contrefactuels(referentiel: "Referentiel", dossier: Dossier) -> list[Contref
                 vals = a.valeur if isinstance(a.valeur, tuple) else (a.valeur,)
                 lst = mentionnes.setdefault(a.champ.chemin, [])
                 lst.extend(v for v in vals if v not in lst and not isinstance(v, bool))
+    titres = {r.id: r.titre for r in referentiel.toutes_regles()}
     out: list[Contrefactuel] = []
     for chemin, ments in mentionnes.items():
         ch = CHAMPS[chemin]
         if ch.genre == "date" or chemin == "departement":
             continue
         actuel = ch.lire(dossier)
-        vus = {avant}
+        vus = {avant.cle}
         for alt in _candidats(ch, actuel, ments):
-            autre = referentiel.evaluer_python(_modifier(dossier, chemin, alt))
-            issue = _issue(autre)
-            if issue in vus:
+            apres = referentiel.issue(_modifier(dossier, chemin, alt))
+            if apres.cle in vus:
                 continue
-            vus.add(issue)
-            out.append(_contrefactuel(ch, actuel, alt, base, autre))
+            vus.add(apres.cle)
+            out.append(_contrefactuel(ch, actuel, alt, avant, apres, titres))
     return out
 
 
-def _issue(e: Any) -> tuple[Optional[str], Optional[str]]:
-    p = e.proposition_grille
-    return (e.modalite.value if e.modalite else None,
-            p.effet.parcours.value if p is not None and p.effet.parcours else None)
-
-
-def _contrefactuel(ch: Champ, actuel: Any, alt: Any, avant: Any, apres: Any) -> Contrefactuel:
+def _contrefactuel(ch: Champ, actuel: Any, alt: Any, avant: Any, apres: Any, titres: dict[str, str]) -> Contrefactuel:
     effets = []
     m0, m1 = avant.modalite, apres.modalite
-    lib = {r.id: r.titre for r in apres.regles}
-    f0 = {r.id for r in avant.regles if r.declenchee}
-    f1 = {r.id for r in apres.regles if r.declenchee}
+    f0, f1 = avant.declenchees, apres.declenchees
     changees = sorted(f0 ^ f1)
     if m0 != m1:
         def lm(m: Optional[Modalite]) -> str:
             return m.libelle if m else "aucune modalité imposée par les règles"
-        nouvelles = [f"« {lib[i]} »" for i in sorted(f1 - f0)]
+        nouvelles = [f"« {titres[i]} »" for i in sorted(f1 - f0)]
         pourquoi = f" (règle {', '.join(nouvelles)})" if nouvelles else ""
         effets.append(f"la modalité serait « {lm(m1)} » au lieu de « {lm(m0)} »{pourquoi}")
-    p0, p1 = avant.proposition_grille, apres.proposition_grille
+    p0, p1 = avant.proposition, apres.proposition
     par0 = p0.effet.parcours if p0 is not None else None
     par1 = p1.effet.parcours if p1 is not None else None
     if par0 != par1:

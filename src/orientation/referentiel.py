@@ -81,6 +81,20 @@ class Regle:
 
 
 @dataclass(frozen=True)
+class Issue:
+    """Outcome of the rules for one dossier, from truth values only (fast; no per-condition details)."""
+
+    modalite: Optional[Modalite]
+    proposition: Optional[Regle]
+    declenchees: frozenset[str]
+
+    @property
+    def cle(self) -> tuple[Optional[Modalite], Optional[Parcours]]:
+        """(modality, route of the grid proposal): what a counterfactual must change."""
+        return self.modalite, self.proposition.effet.parcours if self.proposition else None
+
+
+@dataclass(frozen=True)
 class Grille:
     """A pre-orientation grid: lines evaluated by priority, the first matching one wins."""
 
@@ -459,6 +473,19 @@ class Referentiel:
         """Ids of the rules and grid lines whose condition is *vrai* (Python evaluator)."""
         vals = valeurs(dossier, self._champs)
         return frozenset(r.id for r in self._toutes if verite(r.si, vals) == Verite.vrai)
+
+    def issue(self, dossier: Dossier) -> Issue:
+        """Modality, grid proposal and fired ids (same semantics as :meth:`evaluer`), truth values only."""
+        vals = valeurs(dossier, self._champs)
+        tirees = {r.id for r in self.regles if verite(r.si, vals) == Verite.vrai}
+        modalites = [r.effet.modalite for r in self.regles if r.id in tirees and r.effet.modalite is not None]
+        proposition: Optional[Regle] = None
+        for g in self.grilles:
+            ligne = next((x for x in g.lignes if verite(x.si, vals) == Verite.vrai), None)
+            if ligne is not None:
+                tirees.add(ligne.id)
+                proposition = proposition or ligne
+        return Issue(max(modalites, key=lambda m: m.force) if modalites else None, proposition, frozenset(tirees))
 
     def contrefactuels(self, dossier: Dossier) -> list[Contrefactuel]:
         """See :func:`orientation.conditions.contrefactuels`."""
