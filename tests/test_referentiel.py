@@ -218,6 +218,16 @@ def test_erreurs_de_fichier(tmp_path: Path, texte: str, morceau: str) -> None:
     assert "93.yaml" in str(exc) and morceau in str(exc)
 
 
+def test_trop_de_proprietes_pour_durable_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orientation import moteur
+
+    monkeypatch.setattr(moteur, "PROPRIETES_MAX", 3)
+    exc = erreur(tmp_path, d93=GRILLE)
+    assert "93.yaml" in str(exc) and "durable-rules" in str(exc)
+    (ligne,) = [x for x in verifier(tmp_path) if "93.yaml" in x]
+    assert ligne.startswith("ERREUR") and "trop de propriétés" in ligne
+
+
 def test_departement_inconnu(tmp_path: Path) -> None:
     with pytest.raises(ReglesInvalides, match="département inconnu"):
         Referentiel.charger("99", ecrire(tmp_path))

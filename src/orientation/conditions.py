@@ -56,11 +56,32 @@ fires only when its condition is *vrai*.  ``non`` is pushed down to the atoms wh
 ``au_moins_un`` of negations...), which is exact under Kleene logic; the evaluated atoms
 therefore show the operator actually tested.
 
+**Files.**  ``rules/national.yaml`` holds ``portee: national`` and ``regles``;
+``rules/departements/<code>.yaml`` holds ``portee: departement``, ``departement: "93"``,
+``scenario`` (1 to 4, DITP 2019), ``regles`` and ``grilles``; both may have a ``description``.
+A rule has ``id`` (``[a-z][a-z0-9_]*``, unique across national rules, département rules, grids and
+grid lines), ``titre``, ``description``, ``reference`` (required: the text it comes from), ``si``,
+``alors: {modalite: rdv_obligatoire | examen_individuel | orientation_directe, motif: "..."}`` and
+an optional ``priorite`` (display order).  In a département file, a rule with a national id must
+say ``remplace: true`` (it replaces the national rule); ``remplace: true`` + ``desactive: true``
+(no ``si``/``alors``, the reason in ``description``) removes it.  Scenarios 1 to 3 add the rule
+``scenario_rdv_systematique`` (appointment for everyone); a département without a file gets
+scenario 4 and the national rules only.  The modality of a dossier is the strongest of the fired
+rules (rendez-vous > examen individuel > orientation directe), or none.  A grid (``id``,
+``titre``, ``reference``, ``lignes``) is a first-match list: lines (``id``, ``titre``,
+``description``, ``priorite``, ``si``, ``alors: {parcours, structure, motif}``) are tried by
+increasing ``priorite``, ties in file order; the first *vrai* line is the grid's proposal (the
+first grid's if there are several).  ``si: {toujours: true}`` is the catch-all line and must come
+last.  Test cases live in ``rules/tests/*.yaml`` (see :mod:`orientation.cas_tests`).
+
 Validation at load raises :class:`orientation.erreurs.ReglesInvalides` naming the file and the
 rule for: unknown or protected field, unknown code (the admissible codes are listed),
 operator unfit for the field, value of the wrong type, empty list, and contradictory
 (never true) conditions such as ``tous`` of ``egal A`` and ``egal B`` on one field, an empty
-numeric range, or ``contient X`` with ``ne_contient_pas X``.
+numeric range, or ``contient X`` with ``ne_contient_pas X``; and, in files, for a missing
+title or reference, an unknown modality, route or structure, a duplicate id, an unknown key, and
+unreachable grid lines (after the catch-all, identical to an earlier line, or covered by the
+earlier lines: every dossier that makes it *vrai* makes an earlier line *vrai*).
 """
 
 from __future__ import annotations

@@ -438,7 +438,11 @@ class Referentiel:
         h = hashlib.sha256()
         for nom, chemin in fichiers:
             h.update(nom.encode() + b"\0" + chemin.read_bytes() + b"\0")
-        return cls(departement, scenario, regles, grilles, h.hexdigest(), [n for n, _ in fichiers])
+        try:
+            return cls(departement, scenario, regles, grilles, h.hexdigest(), [n for n, _ in fichiers])
+        except MoteurIncoherent as exc:  # e.g. too many fact properties for durable-rules
+            raise ReglesInvalides(str(fichier_dep if fichier_dep.is_file() else national), None,
+                                  f"compilation vers durable-rules impossible : {exc}") from None
 
     # ------------------------------------------------------------------ evaluation
 
@@ -556,7 +560,11 @@ def verifier(chemin: Path | str) -> list[str]:
             if code not in DEPARTEMENTS:
                 raise ReglesInvalides(str(f), None, f"nom de fichier « {f.name} » : code de département inconnu")
             dep = charger_departement(f, code, nationales, f"departements/{f.name}")
-            MoteurDurable([(r.id, r.si) for r in dep.regles + [x for g in dep.grilles for x in g.lignes]]).fermer()
+            toutes = dep.regles + [x for g in dep.grilles for x in g.lignes]
+            try:
+                MoteurDurable([(r.id, r.si) for r in toutes]).fermer()
+            except MoteurIncoherent as exc:
+                raise ReglesInvalides(str(f), None, f"compilation vers durable-rules impossible : {exc}") from None
         except ReglesInvalides as exc:
             lignes.append(f"ERREUR {exc}")
             continue
