@@ -2,7 +2,7 @@
 
 ``dossiers()`` draws every field of :class:`orientation.Dossier`, including « non renseigné »
 (``None``), answered-but-empty multi-valued lists, several codes per list and every code of every
-DSP field; dates are consistent (age 16 to 99 at the request, notification after opening,
+DSP field; dates are consistent (age 16 to 120 at the request, notification after opening,
 diploma year after birth) so each drawn dossier passes validation.
 
 >>> from hypothesis import given
@@ -80,7 +80,8 @@ _FACULTATIFS: tuple[tuple[str, st.SearchStrategy[Any]], ...] = (
     ("demande_rdv", _ou_none(st.booleans())),
 )
 _JOURS_DEMANDE = st.integers(min_value=0, max_value=15 * 365)
-_AGE = st.one_of(st.integers(min_value=16, max_value=99), st.sampled_from([17, 24, 25, 26, 56, 57, 58]))
+_AGE = st.one_of(st.integers(min_value=16, max_value=70), st.sampled_from([17, 24, 25, 26, 56, 57, 58]),
+                 st.integers(min_value=16, max_value=119))  # the age is this or one more (at most 120)
 _JOUR_ANNEE = st.integers(min_value=1, max_value=365)
 _ECART_OUVERTURE = st.integers(min_value=-90, max_value=90)
 _DELAI_NOTIFICATION = _ou_none(st.integers(min_value=0, max_value=120))
@@ -94,7 +95,7 @@ _NUMERO = st.integers(min_value=0, max_value=10**9)
 def donnees_dossier(draw: st.DrawFn, departement: Optional[str] = None) -> dict[str, Any]:
     """Readable data accepted by :meth:`Dossier.valider`."""
     demande = date(2015, 1, 1) + timedelta(days=draw(_JOURS_DEMANDE))
-    age = draw(_AGE)
+    age = min(draw(_AGE), demande.year - 1901)  # birth date from 1900 on
     naissance = date(demande.year - age - 1, 1, 1) + timedelta(days=draw(_JOUR_ANNEE))
     ouverture = demande + timedelta(days=draw(_ECART_OUVERTURE))
     notification = draw(_DELAI_NOTIFICATION)
