@@ -646,6 +646,14 @@ class ModeleOrientation:
                     nouveau[j_nr] = False
                     nouveau[j_vide] = False
                     nouveau[j] = not actuel[j]
+                    if nouveau[j]:
+                        # « aucun(e) » excludes every other code of the field, and conversely.
+                        j_aucun = [i for i, w in enumerate(valeurs) if w in ("aucun", "aucune")]
+                        if j in j_aucun:
+                            nouveau[:] = False
+                            nouveau[j] = True
+                        else:
+                            nouveau[j_aucun] = False
                     if not nouveau.any():
                         nouveau[j_vide] = True
                     codes_actifs = [valeurs[i] for i in range(len(valeurs)) if nouveau[i] and i not in (j_nr, j_vide)]

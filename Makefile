@@ -1,0 +1,32 @@
+# Deux commandes pour un poste neuf : `make demo` (traitement d'exemple) et `make test` (tests).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SORTIE ?= sortie
+
+.PHONY: installer demo test bench clean
+
+installer: $(VENV)/.installe
+
+$(VENV)/.installe: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
+	touch $@
+
+demo: installer
+	@mkdir -p $(SORTIE)
+	$(BIN)/orientation regles verifier rules/
+	$(BIN)/orientation recommander examples/dossiers/primo_demandeuse_sans_abri.json
+	$(BIN)/orientation expliquer examples/dossiers/recurrent_profil_emploi.json --format texte
+	$(BIN)/orientation lot examples/flux_exemple.csv --departement 93 --sortie $(SORTIE)/decisions.csv --explications $(SORTIE)/explications.jsonl
+
+test: installer
+	$(BIN)/python -m pytest
+
+bench: installer
+	$(BIN)/python benchmarks/bench_lot.py
+
+clean:
+	rm -rf $(VENV) $(SORTIE) .pytest_cache .hypothesis

@@ -1,0 +1,180 @@
+"""Command line (French): ``orientation recommander|expliquer|regles|entrainer|generer|lot``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from .erreurs import OrientationError
+
+
+def _lire_dossier(chemin: str) -> Any:
+    from .dossier import Dossier
+    from .erreurs import DossierInvalide, ErreurChamp
+
+    texte = sys.stdin.read() if chemin == "-" else Path(chemin).read_text(encoding="utf-8")
+    try:
+        donnees = json.loads(texte)
+    except json.JSONDecodeError as exc:
+        raise DossierInvalide([ErreurChamp("(document)", chemin, f"JSON mal formé : {exc.msg}, ligne {exc.lineno}")])
+    if isinstance(donnees, dict) and "dtdemrsa" in donnees:
+        return Dossier.depuis_cnaf(donnees)
+    return Dossier.valider(donnees)
+
+
+def _sources(args: argparse.Namespace, departement: str) -> tuple[Any, Any]:
+    from .referentiel import Referentiel
+
+    ref = Referentiel.charger(departement, Path(args.regles) if args.regles else None)
+    if args.sans_modele:
+        return ref, False
+    if args.modele:
+        from .modele import ModeleOrientation
+
+        return ref, ModeleOrientation.charger(Path(args.modele))
+    return ref, None
+
+
+def _cmd_recommander(args: argparse.Namespace) -> int:
+    from .decision import recommend
+
+    dossier = _lire_dossier(args.dossier)
+    ref, mod = _sources(args, dossier.departement)
+    print(recommend(dossier, ref, mod).model_dump_json(indent=2))
+    return 0
+
+
+def _cmd_expliquer(args: argparse.Namespace) -> int:
+    from .explication import explain
+
+    dossier = _lire_dossier(args.dossier)
+    ref, mod = _sources(args, dossier.departement)
+    print(explain(dossier, ref, mod).rendre(args.format), end="" if args.format != "json" else "\n")
+    return 0
+
+
+def _cmd_regles_verifier(args: argparse.Namespace) -> int:
+    from .referentiel import verifier
+
+    for ligne in verifier(Path(args.dossier_regles)):
+        print(ligne)
+    return 0
+
+
+def _cmd_regles_tester(args: argparse.Namespace) -> int:
+    from .cas_tests import tester
+
+    rapport = tester(Path(args.dossier_regles) if args.dossier_regles else None)
+    print(rapport.texte())
+    return 0 if rapport.reussi else 1
+
+
+def _cmd_entrainer(args: argparse.Namespace) -> int:
+    from .entrainement import entrainer_fichier
+
+    resultat = entrainer_fichier(
+        Path(args.donnees), Path(args.sortie), type_modele=args.type, accord_cible=args.accord_cible,
+        graine=args.graine)
+    print(resultat.resume())
+    return 0
+
+
+def _cmd_generer(args: argparse.Namespace) -> int:
+    from .synthetique import ecrire_csv
+
+    ecrire_csv(Path(args.sortie), args.nombre, graine=args.graine, departement=args.departement)
+    print(f"{args.nombre} dossiers SYNTHÉTIQUES écrits dans {args.sortie} (graine {args.graine}).")
+    return 0
+
+
+def _cmd_lot(args: argparse.Namespace) -> int:
+    from .lot import traiter_fichier
+
+    rapport = traiter_fichier(
+        Path(args.flux), departement=args.departement, sortie=Path(args.sortie),
+        explications=Path(args.explications) if args.explications else None,
+        rejets=Path(args.rejets) if args.rejets else None,
+        regles=Path(args.regles) if args.regles else None,
+        modele=False if args.sans_modele else (Path(args.modele) if args.modele else None),
+        progression=not args.silencieux,
+    )
+    print(rapport.resume())
+    return 0
+
+
+def _options_sources(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--regles", help="dossier des règles (défaut : rules/ du projet)")
+    p.add_argument("--modele", help="dossier d'un modèle entraîné (défaut : models/demo)")
+    p.add_argument("--sans-modele", action="store_true", help="n'utiliser que les règles")
+
+
+def construire_parseur() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="orientation",
+        description="Recommandation et explication de l'orientation des nouveaux bénéficiaires du RSA.")
+    sub = p.add_subparsers(dest="commande", required=True, metavar="COMMANDE")
+
+    r = sub.add_parser("recommander", help="recommander une orientation pour un dossier JSON")
+    r.add_argument("dossier", help="fichier JSON du dossier (noms lisibles ou codes CNAF), ou - pour l'entrée standard")
+    _options_sources(r)
+    r.set_defaults(func=_cmd_recommander)
+
+    e = sub.add_parser("expliquer", help="expliquer la recommandation pour un dossier JSON")
+    e.add_argument("dossier")
+    e.add_argument("--format", choices=["texte", "markdown", "json"], default="texte")
+    _options_sources(e)
+    e.set_defaults(func=_cmd_expliquer)
+
+    g = sub.add_parser("regles", help="vérifier ou tester les fichiers de règles")
+    gs = g.add_subparsers(dest="action", required=True, metavar="ACTION")
+    v = gs.add_parser("verifier", help="valider les fichiers de règles")
+    v.add_argument("dossier_regles", nargs="?", default="rules")
+    v.set_defaults(func=_cmd_regles_verifier)
+    t = gs.add_parser("tester", help="jouer les cas de test YAML des règles")
+    t.add_argument("dossier_regles", nargs="?", default=None)
+    t.set_defaults(func=_cmd_regles_tester)
+
+    n = sub.add_parser("entrainer", help="entraîner un modèle sur un fichier CSV étiqueté")
+    n.add_argument("donnees")
+    n.add_argument("--sortie", required=True, help="dossier du modèle, ex. models/mon_modele/")
+    n.add_argument("--type", choices=["logistique", "foret"], default="logistique")
+    n.add_argument("--accord-cible", type=float, default=0.95, help="accord visé avec les référents (défaut 0,95)")
+    n.add_argument("--graine", type=int, default=0)
+    n.set_defaults(func=_cmd_entrainer)
+
+    s = sub.add_parser("generer", help="générer des dossiers SYNTHÉTIQUES étiquetés (CSV)")
+    s.add_argument("--nombre", type=int, default=10_000)
+    s.add_argument("--graine", type=int, default=0)
+    s.add_argument("--departement", default="93")
+    s.add_argument("--sortie", required=True)
+    s.set_defaults(func=_cmd_generer)
+
+    b = sub.add_parser("lot", help="orienter en nombre un flux CAF (CSV, JSON Lines ou Parquet)")
+    b.add_argument("flux")
+    b.add_argument("--departement", required=True)
+    b.add_argument("--sortie", required=True, help="fichier CSV des décisions")
+    b.add_argument("--explications", help="fichier JSON Lines des explications (une par ligne)")
+    b.add_argument("--rejets", help="fichier CSV des lignes rejetées (défaut : <sortie>.rejets.csv)")
+    b.add_argument("--silencieux", action="store_true", help="sans barre de progression")
+    _options_sources(b)
+    b.set_defaults(func=_cmd_lot)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = construire_parseur().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except OrientationError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"Erreur : fichier introuvable : {exc.filename}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

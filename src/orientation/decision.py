@@ -1,0 +1,229 @@
+"""recommend(): dossier → rules → model → typed decision.
+
+>>> from orientation.dossier import Dossier, EXEMPLE_CNAF
+>>> d = recommend(Dossier.depuis_cnaf(EXEMPLE_CNAF))
+>>> d.modalite.value, d.delais.orientation_au_plus_tard.isoformat()
+('rdv_obligatoire', '2025-10-20')
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from .dossier import Dossier
+from .evaluation import EvaluationRegles
+from .vocabulaire import Modalite, Parcours, Structure
+
+if TYPE_CHECKING:
+    from .modele import ModeleOrientation, PropositionModele
+    from .referentiel import Referentiel
+
+#: Seeds (DITP 2019, CASF art. L262-29 and loi plein emploi): orientation within one month of the
+#: notification of rights; first accompaniment appointment within two weeks of the orientation.
+DELAI_ORIENTATION_MOIS = 1
+DELAI_PREMIER_RDV_JOURS = 14
+
+#: Referent body used when a route comes from the model and no grid line named one.
+STRUCTURE_PAR_DEFAUT: dict[Parcours, Structure] = {
+    Parcours.professionnel: Structure.france_travail,
+    Parcours.socio_professionnel: Structure.departement,
+    Parcours.social: Structure.departement,
+}
+
+Origine = Literal["regle", "grille", "modele", "aucune"]
+
+
+def ajouter_mois(d: date, mois: int) -> date:
+    """Add calendar months, clamping to the last day of the month (31 janvier + 1 mois = 28/29 février)."""
+    m = d.month - 1 + mois
+    annee, mois0 = d.year + m // 12, m % 12 + 1
+    return date(annee, mois0, min(d.day, calendar.monthrange(annee, mois0)[1]))
+
+
+class Delais(BaseModel):
+    """Legal deadlines computed for this dossier."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date_reference: date
+    reference_estimee: bool
+    orientation_au_plus_tard: date
+    premier_rdv_jours_apres_orientation: int
+    premier_rdv_au_plus_tard: date
+
+
+class Versions(BaseModel):
+    """Versions used to decide: same input + same versions ⇒ same decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bibliotheque: str
+    regles: str
+    modele: Optional[str] = None
+    modele_sha256: Optional[str] = None
+
+
+class Decision(BaseModel):
+    """The recommendation for one dossier."""
+
+    model_config = ConfigDict(frozen=True)
+
+    identifiant: str
+    departement: str
+    scenario: int
+    modalite: Modalite
+    parcours: Optional[Parcours]
+    structure: Optional[Structure]
+    origine_parcours: Origine
+    regles_declenchees: list[str]
+    confiance: Optional[float]
+    delais: Delais
+    versions: Versions
+
+
+@functools.lru_cache(maxsize=1)
+def version_bibliotheque() -> str:
+    try:
+        return version("orientation")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+source"
+
+
+def calculer_delais(dossier: Dossier) -> Delais:
+    ref = dossier.date_reference_delais
+    limite = ajouter_mois(ref, DELAI_ORIENTATION_MOIS)
+    return Delais(
+        date_reference=ref,
+        reference_estimee=dossier.date_notification_droits is None,
+        orientation_au_plus_tard=limite,
+        premier_rdv_jours_apres_orientation=DELAI_PREMIER_RDV_JOURS,
+        premier_rdv_au_plus_tard=limite + timedelta(days=DELAI_PREMIER_RDV_JOURS),
+    )
+
+
+def decider(
+    dossier: Dossier,
+    evaluation: EvaluationRegles,
+    proposition: Optional[PropositionModele],
+    modele: Optional[ModeleOrientation] = None,
+) -> Decision:
+    """Combine the rule layer and the model proposal into a decision (pure function).
+
+    Precedence: a modality set by a rule wins (the most protective one); otherwise, in
+    scenario 4, the model may propose ``orientation_directe`` when it is confident on a
+    recurring profile; otherwise a referent examines the dossier (``examen_individuel``).
+    The route comes from the rule that set the modality, else the pre-orientation grid,
+    else the model (only when it decided).
+    """
+    grille = evaluation.proposition_grille
+    regles = [r.id for r in evaluation.declenchees]
+    confiance: Optional[float] = None
+    parcours: Optional[Parcours] = None
+    structure: Optional[Structure] = None
+    origine: Origine = "aucune"
+
+    modalite = evaluation.modalite
+    regle_modalite = None
+    if modalite is not None:
+        regle_modalite = next(
+            (r for r in evaluation.declenchees if r.effet.modalite == modalite and r.effet.parcours), None)
+    if regle_modalite is not None:
+        parcours, structure, origine = regle_modalite.effet.parcours, regle_modalite.effet.structure, "regle"
+    elif grille is not None:
+        parcours, structure, origine = grille.effet.parcours, grille.effet.structure, "grille"
+
+    if modalite is None:
+        if proposition is not None and proposition.decide:
+            modalite = Modalite.orientation_directe
+            confiance = proposition.confiance
+            if parcours != proposition.parcours:
+                structure = None
+            parcours, origine = proposition.parcours, "modele"
+            structure = structure or STRUCTURE_PAR_DEFAUT[parcours]
+        else:
+            modalite = Modalite.examen_individuel
+            if proposition is not None:
+                confiance = proposition.confiance
+    elif modalite == Modalite.orientation_directe and parcours is None:
+        # A rule allowed direct orientation but nothing names a route: a referent must examine it.
+        modalite = Modalite.examen_individuel
+
+    return Decision(
+        identifiant=dossier.identifiant,
+        departement=dossier.departement,
+        scenario=evaluation.scenario,
+        modalite=modalite,
+        parcours=parcours,
+        structure=structure,
+        origine_parcours=origine,
+        regles_declenchees=regles,
+        confiance=confiance,
+        delais=calculer_delais(dossier),
+        versions=Versions(
+            bibliotheque=version_bibliotheque(),
+            regles=evaluation.version_regles,
+            modele=None if modele is None else f"{modele.nom}@{modele.version}",
+            modele_sha256=None if modele is None else modele.sha256,
+        ),
+    )
+
+
+def _sources(
+    dossier: Dossier, referentiel: Optional[Referentiel], modele: Optional[ModeleOrientation] | Literal[False]
+) -> tuple[Referentiel, Optional[ModeleOrientation]]:
+    from .referentiel import Referentiel
+
+    ref = referentiel or Referentiel.charger(dossier.departement)
+    if modele is False:
+        return ref, None
+    if modele is None:
+        from .modele import charger_modele_defaut
+
+        modele = charger_modele_defaut()
+    return ref, modele
+
+
+@dataclass(frozen=True)
+class Chaine:
+    """Every intermediate result of one run of the chain (used by :func:`orientation.explain`)."""
+
+    referentiel: Referentiel
+    modele: Optional[ModeleOrientation]
+    evaluation: EvaluationRegles
+    proposition: Optional[PropositionModele]
+    decision: Decision
+
+
+def executer(
+    dossier: Dossier,
+    referentiel: Optional[Referentiel] = None,
+    modele: Optional[ModeleOrientation] | Literal[False] = None,
+) -> Chaine:
+    """Run dossier → rules → model → decision once and keep every intermediate result."""
+    ref, mod = _sources(dossier, referentiel, modele)
+    evaluation = ref.evaluer(dossier)
+    proposition = None
+    if mod is not None and evaluation.modalite is None and evaluation.scenario == 4:
+        proposition = mod.proposer(dossier)
+    return Chaine(ref, mod, evaluation, proposition, decider(dossier, evaluation, proposition, mod))
+
+
+def recommend(
+    dossier: Dossier,
+    referentiel: Optional[Referentiel] = None,
+    modele: Optional[ModeleOrientation] | Literal[False] = None,
+) -> Decision:
+    """Recommend an orientation for one dossier.
+
+    ``referentiel`` defaults to the rules of the dossier's département; ``modele`` defaults to
+    the bundled model (``False`` disables the model: profiles not caught by a rule then go to
+    ``examen_individuel``).
+    """
+    return executer(dossier, referentiel, modele).decision

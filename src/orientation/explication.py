@@ -1,0 +1,376 @@
+"""explain(): why this decision, in French a référent can read (CRPA art. R311-3-1-2).
+
+The explanation is a typed object (:class:`Explication`) with three renderings:
+``texte()``, ``markdown()`` and ``json()``.  It lists the rules that fired with the
+dossier's actual values (« non renseigné » when the answer is missing, never « faux »),
+the rules that almost fired, the model's contribution when it was consulted, what would
+change the outcome (counterfactuals, computed by re-running the chain on a modified
+dossier), and the four items of article R311-3-1-2 of the code des relations entre le
+public et l'administration.
+
+>>> from orientation.dossier import Dossier, EXEMPLE_CNAF
+>>> e = explain(Dossier.depuis_cnaf(EXEMPLE_CNAF))
+>>> e.decision.modalite.value
+'rdv_obligatoire'
+>>> "primo" in e.texte().lower()
+True
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from .decision import Chaine, Decision, executer
+from .dossier import LIBELLES_ENUMS, Dossier
+from .erreurs import DossierInvalide
+from .evaluation import EvaluationRegles, RegleEvaluee
+from .vocabulaire import SCENARIOS, Modalite, Verite
+
+if TYPE_CHECKING:
+    from .modele import ModeleOrientation, PropositionModele
+    from .referentiel import Referentiel
+
+Format = Literal["texte", "markdown", "json"]
+
+#: Where each piece of data comes from (CRPA item 2).
+SOURCES: dict[str, str] = {
+    "dsp": "questionnaire DSP (données socio-professionnelles) déclaré lors de la demande de RSA, transmis par la CAF",
+    "dossier": "dossier d'allocataire CAF (dates de demande, d'ouverture et de notification des droits, "
+    "date de naissance, composition du foyer, soumission aux droits et devoirs, primo-demande)",
+    "france_travail": "état de l'inscription à France Travail",
+    "declaratif": "fragilités et demande de rendez-vous déclarées par la personne ou signalées par un travailleur social",
+}
+
+
+class Contrefactuel(BaseModel):
+    """A change of one or a few answers that would change the outcome (computed, not guessed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Literal["regles", "modele"]
+    changements: list[str]
+    effet: str
+
+
+class ElementsCRPA(BaseModel):
+    """The four items owed under CRPA art. R311-3-1-2 for an individual decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    degre_et_mode_de_contribution: str
+    donnees_et_sources: list[str]
+    parametres_et_ponderations: list[str]
+    operations: list[str]
+
+
+class Explication(BaseModel):
+    """Structured explanation of one decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    scenario: str
+    regles_declenchees: list[RegleEvaluee]
+    regles_presque_declenchees: list[RegleEvaluee]
+    proposition_grille: Optional[RegleEvaluee]
+    modele: Optional[dict]  # PropositionModele as a plain dict (JSON-ready)
+    contrefactuels: list[Contrefactuel]
+    crpa: ElementsCRPA
+
+    def texte(self) -> str:
+        return rendre_texte(self)
+
+    def markdown(self) -> str:
+        return rendre_markdown(self)
+
+    def json(self, indent: int | None = 2) -> str:  # type: ignore[override]
+        return self.model_dump_json(indent=indent)
+
+    def rendre(self, format: Format = "texte") -> str:
+        return {"texte": self.texte, "markdown": self.markdown, "json": self.json}[format]()
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _presque(evaluation: EvaluationRegles) -> list[RegleEvaluee]:
+    """Rules that did not fire but depend on an unanswered question, or miss one condition of several."""
+    out = []
+    for r in evaluation.regles:
+        if r.declenchee or not r.conditions:
+            continue
+        if r.resultat == Verite.inconnu or (r.conditions_non_remplies == 1 and len(r.conditions) > 1):
+            out.append(r)
+    return out
+
+
+def pourcent(x: float) -> str:
+    """French percentage: ``0.953`` → ``95 %``."""
+    return f"{round(100 * x)} %"
+
+
+def nombre_fr(x: float) -> str:
+    """French signed decimal: ``1.234`` → ``+1,23``."""
+    return f"{x:+.2f}".replace(".", ",")
+
+
+def date_fr(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def _libelle_valeur(v: object) -> str:
+    if v is None:
+        return "non renseigné"
+    if isinstance(v, bool):
+        return "oui" if v else "non"
+    return LIBELLES_ENUMS.get(str(v), str(v))
+
+
+def _issue_finale(d: Decision) -> str:
+    s = d.modalite.libelle
+    if d.parcours is not None:
+        s += f", {d.parcours.libelle}"
+    return s
+
+
+def _contrefactuels(dossier: Dossier, chaine: Chaine, maximum: int = 8) -> list[Contrefactuel]:
+    """Counterfactuals of both layers, each checked by re-running the whole chain on the changed dossier.
+
+    Only changes that alter the final recommendation (modality or route) are kept, at most
+    ``maximum`` per layer; the effect states the new recommendation, then the layer's own reason.
+    """
+    from .conditions import _modifier
+
+    candidats: list[tuple[Literal["regles", "modele"], list[str], str, Any]] = [
+        ("regles", list(c.changements), c.effet,
+         lambda d, c=c: _modifier(d, c.champ, c.valeur_alternative))
+        for c in chaine.referentiel.contrefactuels(dossier)
+    ]
+    if chaine.modele is not None and chaine.proposition is not None:
+        candidats += [("modele", list(c.changements), c.effet, c.appliquer)
+                      for c in chaine.modele.contrefactuels_modele(dossier)]
+    avant = chaine.decision
+    out: list[Contrefactuel] = []
+    vus: set[tuple[str, ...]] = set()
+    for source, changements, effet_couche, appliquer in candidats:
+        if sum(c.source == source for c in out) >= maximum:
+            continue
+        try:
+            apres = executer(appliquer(dossier), chaine.referentiel,
+                             chaine.modele if chaine.modele is not None else False).decision
+        except DossierInvalide:
+            continue  # the change would make the dossier incoherent: not a real alternative
+        if (apres.modalite, apres.parcours) == (avant.modalite, avant.parcours):
+            continue
+        cle = tuple(changements)
+        if cle in vus:
+            continue
+        vus.add(cle)
+        out.append(Contrefactuel(
+            source=source, changements=changements,
+            effet=f"la recommandation deviendrait « {_issue_finale(apres)} » — {effet_couche}"))
+    return out
+
+
+def _crpa(
+    dossier: Dossier,
+    evaluation: EvaluationRegles,
+    decision: Decision,
+    proposition: Optional[PropositionModele],
+) -> ElementsCRPA:
+    # 1. degree and mode of contribution
+    if decision.modalite == Modalite.orientation_directe and decision.origine_parcours == "modele":
+        degre = (
+            "Le traitement algorithmique a contribué de manière déterminante à la proposition : aucune règle "
+            "n'imposait de rendez-vous et le modèle statistique, suffisamment confiant "
+            f"({pourcent(proposition.confiance)} pour un seuil de {pourcent(proposition.seuil)}), propose une orientation directe "
+            f"vers le {decision.parcours.libelle}. Il s'agit d'une proposition : la décision d'orientation "
+            "appartient au président du conseil départemental, et la personne peut demander un rendez-vous."
+        ) if proposition is not None and decision.parcours is not None else ""
+    elif decision.modalite == Modalite.rdv_obligatoire:
+        degre = (
+            "Le traitement algorithmique s'est limité à appliquer des règles explicites (référentiel national et "
+            "règles du département) : au moins une impose un rendez-vous en présentiel. Le modèle statistique n'a "
+            "pas été utilisé. L'orientation sera décidée à l'issue du rendez-vous."
+        )
+    else:
+        degre = (
+            "Le traitement algorithmique n'a pas décidé : le dossier est transmis à un référent pour un examen "
+            "individuel. "
+            + ("Le modèle statistique a été consulté mais s'est abstenu. " if proposition is not None else "")
+            + ("Une proposition indicative issue de la grille de pré-orientation du département est jointe."
+               if evaluation.proposition_grille is not None else "")
+        ).strip()
+
+    # 2. data and sources
+    donnees = [
+        f"Date de demande {date_fr(dossier.date_demande)}, ouverture des droits "
+        f"{date_fr(dossier.date_ouverture_droits)}, notification "
+        f"{date_fr(dossier.date_notification_droits) if dossier.date_notification_droits else 'non renseignée'}, "
+        f"âge à la demande {dossier.age(dossier.date_demande)} ans, foyer "
+        f"« {_libelle_valeur(dossier.foyer.composition)} » avec {len(dossier.foyer.ages_enfants)} enfant(s), "
+        f"primo-demandeur : {_libelle_valeur(dossier.primo_demandeur)} — source : {SOURCES['dossier']}.",
+        f"Inscription à France Travail : {_libelle_valeur(dossier.inscription_france_travail)} — source : "
+        f"{SOURCES['france_travail']}.",
+        "Fragilités déclarées : "
+        + (", ".join(_libelle_valeur(f) for f in dossier.fragilites_declarees) or "aucune"
+           if dossier.fragilites_declarees is not None else "non renseigné")
+        + f" ; demande de rendez-vous : {_libelle_valeur(dossier.demande_rdv)} — source : {SOURCES['declaratif']}.",
+        f"Réponses au questionnaire DSP utilisées par les règles et le modèle — source : {SOURCES['dsp']}.",
+        "Le sexe et la nationalité ne sont utilisés ni par les règles ni par le modèle.",
+    ]
+
+    # 3. parameters and weights applied to this person
+    params: list[str] = []
+    for r in evaluation.declenchees:
+        conds = " ; ".join(c.texte for c in r.conditions)
+        params.append(f"Règle « {r.titre} » ({r.id}, {r.reference}) : {conds}.")
+    if proposition is not None:
+        seuil = pourcent(proposition.seuil) if math.isfinite(proposition.seuil) else "jamais atteint"
+        probs = ", ".join(f"{p.libelle} {pourcent(v)}" for p, v in proposition.probabilites.items())
+        params.append(
+            f"Modèle {proposition.modele} (version {proposition.version}) : probabilités {probs} ; seuil de "
+            f"confiance {seuil} ; profil « {proposition.profil} » vu {proposition.effectif_profil} "
+            f"fois à l'entraînement (seuil de récurrence {proposition.seuil_recurrence})."
+        )
+        for c in proposition.contributions[:8]:
+            sens = "rapproche du" if c.poids > 0 else "éloigne du"
+            params.append(f"{c.libelle_champ} = {c.valeur} : {sens} {c.parcours.libelle} (poids {nombre_fr(c.poids)}).")
+    if not params:
+        params.append("Aucune règle ne s'est appliquée et le modèle n'a pas été consulté.")
+
+    # 4. operations
+    ops = [
+        "Validation du dossier (codes CNAF, dates, cohérence).",
+        f"Évaluation des règles du référentiel (version {evaluation.version_regles[:12]}) par le moteur de règles "
+        f"durable-rules, {SCENARIOS[evaluation.scenario]}, département {evaluation.departement} ; une condition "
+        "portant sur une réponse absente est « non renseignée », jamais « fausse ».",
+    ]
+    if evaluation.proposition_grille is not None:
+        ops.append("Application de la grille de pré-orientation : première ligne satisfaite par ordre de priorité.")
+    if proposition is not None:
+        ops.append(
+            "Calcul par le modèle statistique des probabilités de chaque parcours, comparaison au seuil de confiance "
+            "et vérification que le profil est récurrent ; abstention sinon.")
+    ops.append(
+        f"Calcul des délais : orientation au plus tard le {date_fr(decision.delais.orientation_au_plus_tard)}, "
+        f"premier rendez-vous d'accompagnement dans les {decision.delais.premier_rdv_jours_apres_orientation} jours "
+        "suivant l'orientation.")
+    return ElementsCRPA(degre_et_mode_de_contribution=degre, donnees_et_sources=donnees,
+                        parametres_et_ponderations=params, operations=ops)
+
+
+def explain(
+    dossier: Dossier,
+    referentiel: Optional[Referentiel] = None,
+    modele: Optional[ModeleOrientation] | Literal[False] = None,
+) -> Explication:
+    """Explain the recommendation for one dossier (same arguments as :func:`recommend`)."""
+    chaine = executer(dossier, referentiel, modele)
+    evaluation, proposition, decision = chaine.evaluation, chaine.proposition, chaine.decision
+    return Explication(
+        decision=decision,
+        scenario=SCENARIOS[evaluation.scenario],
+        regles_declenchees=evaluation.declenchees,
+        regles_presque_declenchees=_presque(evaluation),
+        proposition_grille=evaluation.proposition_grille,
+        modele=None if proposition is None else proposition.model_dump(mode="json"),
+        contrefactuels=_contrefactuels(dossier, chaine),
+        crpa=_crpa(dossier, evaluation, decision, proposition),
+    )
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def _resume(e: Explication) -> str:
+    d = e.decision
+    s = f"Modalité recommandée : {d.modalite.libelle}."
+    if d.parcours is not None:
+        origine = {"regle": "fixé par une règle", "grille": "proposé par la grille de pré-orientation",
+                   "modele": "proposé par le modèle", "aucune": ""}[d.origine_parcours]
+        s += f" Parcours : {d.parcours.libelle} ({origine})"
+        if d.structure is not None:
+            s += f", structure référente : {d.structure.libelle}"
+        s += "."
+    return s
+
+
+def _lignes(e: Explication, titre: callable, puce: str) -> list[str]:  # type: ignore[valid-type]
+    d = e.decision
+    L: list[str] = [titre(1, f"Orientation du dossier {d.identifiant} (département {d.departement})"), "",
+                    _resume(e), f"Cadre : {e.scenario}.",
+                    f"Orientation à notifier au plus tard le {date_fr(d.delais.orientation_au_plus_tard)}"
+                    + (" (date estimée : notification des droits non renseignée, ouverture des droits utilisée)"
+                       if d.delais.reference_estimee else "")
+                    + f" ; premier rendez-vous d'accompagnement au plus tard le "
+                    f"{date_fr(d.delais.premier_rdv_au_plus_tard)}.", ""]
+    L.append(titre(2, "Règles appliquées"))
+    if not e.regles_declenchees:
+        L.append(f"{puce}Aucune règle ne s'applique à ce dossier.")
+    for r in e.regles_declenchees:
+        L.append(f"{puce}« {r.titre} » ({r.id}) — {r.description} Référence : {r.reference}.")
+        for c in r.conditions:
+            L.append(f"    {puce}{c.texte}")
+    if e.regles_presque_declenchees:
+        L += ["", titre(2, "Règles presque appliquées")]
+        for r in e.regles_presque_declenchees:
+            if r.resultat == Verite.inconnu:
+                manq = [c.libelle_champ for c in r.conditions if c.resultat == Verite.inconnu]
+                L.append(f"{puce}« {r.titre} » ({r.id}) : dépend de réponses non renseignées "
+                         f"({', '.join(dict.fromkeys(manq))}).")
+            else:
+                manq = [c.texte for c in r.conditions if c.resultat != Verite.vrai]
+                L.append(f"{puce}« {r.titre} » ({r.id}) : une seule condition manque : {'; '.join(manq)}.")
+    if e.modele is not None:
+        m = e.modele
+        L += ["", titre(2, "Proposition du modèle statistique")]
+        probs = ", ".join(f"{k.replace('_', '-')} {pourcent(v)}" for k, v in m["probabilites"].items())
+        seuil = pourcent(m["seuil"]) if m["seuil"] is not None else "jamais atteint pour ce parcours"
+        L.append(f"{puce}Probabilités : {probs} ; confiance {pourcent(m['confiance'])}, seuil {seuil}.")
+        L.append(f"{puce}Profil « {m['profil']} » : vu {m['effectif_profil']} fois à l'entraînement "
+                 f"({'récurrent' if m['profil_recurrent'] else 'non récurrent'}).")
+        if m["decide"]:
+            L.append(f"{puce}Le modèle propose une orientation directe.")
+        else:
+            L.append(f"{puce}Le modèle s'abstient : {m['raison_abstention']}")
+        L.append(f"{puce}Réponses qui ont le plus pesé :")
+        for c in m["contributions"][:6]:
+            L.append(f"    {puce}{c['libelle_champ']} = {c['valeur']} → {c['parcours'].replace('_', '-')} "
+                     f"({nombre_fr(c['poids'])})")
+    L += ["", titre(2, "Ce qui changerait le résultat")]
+    if not e.contrefactuels:
+        L.append(f"{puce}Aucun changement simple des réponses ne modifierait la recommandation.")
+    for c in e.contrefactuels:
+        L.append(f"{puce}Si {' et '.join(c.changements)} : {c.effet}")
+    L += ["", titre(2, "Informations dues au titre de l'article R311-3-1-2 du CRPA"),
+          f"{puce}Degré et mode de contribution du traitement algorithmique : "
+          f"{e.crpa.degre_et_mode_de_contribution}",
+          f"{puce}Données traitées et leurs sources :"]
+    L += [f"    {puce}{x}" for x in e.crpa.donnees_et_sources]
+    L.append(f"{puce}Paramètres de traitement et leur pondération appliqués à la situation de la personne :")
+    L += [f"    {puce}{x}" for x in e.crpa.parametres_et_ponderations]
+    L.append(f"{puce}Opérations effectuées par le traitement :")
+    L += [f"    {puce}{x}" for x in e.crpa.operations]
+    L += ["", f"Versions : bibliothèque {d.versions.bibliotheque}, règles {d.versions.regles[:12]}"
+          + (f", modèle {d.versions.modele} (sha256 {d.versions.modele_sha256[:12]})" if d.versions.modele else "")
+          + "."]
+    return L
+
+
+def rendre_texte(e: Explication) -> str:
+    def titre(niveau: int, t: str) -> str:
+        return f"{t}\n{('=' if niveau == 1 else '-') * len(t)}"
+
+    return "\n".join(_lignes(e, titre, "- ")) + "\n"
+
+
+def rendre_markdown(e: Explication) -> str:
+    def titre(niveau: int, t: str) -> str:
+        return f"{'#' * niveau} {t}"
+
+    return "\n".join(_lignes(e, titre, "- ")) + "\n"

@@ -1,0 +1,108 @@
+"""recommend(): precedence of rules over the model, deadlines, determinism, never a crash."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from orientation import Dossier, Modalite, Parcours, recommend
+from orientation.decision import ajouter_mois, decider, executer
+from orientation.dossier import EXEMPLE_CNAF
+from orientation.modele import charger_modele_defaut
+from orientation.referentiel import Referentiel
+from orientation.vocabulaire import Structure
+
+from .strategies import dossiers
+
+#: A complete, recurring, job-ready profile with no mandatory case (93).
+RECURRENT = {**EXEMPLE_CNAF, "topprimodemandeur": "0", "natlog": "0901", "difsoc": ["0401"], "hispro": "1901",
+             "nivetu": "1203", "sitpersdemrsa": "0101", "cessderact": "2701", "difdisp": ["0501"],
+             "topcouvsoc": "1"}
+
+
+def test_primo_demandeur_rdv_obligatoire_et_delais() -> None:
+    d = recommend(Dossier.depuis_cnaf(EXEMPLE_CNAF))
+    assert d.modalite == Modalite.rdv_obligatoire
+    assert "primo_demandeur" in d.regles_declenchees
+    assert d.delais.date_reference == date(2025, 9, 20)
+    assert d.delais.orientation_au_plus_tard == date(2025, 10, 20)
+    assert d.delais.premier_rdv_au_plus_tard == date(2025, 11, 3)
+    assert d.delais.reference_estimee is False
+    assert d.confiance is None  # the model is not consulted when a rule imposes an appointment
+
+
+def test_delai_estime_sans_date_de_notification() -> None:
+    enr = {k: v for k, v in EXEMPLE_CNAF.items() if k != "dtnotifdroit"}
+    d = recommend(Dossier.depuis_cnaf(enr))
+    assert d.delais.reference_estimee is True
+    assert d.delais.date_reference == date(2025, 9, 1)
+    assert d.delais.orientation_au_plus_tard == date(2025, 10, 1)
+
+
+@pytest.mark.parametrize(("depart", "mois", "attendu"), [
+    (date(2025, 1, 31), 1, date(2025, 2, 28)), (date(2024, 1, 31), 1, date(2024, 2, 29)),
+    (date(2025, 12, 15), 1, date(2026, 1, 15)), (date(2025, 3, 31), 1, date(2025, 4, 30)),
+])
+def test_ajouter_mois_fin_de_mois(depart: date, mois: int, attendu: date) -> None:
+    assert ajouter_mois(depart, mois) == attendu
+
+
+def test_profil_recurrent_oriente_directement_par_le_modele() -> None:
+    dossier = Dossier.depuis_cnaf(RECURRENT)
+    chaine = executer(dossier)
+    assert chaine.evaluation.modalite is None
+    assert chaine.proposition is not None and chaine.proposition.decide
+    d = chaine.decision
+    assert d.modalite == Modalite.orientation_directe
+    assert d.parcours == Parcours.professionnel and d.structure == Structure.france_travail
+    assert d.origine_parcours == "modele"
+    assert d.confiance == pytest.approx(chaine.proposition.confiance)
+    assert d.versions.modele_sha256 == charger_modele_defaut().sha256
+
+
+def test_sans_modele_examen_individuel_avec_proposition_de_grille() -> None:
+    d = recommend(Dossier.depuis_cnaf(RECURRENT), modele=False)
+    assert d.modalite == Modalite.examen_individuel
+    assert d.origine_parcours == "grille"
+    assert d.parcours == Parcours.professionnel  # g93_motif_fin_chomage
+    assert "g93_motif_fin_chomage" in d.regles_declenchees
+    assert d.versions.modele is None
+
+
+def test_modele_qui_s_abstient_donne_examen_individuel() -> None:
+    dossier = Dossier.depuis_cnaf(RECURRENT)
+    chaine = executer(dossier)
+    abstention = chaine.proposition.model_copy(update={"decide": False, "raison_abstention": "test"})
+    d = decider(dossier, chaine.evaluation, abstention, chaine.modele)
+    assert d.modalite == Modalite.examen_individuel
+    assert d.origine_parcours == "grille"
+
+
+def test_scenario_2_rendez_vous_systematique() -> None:
+    d = recommend(Dossier.depuis_cnaf({**RECURRENT, "departement": "69"}))
+    assert d.scenario == 2
+    assert d.modalite == Modalite.rdv_obligatoire
+    assert d.confiance is None
+
+
+def test_departement_sans_fichier_regles_nationales_scenario_4() -> None:
+    d = recommend(Dossier.depuis_cnaf({**EXEMPLE_CNAF, "departement": "2A"}))
+    assert d.scenario == 4 and d.modalite == Modalite.rdv_obligatoire
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dossiers())
+def test_propriete_decision_toujours_valide_et_deterministe(dossier: Dossier) -> None:
+    ref = Referentiel.charger(dossier.departement)
+    d1 = recommend(dossier, ref)
+    d2 = recommend(Dossier.depuis_cnaf(dossier.vers_cnaf()), ref)
+    assert d1 == d2
+    if dossier.primo_demandeur or dossier.demande_rdv:
+        assert d1.modalite == Modalite.rdv_obligatoire
+    if d1.modalite == Modalite.orientation_directe:
+        assert d1.scenario == 4 and d1.parcours is not None and d1.confiance is not None
+        assert not any(r in d1.regles_declenchees for r in ("primo_demandeur", "demande_rdv", "fragilite_sante",
+                                                             "fragilite_logement", "violences_conjugales"))
+    assert d1.delais.orientation_au_plus_tard > d1.delais.date_reference

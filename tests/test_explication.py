@@ -1,0 +1,90 @@
+"""explain(): actual values, « non renseigné », checked counterfactuals, CRPA items, three renderings."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+
+from orientation import Dossier, Modalite, explain, recommend
+from orientation.conditions import _modifier
+from orientation.dossier import EXEMPLE_CNAF
+from orientation.referentiel import Referentiel
+from orientation.vocabulaire import Verite
+
+from .strategies import dossiers
+from .test_decision import RECURRENT
+
+
+def test_regle_declenchee_avec_valeurs_reelles() -> None:
+    e = explain(Dossier.depuis_cnaf(EXEMPLE_CNAF))
+    ids = {r.id for r in e.regles_declenchees}
+    assert {"primo_demandeur", "fragilite_logement", "fragilite_sante"} <= ids
+    logement = next(r for r in e.regles_declenchees if r.id == "fragilite_logement")
+    vraies = [c for c in logement.conditions if c.resultat == Verite.vrai]
+    assert any(c.valeur == "sans_abri" and "sans abri" in c.valeur_libelle for c in vraies)
+    assert "Précaire : sans abri" in e.texte()
+
+
+def test_non_renseigne_jamais_faux() -> None:
+    # no health-coverage answer: the condition « couverture_sociale = non » is unknown, not false
+    e = explain(Dossier.depuis_cnaf(RECURRENT | {"difsoc": ["0401"]}))
+    sante = next(r for r in e.regles_presque_declenchees if r.id == "fragilite_sante") if any(
+        r.id == "fragilite_sante" for r in e.regles_presque_declenchees) else None
+    assert sante is not None and sante.resultat == Verite.inconnu
+    for c in sante.conditions:
+        if c.valeur is None:
+            assert c.resultat == Verite.inconnu and c.valeur_libelle == "non renseigné"
+            assert "faux" not in c.texte
+    assert "dépend de réponses non renseignées" in e.texte()
+
+
+def test_quatre_elements_crpa_dans_les_trois_rendus() -> None:
+    e = explain(Dossier.depuis_cnaf(RECURRENT))
+    assert e.decision.modalite == Modalite.orientation_directe
+    assert "déterminante" in e.crpa.degre_et_mode_de_contribution
+    assert e.crpa.donnees_et_sources and e.crpa.parametres_et_ponderations and e.crpa.operations
+    assert any("poids" in p for p in e.crpa.parametres_et_ponderations)
+    assert any("sexe" in x for x in e.crpa.donnees_et_sources)
+    texte, md, js = e.texte(), e.markdown(), json.loads(e.json())
+    for titre in ("Degré et mode de contribution", "Données traitées et leurs sources",
+                  "Paramètres de traitement et leur pondération", "Opérations effectuées"):
+        assert titre in texte and titre in md
+    assert md.startswith("# Orientation du dossier")
+    assert set(js["crpa"]) == {"degre_et_mode_de_contribution", "donnees_et_sources", "parametres_et_ponderations",
+                               "operations"}
+    assert js["modele"]["decide"] is True and js["decision"]["modalite"] == "orientation_directe"
+
+
+def test_rdv_obligatoire_dit_que_le_modele_n_a_pas_servi() -> None:
+    e = explain(Dossier.depuis_cnaf(EXEMPLE_CNAF))
+    assert e.modele is None
+    assert "n'a pas été utilisé" in e.crpa.degre_et_mode_de_contribution
+
+
+def test_contrefactuels_verifies_en_rejouant_la_chaine() -> None:
+    dossier = Dossier.depuis_cnaf(RECURRENT)
+    e = explain(dossier)
+    regles = [c for c in e.contrefactuels if c.source == "regles"]
+    assert any("Primo-demandeur" in c.changements[0] for c in regles)
+    ref = Referentiel.charger("93")
+    for c in ref.contrefactuels(dossier):
+        change = recommend(_modifier(dossier, c.champ, c.valeur_alternative), ref)
+        if any(c.changements == x.changements for x in regles):
+            assert (change.modalite, change.parcours) != (e.decision.modalite, e.decision.parcours)
+    primo = recommend(_modifier(dossier, "primo_demandeur", True), ref)
+    assert primo.modalite == Modalite.rdv_obligatoire
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dossiers())
+def test_propriete_explication_coherente_avec_la_decision(dossier: Dossier) -> None:
+    e = explain(dossier, modele=False)
+    assert e.decision == recommend(dossier, modele=False)
+    assert {r.id for r in e.regles_declenchees} == set(e.decision.regles_declenchees)
+    texte = e.texte()
+    assert e.decision.modalite.libelle in texte
+    for r in e.regles_declenchees:
+        assert r.resultat == Verite.vrai and r.id in texte
+        assert all(c.resultat != Verite.inconnu or c.valeur is None for c in r.conditions)
+    assert e == explain(dossier, modele=False)
