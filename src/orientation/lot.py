@@ -1,0 +1,1280 @@
+"""Bulk orientation of a CAF flux: one decision per row, explanations, rejects, summary.
+
+``orientation lot flux.csv --departement 93 --sortie decisions.csv --explications explications.jsonl``
+reads a flat file of CNAF-coded dossiers (one row per person, columns as in
+:mod:`orientation.tabulaire`), decides every valid row exactly as :func:`orientation.recommend`
+would, and never stops on a bad row: each refused row goes to the rejects file.
+
+Input (format chosen by extension)
+----------------------------------
+* ``.csv`` (``,`` or ``;``, UTF-8, one line per person, header line of CNAF keys);
+* ``.jsonl`` / ``.ndjson`` (one JSON object per line; multi-valued fields as ``"0402|0406"`` or
+  as JSON arrays);
+* ``.parquet``.
+
+Every cell is read as text (leading zeros of codes are kept).  Columns outside the CNAF
+format are ignored and listed in the summary.  Without a ``departement`` column every row is
+of the lot's département; a row of another département is rejected.  A file that is empty,
+unreadable, or lacks a required column (``identifiant``, ``dtdemrsa``, ``dtouvdroit``,
+``dtnai``, ``typefoyer``, ``toppersdrodevorsa``, ``topprimodemandeur``) raises
+:class:`FluxInvalide` before anything is written.
+
+Outputs
+-------
+* decisions (CSV, :data:`COLONNES_DECISIONS`), in the order of the input;
+* rejects (CSV, :data:`COLONNES_REJETS`, default ``<sortie>.rejets.csv``): one line per field
+  error, with the line number in the input file (CSV/JSON Lines: physical line, header = 1;
+  Parquet: rank of the record from 1), the identifier when readable, the field, the value and
+  the French reason.  Rows in = rows decided + rows rejected;
+* explanations on request (JSON Lines, one object per decided row):
+
+  - ``ligne``, ``identifiant``, ``resume`` (French sentence), ``modalite``, ``parcours``,
+    ``structure``, ``origine_parcours``, ``confiance``;
+  - ``regles_declenchees``: every rule and grid line that fired (``id``, ``titre``,
+    ``groupe`` = grid id or ``null``, ``reference``, ``effet``) with each elementary
+    ``conditions`` item: field (``champ``), actual value (``valeur``, ``null`` = non renseigné),
+    Kleene result (``resultat``) and French sentence (``texte``, « non renseigné » when missing);
+  - ``grille``: the pre-orientation line proposed (``id``, ``titre``, ``parcours``, ``structure``);
+  - ``modele``: when consulted, probabilities of each route, proposed route, confidence,
+    threshold (``null``: never reached), coarse profile and its count, whether it decided,
+    the French reason of its abstention, and its 5 largest contributions for the proposed route
+    (exact for a logistic model; ``null`` for a forest, whose approximate contributions are
+    only computed by ``explain()``); ``modele_non_consulte`` says why it was not;
+  - ``delais`` and ``versions`` (library, rules, model).
+
+  The full :func:`orientation.explain` (rules that almost fired, counterfactuals, CRPA
+  R311-3-1-2 text) stays the per-dossier API: it is far too costly for millions of rows.
+
+Design (column-oriented)
+------------------------
+Rows are processed by blocks.  :func:`orientation.lot_vectoriel.encoder` validates every column
+at once (each distinct cell is examined once) with a *sound* check: a row it does not flag is
+accepted by :meth:`Dossier.depuis_cnaf`.  Flagged rows take the per-row reference path
+(``Dossier.depuis_cnaf(tabulaire.ligne_vers_enregistrement(row))`` then
+:func:`orientation.decision.evaluer`), which gives the exact French errors, or decides an unusual
+but valid spelling.  The other rows are decided by vectorised code: the référentiel's rule AST
+evaluated on whole columns (:class:`~orientation.lot_vectoriel.EvaluateurVectoriel`), the model
+scored by :meth:`ModeleOrientation.proposer_lot` on :func:`caracteristiques.vectoriser_colonnes`,
+and :func:`decider_lot`, the vectorised twin of :func:`orientation.decision.decider`.  The test
+suite checks with hypothesis that both paths give the same decisions and explanations.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, Literal, Optional
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import caracteristiques as car
+from .cnaf import CLES
+from .conditions import atomes, detailler
+from .decision import DELAI_PREMIER_RDV_JOURS, STRUCTURE_PAR_DEFAUT, Decision, version_bibliotheque
+from .erreurs import DossierInvalide, ErreurChamp, OrientationError
+from .lot_vectoriel import OBLIGATOIRES, EvaluateurVectoriel, Vecteurs, encoder
+from .tabulaire import CLES_ENTIERES, CLES_MULTIPLES, ligne_vers_enregistrement
+from .vocabulaire import Modalite, Parcours, Structure
+
+#: Columns of the decisions file.
+COLONNES_DECISIONS: tuple[str, ...] = (
+    "identifiant", "ligne", "modalite", "parcours", "structure", "origine_parcours", "regles_declenchees",
+    "confiance", "date_reference", "date_reference_estimee", "orientation_au_plus_tard", "premier_rdv_au_plus_tard",
+    "scenario", "version_bibliotheque", "version_regles", "version_modele", "modele_sha256")
+#: Columns of the rejects file.
+COLONNES_REJETS: tuple[str, ...] = ("ligne", "identifiant", "champ", "valeur", "raison")
+#: Rows per block (bounds memory; the model is scored by blocks too).
+TAILLE_BLOC = 131_072
+#: Number of model contributions written per explanation.
+NB_CONTRIBUTIONS = 5
+
+_MODALITES = (None, Modalite.orientation_directe, Modalite.examen_individuel, Modalite.rdv_obligatoire)  # by force
+_PARCOURS = tuple(Parcours)
+_STRUCTURES = tuple(Structure)
+_ORIGINES = ("aucune", "regle", "grille", "modele")
+_LIBELLE_ORIGINE = {"regle": "fixé par une règle", "grille": "proposé par la grille de pré-orientation",
+                    "modele": "proposé par le modèle", "aucune": ""}
+_SCHEMA_DECISIONS = pa.schema([
+    ("identifiant", pa.string()), ("ligne", pa.int64()), ("modalite", pa.string()), ("parcours", pa.string()),
+    ("structure", pa.string()), ("origine_parcours", pa.string()), ("regles_declenchees", pa.string()),
+    ("confiance", pa.float64()), ("date_reference", pa.date32()), ("date_reference_estimee", pa.string()),
+    ("orientation_au_plus_tard", pa.date32()), ("premier_rdv_au_plus_tard", pa.date32()), ("scenario", pa.int64()),
+    ("version_bibliotheque", pa.string()), ("version_regles", pa.string()), ("version_modele", pa.string()),
+    ("modele_sha256", pa.string())])
+
+
+class FluxInvalide(OrientationError, ValueError):
+    """The flux file as a whole cannot be processed (empty, unreadable, required column missing)."""
+
+
+@dataclass(frozen=True)
+class Rejet:
+    """One field error of one input row."""
+
+    ligne: int
+    identifiant: str
+    champ: str
+    valeur: Any
+    raison: str
+
+    def cellules(self) -> list[str]:
+        v = self.valeur
+        if v is None:
+            texte = ""
+        elif isinstance(v, str):
+            texte = v
+        else:
+            try:
+                texte = json.dumps(v, ensure_ascii=False, default=str)
+            except (TypeError, ValueError):  # pragma: no cover - defensive
+                texte = str(v)
+        return [str(self.ligne), self.identifiant, self.champ, texte, self.raison]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class Flux:
+    """A flux read into string columns (only CNAF keys), with what could not be read."""
+
+    table: pa.Table
+    lignes: np.ndarray  # line number of each row of ``table``
+    rejets: list[Rejet] = field(default_factory=list)  # rows refused while reading
+    colonnes_ignorees: list[str] = field(default_factory=list)
+    #: rows whose raw values are not plain text (JSON arrays, numbers...): row -> raw record
+    bruts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    avec_departement: bool = True
+
+    @property
+    def nb_lignes(self) -> int:
+        """Rows in the input (decidable or refused while reading)."""
+        return self.table.num_rows + len({r.ligne for r in self.rejets})
+
+
+def lire_flux(chemin: Path | str) -> Flux:
+    """Read a flux file (CSV, JSON Lines or Parquet, by extension) into a :class:`Flux`."""
+    chemin = Path(chemin)
+    ext = chemin.suffix.lower()
+    if not chemin.is_file():
+        raise FileNotFoundError(2, "fichier introuvable", str(chemin))
+    if ext in (".csv", ".txt"):
+        flux = _lire_csv(chemin)
+    elif ext in (".jsonl", ".ndjson", ".json"):
+        flux = _lire_jsonl(chemin)
+    elif ext in (".parquet", ".pq"):
+        flux = _lire_parquet(chemin)
+    else:
+        raise FluxInvalide(f"Fichier {chemin} : format inconnu « {ext or '(sans extension)'} » "
+                           "(attendu .csv, .jsonl ou .parquet).")
+    manquantes = [k for k in OBLIGATOIRES if k != "departement" and k not in flux.table.column_names]
+    if manquantes:
+        raise FluxInvalide(f"Fichier {chemin} : colonne(s) obligatoire(s) absente(s) : {', '.join(manquantes)}. "
+                           "Aucune ligne n'a été traitée.")
+    flux.avec_departement = "departement" in flux.table.column_names
+    return flux
+
+
+def _identifiant_lisible(v: Any) -> str:
+    if isinstance(v, str):
+        v = v.strip()
+        if 0 < len(v) <= 64 and all(c.isalnum() or c in "_.-" for c in v) and v.isascii():
+            return v
+    return ""
+
+
+def _entete(texte: str, chemin: Path) -> tuple[list[str], str]:
+    delim = ";" if texte.count(";") > texte.count(",") else ","
+    try:
+        noms = next(csv.reader([texte], delimiter=delim, strict=True))
+    except (csv.Error, StopIteration) as exc:
+        raise FluxInvalide(f"Fichier {chemin} : ligne d'en-tête illisible ({exc}).") from None
+    noms = [n.strip() for n in noms]
+    doublons = sorted({n for n in noms if noms.count(n) > 1})
+    if doublons:
+        raise FluxInvalide(f"Fichier {chemin} : colonne(s) en double dans l'en-tête : {', '.join(doublons)}.")
+    return noms, delim
+
+
+def _lire_csv(chemin: Path) -> Flux:
+    import pyarrow.csv as pcsv
+
+    data = chemin.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    buf = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(buf == 10)
+    debuts = np.r_[0, nl + 1].astype(np.int64)
+    fins = np.r_[nl, len(buf)].astype(np.int64)  # exclusive, without "\n"
+    if len(debuts) and debuts[-1] == len(buf):  # file ends with a newline
+        debuts, fins = debuts[:-1], fins[:-1]
+    if len(fins):
+        cr = fins > debuts
+        cr[cr] = buf[fins[cr] - 1] == 13
+        fins_utiles = fins - cr
+    else:
+        fins_utiles = fins
+    non_vides = np.flatnonzero(fins_utiles > debuts)
+    if len(non_vides) == 0:
+        raise FluxInvalide(f"Fichier {chemin} : fichier vide (aucune ligne d'en-tête).")
+    h = int(non_vides[0])
+    try:
+        texte_entete = data[debuts[h]:fins_utiles[h]].decode("utf-8")
+    except UnicodeDecodeError:
+        raise FluxInvalide(f"Fichier {chemin} : en-tête illisible (encodage UTF-8 attendu).") from None
+    noms, delim = _entete(texte_entete, chemin)
+    connues = [n for n in noms if n in CLES]
+    ignorees = [n for n in noms if n not in CLES]
+    ncol = len(noms)
+    lignes_donnees = non_vides[1:]
+    if len(lignes_donnees) == 0:
+        vide = pa.table({k: pa.array([], pa.string()) for k in connues})
+        return Flux(vide, np.zeros(0, dtype=np.int64), [], ignorees)
+    d0, f0 = debuts[lignes_donnees], fins_utiles[lignes_donnees]
+    # per line: delimiters, quotes, non-ASCII bytes (np.add.reduceat over each line's span)
+    zone = buf[int(debuts[lignes_donnees[0]]):]
+    decal = int(debuts[lignes_donnees[0]])
+    pos = d0 - decal
+
+    def compter(masque: np.ndarray) -> np.ndarray:
+        cum = np.add.reduceat(masque.view(np.uint8), pos, dtype=np.int64) if len(zone) else np.zeros(len(pos))
+        # reduceat sums up to the next start: remove what lies after each line's end
+        return cum
+
+    nb_delim = compter(zone == ord(delim))
+    nb_guill = compter(zone == 34)
+    nb_haut = compter(zone >= 128)
+    numeros = lignes_donnees + 1  # physical line numbers (1-based)
+    rejets: list[Rejet] = []
+    rapides = (nb_guill == 0) & (nb_delim == ncol - 1)
+    idx_id = noms.index("identifiant") if "identifiant" in noms else -1
+    # lines with non-ASCII bytes must be valid UTF-8
+    mauvais_utf8 = np.zeros(len(lignes_donnees), dtype=bool)
+    for j in np.flatnonzero(nb_haut > 0):
+        try:
+            data[d0[j]:f0[j]].decode("utf-8")
+        except UnicodeDecodeError:
+            mauvais_utf8[j] = True
+    rapides &= ~mauvais_utf8
+    lentes: list[tuple[int, list[str]]] = []
+    for j in np.flatnonzero(~rapides):
+        brut = data[d0[j]:f0[j]]
+        numero = int(numeros[j])
+        texte = brut.decode("utf-8", errors="replace")
+        naif = texte.split(delim)
+        ident = _identifiant_lisible(naif[idx_id]) if 0 <= idx_id < len(naif) else ""
+        if mauvais_utf8[j]:
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80], "encodage invalide (UTF-8 attendu)"))
+            continue
+        if nb_guill[j] == 0:
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
+                                f"nombre de colonnes incorrect : {nb_delim[j] + 1} au lieu de {ncol}"))
+            continue
+        try:
+            cellules = next(csv.reader([texte], delimiter=delim, strict=True))
+        except csv.Error as exc:
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
+                                f"guillemets mal placés ou non fermés ({exc})"))
+            continue
+        if len(cellules) != ncol:
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
+                                f"nombre de colonnes incorrect : {len(cellules)} au lieu de {ncol}"))
+            continue
+        lentes.append((numero, cellules))
+    # fast lines: one line = one record, no quoting: pyarrow reads them in order
+    idx_rapides = np.flatnonzero(rapides)
+    if len(idx_rapides) == len(lignes_donnees):
+        morceau: Any = pa.py_buffer(memoryview(data)[int(d0[0]):])
+    else:
+        longueurs = np.r_[debuts[lignes_donnees[1:]], len(buf)] - d0  # line + newline (+ blank lines)
+        garde = np.repeat(rapides, longueurs)
+        morceau = pa.py_buffer(zone[garde].tobytes())
+    types = {n: pa.string() for n in noms}
+    if len(idx_rapides):
+        table = pcsv.read_csv(
+            pa.BufferReader(morceau),
+            read_options=pcsv.ReadOptions(column_names=noms, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char=False, newlines_in_values=False,
+                                            ignore_empty_lines=True),
+            convert_options=pcsv.ConvertOptions(column_types=types, include_columns=connues,
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if table.num_rows != len(idx_rapides):  # pragma: no cover - guarded by the line scan above
+            raise FluxInvalide(f"Fichier {chemin} : lecture incohérente ({table.num_rows} lignes lues au lieu "
+                               f"de {len(idx_rapides)}).")
+    else:
+        table = pa.table({k: pa.array([], pa.string()) for k in connues})
+    lignes = numeros[idx_rapides].astype(np.int64)
+    if lentes:
+        pos_connues = [noms.index(k) for k in connues]
+        autre = pa.table({k: pa.array([c[p] for _, c in lentes], pa.string()) for k, p in zip(connues, pos_connues)})
+        table = pa.concat_tables([table, autre])
+        lignes = np.r_[lignes, [n for n, _ in lentes]].astype(np.int64)
+        ordre = np.argsort(lignes, kind="stable")
+        table = table.take(pa.array(ordre))
+        lignes = lignes[ordre]
+    return Flux(table, lignes, rejets, ignorees)
+
+
+def _cellule_json(cle: str, v: Any) -> tuple[str, bool]:
+    """(text cell, plain?) of a JSON value; not plain: the row takes the per-row path with its raw value."""
+    if v is None:
+        return "", True
+    if isinstance(v, str):
+        return v, True
+    if isinstance(v, bool):
+        return "", False
+    if isinstance(v, int):
+        return str(v), True
+    if isinstance(v, list) and cle in CLES_MULTIPLES:
+        if not v:
+            return "-", True
+        if cle == "agesenfants":
+            ok = all((isinstance(x, int) and not isinstance(x, bool) and x >= 0)
+                     or (isinstance(x, str) and x.isascii() and x.isdigit() and (x == "0" or not x.startswith("0")))
+                     for x in v)
+        else:
+            ok = all(isinstance(x, str) and x and x == x.strip() and "|" not in x and x != "-" for x in v)
+        if ok:
+            return "|".join(str(x) for x in v), True
+    return "", False
+
+
+def _lire_jsonl(chemin: Path) -> Flux:
+    data = chemin.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    colonnes: dict[str, list[str]] = {k: [] for k in CLES}
+    presentes: set[str] = set()
+    ignorees: set[str] = set()
+    lignes: list[int] = []
+    rejets: list[Rejet] = []
+    bruts: dict[int, dict[str, Any]] = {}
+    for numero, brut in enumerate(data.split(b"\n"), 1):
+        if not brut.strip():
+            continue
+        try:
+            texte = brut.decode("utf-8")
+        except UnicodeDecodeError:
+            rejets.append(Rejet(numero, "", "(ligne)", brut[:80].decode("utf-8", "replace"),
+                                "encodage invalide (UTF-8 attendu)"))
+            continue
+        try:
+            obj = json.loads(texte)
+        except json.JSONDecodeError as exc:
+            rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80],
+                                f"JSON mal formé : {exc.msg} (colonne {exc.colno})"))
+            continue
+        if not isinstance(obj, dict):
+            rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80], "objet JSON attendu ({...})"))
+            continue
+        i = len(lignes)
+        lignes.append(numero)
+        simple = True
+        for k in CLES:
+            cellule, ok = _cellule_json(k, obj.get(k))
+            colonnes[k].append(cellule)
+            simple &= ok
+        for k in obj:
+            if k in CLES:
+                presentes.add(k)
+            else:
+                ignorees.add(str(k))
+        if not simple:
+            bruts[i] = {k: v for k, v in obj.items() if k in CLES}
+    if not lignes and not rejets:
+        raise FluxInvalide(f"Fichier {chemin} : fichier vide (aucun objet JSON).")
+    if not lignes:
+        presentes = set(OBLIGATOIRES)  # nothing readable: every row is already rejected
+    table = pa.table({k: pa.array(colonnes[k], pa.string()) for k in CLES if k in presentes})
+    return Flux(table, np.array(lignes, dtype=np.int64), rejets, sorted(ignorees), bruts)
+
+
+def _lire_parquet(chemin: Path) -> Flux:
+    import pyarrow.parquet as pq
+
+    try:
+        t = pq.read_table(chemin)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise FluxInvalide(f"Fichier {chemin} : Parquet illisible ({exc}).") from None
+    if t.num_rows == 0 and t.num_columns == 0:
+        raise FluxInvalide(f"Fichier {chemin} : fichier vide.")
+    cols: dict[str, Any] = {}
+    bruts: dict[int, dict[str, Any]] = {}
+    for k in t.column_names:
+        if k not in CLES:
+            continue
+        c = t.column(k).combine_chunks()
+        typ = c.type.value_type if pa.types.is_dictionary(c.type) else c.type
+        if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+            cols[k] = c if pa.types.is_dictionary(c.type) else c.cast(pa.string())
+        elif pa.types.is_integer(typ):
+            cols[k] = c.cast(pa.string())
+        else:  # lists, booleans, floats...: cell by cell, as JSON values
+            valeurs = c.to_pylist()
+            cellules = []
+            for i, v in enumerate(valeurs):
+                if isinstance(v, float) and v != v:
+                    v = None
+                cellule, ok = _cellule_json(k, v)
+                cellules.append(cellule)
+                if not ok:
+                    bruts.setdefault(i, {})[k] = v
+            cols[k] = pa.array(cellules, pa.string())
+    for i in list(bruts):  # per-row path needs the whole record
+        rec = {k: t.column(k)[i].as_py() for k in t.column_names if k in CLES}
+        bruts[i] = rec
+    return Flux(pa.table(cols) if cols else pa.table({}), np.arange(1, t.num_rows + 1, dtype=np.int64), [],
+                [k for k in t.column_names if k not in CLES], bruts)
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class Contexte:
+    """What every block needs: référentiel, vectorised evaluator, model, versions."""
+
+    departement: str
+    referentiel: Any
+    modele: Any  # ModeleOrientation or None
+    explications: bool = False
+
+    def __post_init__(self) -> None:
+        ref = self.referentiel
+        self.evaluateur = EvaluateurVectoriel(ref)
+        self.regles = list(ref.regles)
+        self.grilles = list(ref.grilles)
+        self.ordre_ids = [r.id for r in self.regles] + [ligne.id for g in self.grilles for ligne in g.lignes]
+        self.version_bibliotheque = version_bibliotheque()
+        m = self.modele
+        self.version_modele = None if m is None else f"{m.nom}@{m.version}"
+        self.sha_modele = None if m is None else m.sha256
+        self._fragments: dict[str, str] = {}
+        self._conditions: dict[tuple[int, Any], str] = {}
+        self._regles_par_id = {r.id: r for r in ref.toutes_regles()}
+
+    # ------------------------------------------------------------ JSON fragments (cached)
+
+    def tete_regle(self, rid: str) -> str:
+        if rid not in self._fragments:
+            r = self._regles_par_id[rid]
+            self._fragments[rid] = f'{{"id":{_j(r.id)},"titre":{_j(r.titre)},"conditions":['
+        return self._fragments[rid]
+
+    def condition(self, atome: Any, valeur: Any) -> str:
+        """JSON of one evaluated atom (from :func:`orientation.conditions.detailler`)."""
+        cle = (id(atome), _hachable(valeur))
+        if cle not in self._conditions:
+            self._conditions[cle] = json_condition(detailler(atome, valeur))
+        return self._conditions[cle]
+
+
+def json_condition(c: Any) -> str:
+    """Compact JSON of a :class:`~orientation.evaluation.ConditionEvaluee`."""
+    return _j({"champ": c.champ, "valeur": c.valeur, "valeur_libelle": c.valeur_libelle,
+               "resultat": c.resultat.value})
+
+
+def _val(e: Any) -> Any:
+    return None if e is None else e.value
+
+
+def _j(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+
+
+def _hachable(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
+
+
+def _flottant(x: float) -> str:
+    return repr(float(x)) if math.isfinite(x) else "null"
+
+
+def resume_decision(modalite: Modalite, parcours: Optional[Parcours], structure: Optional[Structure],
+                    origine: str) -> str:
+    """French one-sentence summary of a decision (same wording as ``explain().texte()``)."""
+    s = f"Modalité recommandée : {modalite.libelle}."
+    if parcours is not None:
+        s += f" Parcours : {parcours.libelle} ({_LIBELLE_ORIGINE[origine]})"
+        if structure is not None:
+            s += f", structure référente : {structure.libelle}"
+        s += "."
+    return s
+
+
+def _pourcent(x: float) -> str:
+    from .modele import pourcent
+
+    return pourcent(x)
+
+
+def raison_abstention(modele: Any, parcours: int, confiance: float, effectif: int, recurrent: bool,
+                      decide: bool, couvert: bool = True, departement: str = "") -> Optional[str]:
+    """French reason why the model abstained (same text as :meth:`ModeleOrientation.proposer`)."""
+    if decide:
+        return None
+    raisons = []
+    if not couvert:
+        raisons.append(f"modèle entraîné sur les orientations du département {', '.join(modele.departements)}, "
+                       f"pas du département {departement}")
+    if not recurrent:
+        raisons.append(f"profil peu fréquent dans les données d'entraînement ({effectif} dossier(s) comparable(s), "
+                       f"minimum {modele.seuil_recurrence})")
+    seuil = float(modele.seuils[parcours])
+    if confiance < seuil:
+        seuil_txt = "jamais atteint" if not math.isfinite(seuil) else _pourcent(seuil)
+        raisons.append(f"confiance du modèle insuffisante ({_pourcent(confiance)} pour le {_PARCOURS_MODELE[parcours].libelle}, "
+                       f"seuil {seuil_txt})")
+    return "Examen individuel par un référent : " + " ; ".join(raisons) + "."
+
+
+def _parcours_modele() -> tuple[Parcours, ...]:
+    from .modele import CLASSES
+
+    return CLASSES
+
+
+_PARCOURS_MODELE = _parcours_modele()
+
+
+def raison_non_consulte(ctx: Contexte, force_modalite: int) -> Optional[str]:
+    """Why the model was not consulted (French), or None when it was."""
+    if force_modalite > 0:
+        return "une règle fixe la modalité : le modèle n'est pas consulté"
+    if ctx.referentiel.scenario != 4:
+        return f"scénario {ctx.referentiel.scenario} : le modèle n'est consulté qu'en scénario 4"
+    if ctx.modele is None:
+        return "aucun modèle (traitement sans modèle)"
+    return None
+
+
+# --------------------------------------------------------------------------- one block
+
+
+@dataclass
+class ResultatBloc:
+    """Decisions (table, input order), explanation lines, rejects of one block."""
+
+    decisions: pa.Table
+    explications: list[str]
+    rejets: list[Rejet]
+    lignes_rejetees: int
+    chemin_ligne: int  # rows decided by the per-row path
+
+
+def _delais(jours_ouv: np.ndarray, jours_notif: np.ndarray, notif_nul: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(reference, estimated?, orientation deadline, first appointment deadline) as days / bools."""
+    ref = np.where(notif_nul, jours_ouv, jours_notif).astype("datetime64[D]")
+    mois = ref.astype("datetime64[M]")
+    jour = (ref - mois.astype("datetime64[D]")).astype(np.int64)
+    suivant = mois + 1
+    longueur = ((suivant + 1).astype("datetime64[D]") - suivant.astype("datetime64[D]")).astype(np.int64)
+    limite = suivant.astype("datetime64[D]") + np.minimum(jour, longueur - 1)
+    rdv = limite + np.timedelta64(DELAI_PREMIER_RDV_JOURS, "D")
+    return ref, notif_nul.copy(), limite, rdv
+
+
+def _motif_cles(masques: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each row's pattern, patterns as bool rows) of a list of boolean columns."""
+    if not masques:
+        return np.zeros(n, dtype=np.int64), np.zeros((1, 0), dtype=bool)
+    M = np.column_stack(masques)
+    paquets = np.packbits(M, axis=1)
+    if paquets.shape[1] <= 8:
+        cle = np.zeros(n, dtype=np.uint64)
+        for j in range(paquets.shape[1]):
+            cle = (cle << np.uint64(8)) | paquets[:, j].astype(np.uint64)
+        _, premiers, inverse = np.unique(cle, return_index=True, return_inverse=True)
+    else:
+        _, premiers, inverse = np.unique(paquets, axis=0, return_index=True, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), M[premiers]
+
+
+def decider_lot(ctx: Contexte, declenchees: dict[str, np.ndarray], n: int,
+                proposer: Any) -> dict[str, np.ndarray]:
+    """Vectorised twin of :func:`orientation.decision.decider` on ``n`` valid rows.
+
+    ``declenchees``: rule or grid-line id -> *vrai* mask (from the vectorised evaluator).
+    ``proposer(lignes)``: called with the rows whose modality no rule set (scenario 4, model
+    present); returns ``(parcours index, confidence, decided)`` arrays for them.
+
+    Returns arrays: ``force`` (modality force set by rules, 0 = none), ``modalite`` (force of
+    the final modality), ``parcours`` / ``structure`` (index, -1 = none), ``origine`` (index in
+    ``aucune, regle, grille, modele``), ``confiance`` (NaN = none), ``choisies`` (grid lines
+    chosen, id -> mask), ``consulte`` (model consulted), ``proposition`` (index of the grid line
+    proposed in ``ctx.ordre_ids``, -1 = none).
+    """
+    force = np.zeros(n, dtype=np.int8)
+    for r in ctx.regles:
+        if r.effet.modalite is not None:
+            force = np.maximum(force, np.where(declenchees[r.id], np.int8(r.effet.modalite.force), np.int8(0)))
+    parcours = np.full(n, -1, dtype=np.int64)
+    structure = np.full(n, -1, dtype=np.int64)
+    origine = np.zeros(n, dtype=np.int64)
+    pris = np.zeros(n, dtype=bool)
+    for r in ctx.regles:  # the first fired rule that set the modality and names a route
+        if r.effet.modalite is not None and r.effet.parcours is not None:
+            m = declenchees[r.id] & (force == r.effet.modalite.force) & ~pris
+            parcours[m] = _PARCOURS.index(r.effet.parcours)
+            structure[m] = -1 if r.effet.structure is None else _STRUCTURES.index(r.effet.structure)
+            origine[m] = 1
+            pris |= m
+    choisies: dict[str, np.ndarray] = {}
+    proposition = np.full(n, -1, dtype=np.int64)
+    for g in ctx.grilles:
+        retenue = np.zeros(n, dtype=bool)
+        for ligne in g.lignes:
+            c = declenchees[ligne.id] & ~retenue
+            retenue |= c
+            choisies[ligne.id] = c
+            proposition[c & (proposition < 0)] = ctx.ordre_ids.index(ligne.id)
+    grille = ~pris & (proposition >= 0)
+    for k in np.unique(proposition[grille]):
+        ligne = ctx._regles_par_id[ctx.ordre_ids[int(k)]]
+        m = grille & (proposition == k)
+        parcours[m] = _PARCOURS.index(ligne.effet.parcours)
+        structure[m] = -1 if ligne.effet.structure is None else _STRUCTURES.index(ligne.effet.structure)
+        origine[m] = 2
+    modalite = force.astype(np.int64).copy()
+    confiance = np.full(n, np.nan)
+    consulte = (force == 0) & (ctx.referentiel.scenario == 4) & (ctx.modele is not None)
+    idx = np.flatnonzero(consulte)
+    if len(idx):
+        p_parcours, p_conf, p_decide = proposer(idx)
+        confiance[idx] = p_conf
+        d = idx[p_decide]
+        nouveau = np.array([_PARCOURS.index(_PARCOURS_MODELE[k]) for k in range(3)])[p_parcours[p_decide]]
+        structure[d] = np.where(parcours[d] != nouveau, -1, structure[d])
+        parcours[d] = nouveau
+        origine[d] = 3
+        defaut = np.array([_STRUCTURES.index(STRUCTURE_PAR_DEFAUT[p]) for p in _PARCOURS])
+        structure[d] = np.where(structure[d] < 0, defaut[nouveau], structure[d])
+        modalite[d] = Modalite.orientation_directe.force
+    modalite[modalite == 0] = Modalite.examen_individuel.force
+    directe_sans_parcours = (force == Modalite.orientation_directe.force) & (parcours < 0)
+    modalite[directe_sans_parcours] = Modalite.examen_individuel.force
+    return {"force": force, "modalite": modalite, "parcours": parcours, "structure": structure, "origine": origine,
+            "confiance": confiance, "choisies": choisies, "consulte": consulte, "proposition": proposition}
+
+
+def _noms(valeurs: tuple[Any, ...], idx: np.ndarray) -> pa.Array:
+    dico = pa.array([v.value if hasattr(v, "value") else v for v in valeurs], pa.string())
+    return dico.take(pa.array(idx, mask=idx < 0))
+
+
+def _table_decisions(ctx: Contexte, ids: pa.Array, lignes: np.ndarray, d: dict[str, Any], regles: pa.Array,
+                     delais: tuple[np.ndarray, ...]) -> pa.Table:
+    n = len(lignes)
+    ref, estimee, limite, rdv = delais
+    conf = d["confiance"]
+    const = lambda v: pa.array(np.full(n, v, dtype=object), pa.string()) if v is not None else pa.nulls(n, pa.string())  # noqa: E731
+    return pa.table([
+        ids, pa.array(lignes, pa.int64()), _noms(_MODALITES, d["modalite"]), _noms(_PARCOURS, d["parcours"]),
+        _noms(_STRUCTURES, d["structure"]), _noms(_ORIGINES, d["origine"]), regles,
+        pa.array(conf, pa.float64(), mask=np.isnan(conf)), pa.array(ref, pa.date32()),
+        pa.array(np.where(estimee, "1", "0").astype(object), pa.string()),
+        pa.array(limite, pa.date32()), pa.array(rdv, pa.date32()),
+        pa.array(np.full(n, ctx.referentiel.scenario, dtype=np.int64)),
+        const(ctx.version_bibliotheque), const(ctx.referentiel.version), const(ctx.version_modele),
+        const(ctx.sha_modele)], schema=_SCHEMA_DECISIONS)
+
+
+class _Modele:
+    """Model scoring of some rows of a block, with what explanations need."""
+
+    def __init__(self, ctx: Contexte, table: pa.Table):
+        m = ctx.modele
+        self.X = car.vectoriser_colonnes(table)
+        lot = m.proposer_lot(self.X)
+        # a bare feature matrix carries no département: the caller checks the model covers it
+        self.couvert = bool(m.couvre([ctx.departement])[0]) if hasattr(m, "couvre") else True
+        self.probabilites, self.parcours, self.confiance = lot.probabilites, lot.parcours, lot.confiance
+        self.profil, self.effectif, self.recurrent = lot.profil, lot.effectif_profil, lot.profil_recurrent
+        self.decide = lot.decide & self.couvert
+        self.ctx = ctx
+
+    def contributions(self) -> Optional[tuple[np.ndarray, np.ndarray]]:
+        """(top groups (n, k), weights (n, k)) for the proposed route; None if not exact (forest)."""
+        m = self.ctx.modele
+        if m.type_modele != "logistique":
+            return None
+        W = m.base.coef_
+        ng = len(car.GROUPES)
+        G = np.zeros((W.shape[1], ng))
+        G[np.arange(W.shape[1]), car.GROUPE_DE_COLONNE] = 1.0
+        n = self.X.shape[0]
+        C = np.zeros((n, ng))
+        k_row = self.parcours
+        for k in range(W.shape[0]):
+            rows = np.flatnonzero(k_row == k)
+            if len(rows):
+                A = W[k][:, None] * G
+                C[rows] = (self.X[rows] - m.reference) @ A
+        ordre = np.argsort(-np.abs(C), axis=1, kind="stable")[:, :NB_CONTRIBUTIONS]
+        return ordre, np.take_along_axis(C, ordre, axis=1)
+
+    def libelles_groupe(self, g: int, rows: np.ndarray) -> list[str]:
+        """French label of the answer of group ``g`` for the given rows (as libelle_valeur_groupe)."""
+        nom = car.GROUPES[g].nom
+        cols = car.COLONNES_GROUPE[nom]
+        sous = self.X[np.ix_(rows, cols)] > 0.5
+        cle = sous.astype(np.int64) @ (1 << np.arange(len(cols), dtype=np.int64))
+        uniques, inverse = np.unique(cle, return_inverse=True)
+        textes = []
+        for u in uniques.tolist():
+            x = np.zeros(self.X.shape[1])
+            x[cols] = [(u >> j) & 1 for j in range(len(cols))]
+            textes.append(car.libelle_valeur_groupe(x, nom))
+        return [textes[i] for i in inverse.reshape(-1)]
+
+
+def _json_modele(ctx: Contexte, mod: _Modele) -> list[str]:
+    """JSON of the model's proposal for each scored row."""
+    m = ctx.modele
+    n = len(mod.parcours)
+    contribs = mod.contributions()
+    profils_uniques, inv_profils = np.unique(mod.profil, return_inverse=True)
+    libelles_profils = [_j(car.libelle_profil(int(p))) for p in profils_uniques]
+    seuils = [_flottant(float(s)) for s in m.seuils]
+    noms = [p.value for p in _PARCOURS_MODELE]
+    textes_contrib: list[list[str]] = [[] for _ in range(n)]
+    exact = contribs is not None
+    if contribs is not None:
+        ordre, poids = contribs
+        for rang in range(ordre.shape[1]):
+            garde = np.abs(poids[:, rang]) > 1e-12
+            for g in np.unique(ordre[garde, rang]):
+                rows = np.flatnonzero(garde & (ordre[:, rang] == g))
+                groupe = car.GROUPES[int(g)]
+                tete = f'{{"champ":{_j(groupe.nom)},"libelle_champ":{_j(groupe.libelle)},"valeur":'
+                for r, lib, w in zip(rows.tolist(), mod.libelles_groupe(int(g), rows), poids[rows, rang].tolist()):
+                    textes_contrib[r].append(f'{tete}{_j(lib)},"poids":{_flottant(w)}}}')
+    tete = f'{{"modele":{_j(m.nom)},"version":{_j(m.version)},"type_modele":{_j(m.type_modele)},"probabilites":{{'
+    P = mod.probabilites.tolist()
+    out = []
+    for i, (p, k, c, e, r, dcd, ip) in enumerate(zip(P, mod.parcours.tolist(), mod.confiance.tolist(),
+                                                     mod.effectif.tolist(), mod.recurrent.tolist(),
+                                                     mod.decide.tolist(), inv_profils.reshape(-1).tolist())):
+        raison = raison_abstention(m, k, c, e, r, dcd, mod.couvert, ctx.departement)
+        contributions = ("[" + ",".join(textes_contrib[i]) + "]") if exact else "null"
+        out.append(
+            f'{tete}"{noms[0]}":{_flottant(p[0])},"{noms[1]}":{_flottant(p[1])},"{noms[2]}":{_flottant(p[2])}}},'
+            f'"parcours":"{noms[k]}","confiance":{_flottant(c)},"seuil":{seuils[k]},"profil":{libelles_profils[ip]},'
+            f'"effectif_profil":{e},"profil_recurrent":{"true" if r else "false"},'
+            f'"seuil_recurrence":{m.seuil_recurrence},"decide":{"true" if dcd else "false"},'
+            f'"raison_abstention":{_j(raison)},"contributions":{contributions},'
+            f'"contributions_exactes":{"true" if exact else "false"}}}')
+    return out
+
+
+def _traiter_vectoriel(ctx: Contexte, enc: Any, ok: np.ndarray, ids: pa.Array,
+                       lignes: np.ndarray) -> tuple[pa.Table, list[str]]:
+    """Decide the rows ``ok`` (indices into the block) of an encoding with vectorised code."""
+    sous = enc.sous_ensemble(ok) if len(ok) != enc.n else enc
+    n = sous.n
+    vecteurs, declenchees = ctx.evaluateur.evaluer(sous)
+    modele_rows: dict[str, Any] = {}
+
+    def proposer(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        try:
+            mod = _Modele(ctx, sous.table_canonique(idx))
+        except DossierInvalide as exc:  # pragma: no cover - the encoder's check is sound
+            raise OrientationError(f"incohérence interne entre la validation en lot et les caractéristiques "
+                                   f"du modèle : {exc}") from exc
+        modele_rows["mod"], modele_rows["idx"] = mod, idx
+        return mod.parcours, mod.confiance, mod.decide
+
+    d = decider_lot(ctx, declenchees, n, proposer)
+    # fired rules and chosen grid lines, in evaluation order
+    masques = [declenchees[r.id] for r in ctx.regles] + [d["choisies"][lg.id] for g in ctx.grilles for lg in g.lignes]
+    inverse, motifs = _motif_cles(masques, n)
+    textes_motifs = ["|".join(i for i, b in zip(ctx.ordre_ids, m) if b) for m in motifs]
+    regles = pa.array(textes_motifs, pa.string()).take(pa.array(inverse))
+    ouv, notif = sous.colonnes["dtouvdroit"], sous.colonnes["dtnotifdroit"]
+    delais = _delais(ouv.code, notif.code, notif.nul)
+    table = _table_decisions(ctx, ids, lignes, d, regles, delais)
+    if not ctx.explications:
+        return table, []
+    return table, _explications_vectorielles(ctx, sous, vecteurs, d, inverse, motifs, ids, lignes, delais,
+                                             modele_rows)
+
+
+def _combinaisons(colonnes: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each row's distinct combination, first row of each combination) of int columns."""
+    if not colonnes:
+        return np.zeros(n, dtype=np.int64), np.zeros(min(n, 1), dtype=np.int64)
+    denses = []
+    for c in colonnes:
+        _, inv = np.unique(c, return_inverse=True)
+        denses.append(inv.reshape(-1).astype(np.int64))
+    cle = np.zeros(n, dtype=np.int64)
+    base = 1
+    paquets = []
+    for c in denses:
+        m = int(c.max()) + 1 if n else 1
+        if base * m >= 2 ** 62:
+            paquets.append(cle)
+            cle, base = np.zeros(n, dtype=np.int64), 1
+        cle = cle + c * base
+        base *= m
+    paquets.append(cle)
+    if len(paquets) == 1:
+        _, premiers, inverse = np.unique(paquets[0], return_index=True, return_inverse=True)
+    else:
+        _, premiers, inverse = np.unique(np.column_stack(paquets), axis=0, return_index=True, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), premiers
+
+
+def _explications_vectorielles(ctx: Contexte, enc: Any, vecteurs: Vecteurs, d: dict[str, Any], inverse: np.ndarray,
+                               motifs: np.ndarray, ids: pa.Array, lignes: np.ndarray, delais: tuple[np.ndarray, ...],
+                               modele_rows: dict[str, Any]) -> list[str]:
+    n = enc.n
+    # Texts depend on few values: build each one once per distinct combination and take it.
+    colonnes_regles: list[list[Optional[str]]] = []
+    for j, rid in enumerate(ctx.ordre_ids):
+        if not motifs[:, j].any():
+            continue
+        rows = np.flatnonzero(motifs[inverse, j])
+        atomes_r = [(a, vecteurs[a.champ.chemin]) for a in atomes(ctx._regles_par_id[rid].si)]
+        comb_r, prem_r = _combinaisons([v.cle[rows] for _, v in atomes_r], len(rows))
+        tete = ctx.tete_regle(rid)
+        frags = np.array([tete + ",".join(ctx.condition(a, v.python_cle(int(v.cle[rows[i]]))) for a, v in atomes_r)
+                          + "]}" for i in prem_r.tolist()], dtype=object)
+        col = np.full(n, None, dtype=object)
+        col[rows] = frags[comb_r]
+        colonnes_regles.append(col.tolist())
+    if colonnes_regles:
+        liste_regles = [",".join([x for x in t if x is not None]) for t in zip(*colonnes_regles)]
+    else:
+        liste_regles = [""] * n
+    combi, premiers = _combinaisons([d["modalite"], d["parcours"], d["structure"], d["origine"], d["proposition"],
+                                     d["force"]], n)
+    textes = []
+    for i in premiers.tolist():
+        mod = _MODALITES[int(d["modalite"][i])]
+        par = None if d["parcours"][i] < 0 else _PARCOURS[int(d["parcours"][i])]
+        st = None if d["structure"][i] < 0 else _STRUCTURES[int(d["structure"][i])]
+        ori = _ORIGINES[int(d["origine"][i])]
+        k = int(d["proposition"][i])
+        if k < 0:
+            grille = "null"
+        else:
+            lg = ctx._regles_par_id[ctx.ordre_ids[k]]
+            grille = _j({"id": lg.id, "titre": lg.titre, "parcours": _val(lg.effet.parcours),
+                         "structure": _val(lg.effet.structure)})
+        textes.append((f',"resume":{_j(resume_decision(mod, par, st, ori))},"modalite":"{mod.value}",'
+                       f'"parcours":{_j(_val(par))},"structure":{_j(_val(st))},"origine_parcours":"{ori}"',
+                       f'],"grille":{grille}',
+                       _j(raison_non_consulte(ctx, int(d["force"][i])))))
+    t_dec = np.array([t[0] for t in textes], dtype=object)[combi].tolist()
+    t_reg = np.array([t[1] for t in textes], dtype=object)[combi].tolist()
+    t_nc = np.array([t[2] for t in textes], dtype=object)[combi].tolist()
+    modele_json = np.full(n, "null", dtype=object)
+    if "mod" in modele_rows:
+        modele_json[modele_rows["idx"]] = np.array(_json_modele(ctx, modele_rows["mod"]), dtype=object)
+    ref, estimee, limite, rdv = delais
+    jours = [ref.astype(np.int64), limite.astype(np.int64), rdv.astype(np.int64), estimee.astype(np.int64)]
+    inv_j, prem_j = _combinaisons(jours, n)
+    textes_delais = [f'"delais":{{"date_reference":"{_iso(jours[0][i])}","orientation_au_plus_tard":'
+                     f'"{_iso(jours[1][i])}","premier_rdv_au_plus_tard":"{_iso(jours[2][i])}",'
+                     f'"date_reference_estimee":{"true" if jours[3][i] else "false"}}}' for i in prem_j.tolist()]
+    t_del = np.array(textes_delais, dtype=object)[inv_j].tolist()
+    versions = (f',"versions":{{"bibliotheque":{_j(ctx.version_bibliotheque)},"regles":{_j(ctx.referentiel.version)},'
+                f'"modele":{_j(ctx.version_modele)},"modele_sha256":{_j(ctx.sha_modele)}}}}}')
+    conf = [("null" if c != c else repr(c)) for c in d["confiance"].tolist()]
+    return [f'{{"ligne":{ligne},"identifiant":"{ident}"{de},"confiance":{c},"regles_declenchees":[{lr}{rg},'
+            f'"modele":{mj},"modele_non_consulte":{nc},{dl}{versions}'
+            for ligne, ident, de, c, lr, rg, mj, nc, dl in zip(lignes.tolist(), ids.to_pylist(), t_dec, conf,
+                                                               liste_regles, t_reg, modele_json.tolist(), t_nc, t_del)]
+
+
+_ORDINAL_EPOQUE = date(1970, 1, 1).toordinal()
+
+
+def _iso(jours: int) -> str:
+    return date.fromordinal(_ORDINAL_EPOQUE + int(jours)).isoformat()
+
+
+# --------------------------------------------------------------------------- per-row reference path
+
+
+def explication_ligne(ctx: Contexte, ligne: int, evaluation: Any, proposition: Any, decision: Decision) -> str:
+    """JSON explanation of one row from the per-dossier objects (the reference the batch is tested against)."""
+    regles = []
+    for r in evaluation.declenchees:
+        regles.append(ctx.tete_regle(r.id) + ",".join(json_condition(c) for c in r.conditions) + "]}")
+    g = evaluation.proposition_grille
+    grille = "null" if g is None else _j({"id": g.id, "titre": g.titre, "parcours": _val(g.effet.parcours),
+                                          "structure": _val(g.effet.structure)})
+    force = evaluation.modalite.force if evaluation.modalite is not None else 0
+    if proposition is None:
+        modele = "null"
+    else:
+        m = ctx.modele
+        p = proposition
+        if m.type_modele == "logistique":
+            contribs = "[" + ",".join(
+                _j({"champ": c.champ, "libelle_champ": c.libelle_champ, "valeur": c.valeur, "poids": c.poids})
+                for c in p.principales_contributions(n=NB_CONTRIBUTIONS) if abs(c.poids) > 1e-12) + "]"
+        else:
+            contribs = "null"
+        modele = _j({"modele": m.nom, "version": m.version, "type_modele": m.type_modele,
+                     "probabilites": {k.value: v for k, v in p.probabilites.items()}, "parcours": p.parcours.value,
+                     "confiance": p.confiance, "seuil": p.seuil if math.isfinite(p.seuil) else None,
+                     "profil": p.profil, "effectif_profil": p.effectif_profil, "profil_recurrent": p.profil_recurrent,
+                     "seuil_recurrence": p.seuil_recurrence, "decide": p.decide,
+                     "raison_abstention": p.raison_abstention})[:-1] + f',"contributions":{contribs},' \
+            f'"contributions_exactes":{"true" if m.type_modele == "logistique" else "false"}}}'
+    d = decision
+    nc = raison_non_consulte(ctx, force) if proposition is None else None
+    dl = d.delais
+    obj = (f'{{"ligne":{ligne},"identifiant":{_j(d.identifiant)},'
+           f'"resume":{_j(resume_decision(d.modalite, d.parcours, d.structure, d.origine_parcours))},'
+           f'"modalite":"{d.modalite.value}","parcours":{_j(_val(d.parcours))},"structure":{_j(_val(d.structure))},'
+           f'"origine_parcours":"{d.origine_parcours}","confiance":{"null" if d.confiance is None else repr(d.confiance)},'
+           f'"regles_declenchees":[{",".join(regles)}],"grille":{grille},"modele":{modele},'
+           f'"modele_non_consulte":{_j(nc)},"delais":{{"date_reference":"{dl.date_reference.isoformat()}",'
+           f'"orientation_au_plus_tard":"{dl.orientation_au_plus_tard.isoformat()}",'
+           f'"premier_rdv_au_plus_tard":"{dl.premier_rdv_au_plus_tard.isoformat()}",'
+           f'"date_reference_estimee":{"true" if dl.reference_estimee else "false"}}},'
+           f'"versions":{{"bibliotheque":{_j(ctx.version_bibliotheque)},"regles":{_j(d.versions.regles)},'
+           f'"modele":{_j(d.versions.modele)},"modele_sha256":{_j(d.versions.modele_sha256)}}}}}')
+    return obj
+
+
+def enregistrement_de_ligne(cellules: dict[str, Any], departement: str, avec_departement: bool) -> dict[str, Any]:
+    """CNAF record of one input row, as the per-row reference path reads it."""
+    rec = ligne_vers_enregistrement({k: v for k, v in cellules.items() if k in CLES})
+    if not avec_departement:
+        rec["departement"] = departement
+    return rec
+
+
+def chaine_reference(dossier: Any, referentiel: Any, modele: Any) -> tuple[Any, Any, Decision]:
+    """Per-dossier chain (durable-rules, ``proposer``, ``decider``): (evaluation, proposal, decision).
+
+    Same steps as :func:`orientation.recommend`; kept here so that the batch can write the
+    explanation of a row decided by the per-row path.
+    """
+    from .decision import decider
+
+    evaluation = referentiel.evaluer(dossier)
+    proposition = None
+    if modele is not None and evaluation.modalite is None and evaluation.scenario == 4:
+        proposition = modele.proposer(dossier)
+    return evaluation, proposition, decider(dossier, evaluation, proposition, modele)
+
+
+def _traiter_ligne(ctx: Contexte, rec: dict[str, Any], ligne: int) -> tuple[Optional[Decision], list[Rejet], str]:
+    """Per-row reference path: (decision or None, rejects, explanation JSON or "")."""
+    from .dossier import Dossier
+
+    ident = _identifiant_lisible(rec.get("identifiant"))
+    try:
+        dossier = Dossier.depuis_cnaf(rec)
+    except DossierInvalide as exc:
+        return None, [Rejet(ligne, ident, e.champ, e.valeur, e.raison) for e in exc.erreurs], ""
+    if dossier.departement != ctx.departement:
+        return None, [Rejet(ligne, ident, "departement", dossier.departement,
+                            f"dossier d'un autre département que celui du traitement ({ctx.departement})")], ""
+    evaluation, proposition, decision = chaine_reference(dossier, ctx.referentiel, ctx.modele)
+    texte = explication_ligne(ctx, ligne, evaluation, proposition, decision) if ctx.explications else ""
+    return decision, [], texte
+
+
+def _table_depuis_decisions(ctx: Contexte, lignes: list[int], decisions: list[Decision]) -> pa.Table:
+    cols: dict[str, list[Any]] = {k: [] for k in COLONNES_DECISIONS}
+    for ligne, d in zip(lignes, decisions):
+        cols["identifiant"].append(d.identifiant)
+        cols["ligne"].append(ligne)
+        cols["modalite"].append(d.modalite.value)
+        cols["parcours"].append(_val(d.parcours))
+        cols["structure"].append(_val(d.structure))
+        cols["origine_parcours"].append(d.origine_parcours)
+        cols["regles_declenchees"].append("|".join(d.regles_declenchees))
+        cols["confiance"].append(d.confiance)
+        cols["date_reference"].append(d.delais.date_reference)
+        cols["date_reference_estimee"].append("1" if d.delais.reference_estimee else "0")
+        cols["orientation_au_plus_tard"].append(d.delais.orientation_au_plus_tard)
+        cols["premier_rdv_au_plus_tard"].append(d.delais.premier_rdv_au_plus_tard)
+        cols["scenario"].append(d.scenario)
+        cols["version_bibliotheque"].append(d.versions.bibliotheque)
+        cols["version_regles"].append(d.versions.regles)
+        cols["version_modele"].append(d.versions.modele)
+        cols["modele_sha256"].append(d.versions.modele_sha256)
+    return pa.table(cols, schema=_SCHEMA_DECISIONS)
+
+
+def traiter_bloc(ctx: Contexte, table: pa.Table, lignes: np.ndarray, bruts: Optional[dict[int, dict[str, Any]]] = None,
+                 avec_departement: Optional[bool] = None) -> ResultatBloc:
+    """Decide one block of rows (string cells): vectorised path, per-row path for flagged rows."""
+    bruts = bruts or {}
+    n = table.num_rows
+    if avec_departement is None:
+        avec_departement = "departement" in table.column_names
+    enc = encoder(table, ctx.departement)
+    suspect = enc.suspect.copy()
+    if bruts:
+        suspect[list(bruts)] = True
+    idx_lent = np.flatnonzero(suspect)
+    idx_ok = np.flatnonzero(~suspect)
+    rejets: list[Rejet] = []
+    lentes_lignes: list[int] = []
+    lentes_dec: list[Decision] = []
+    lentes_expl: list[str] = []
+    lentes_pos: list[int] = []
+    rejetees = 0
+    if len(idx_lent):
+        cellules = table.take(pa.array(idx_lent)).to_pylist()
+        for i, cel in zip(idx_lent.tolist(), cellules):
+            rec = enregistrement_de_ligne(bruts.get(i, cel), ctx.departement, avec_departement)
+            dec, rj, texte = _traiter_ligne(ctx, rec, int(lignes[i]))
+            if dec is None:
+                rejets.extend(rj)
+                rejetees += 1
+            else:
+                lentes_lignes.append(int(lignes[i]))
+                lentes_dec.append(dec)
+                lentes_expl.append(texte)
+                lentes_pos.append(i)
+    tables = []
+    expl: list[str] = []
+    positions = []
+    if len(idx_ok):
+        ids = enc.colonnes["identifiant"].canonique.take(pa.array(idx_ok))
+        t, e = _traiter_vectoriel(ctx, enc, idx_ok, ids, lignes[idx_ok])
+        tables.append(t)
+        expl.extend(e)
+        positions.append(idx_ok)
+    if lentes_dec:
+        tables.append(_table_depuis_decisions(ctx, lentes_lignes, lentes_dec))
+        expl.extend(lentes_expl)
+        positions.append(np.array(lentes_pos, dtype=np.int64))
+    if not tables:
+        return ResultatBloc(_SCHEMA_DECISIONS.empty_table(), [], rejets, rejetees, 0)
+    decisions = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    if len(tables) > 1:
+        ordre = np.argsort(np.concatenate(positions), kind="stable")
+        decisions = decisions.take(pa.array(ordre))
+        if expl:
+            expl = [expl[i] for i in ordre.tolist()]
+    return ResultatBloc(decisions, expl, rejets, rejetees, len(lentes_dec))
+
+
+# --------------------------------------------------------------------------- whole file
+
+
+@dataclass
+class Rapport:
+    """What a bulk run did (counts, paths, throughput); :meth:`resume` is the French summary."""
+
+    flux: Path
+    departement: str
+    sortie: Path
+    rejets: Path
+    explications: Optional[Path]
+    lignes: int = 0
+    decides: int = 0
+    rejetes: int = 0
+    erreurs: int = 0
+    chemin_ligne: int = 0
+    par_modalite: Counter = field(default_factory=Counter)
+    par_parcours: Counter = field(default_factory=Counter)
+    par_origine: Counter = field(default_factory=Counter)
+    colonnes_ignorees: list[str] = field(default_factory=list)
+    duree: float = 0.0
+    version_regles: str = ""
+    version_modele: Optional[str] = None
+
+    @property
+    def debit(self) -> float:
+        """Rows per second (decided or rejected)."""
+        return self.lignes / self.duree if self.duree > 0 else 0.0
+
+    def resume(self) -> str:
+        def nb(x: float) -> str:
+            return f"{x:,.0f}".replace(",", "\u202f")
+
+        def part(k: int) -> str:
+            return f"{k / self.decides * 100:.1f}".replace(".", ",") + "\u202f%" if self.decides else "0\u202f%"
+
+        lignes = [
+            f"Flux {self.flux} (département {self.departement}) : {nb(self.lignes)} ligne(s) lue(s), "
+            f"{nb(self.decides)} dossier(s) orienté(s), {nb(self.rejetes)} ligne(s) rejetée(s)"
+            + (f" ({nb(self.erreurs)} erreur(s) détaillée(s) dans {self.rejets})" if self.rejetes else "") + ".",
+        ]
+        libelles_m = {"rdv_obligatoire": "rendez-vous obligatoire", "examen_individuel": "examen individuel",
+                      "orientation_directe": "orientation directe"}
+        lignes.append("Modalités : " + ", ".join(
+            f"{libelles_m[m.value]} {nb(self.par_modalite.get(m.value, 0))} ({part(self.par_modalite.get(m.value, 0))})"
+            for m in (Modalite.rdv_obligatoire, Modalite.examen_individuel, Modalite.orientation_directe)) + ".")
+        libelles_p = {"professionnel": "professionnel", "socio_professionnel": "socio-professionnel",
+                      "social": "social", "": "sans parcours (décidé en rendez-vous ou par le référent)"}
+        lignes.append("Parcours : " + ", ".join(
+            f"{libelles_p[p]} {nb(self.par_parcours.get(p, 0))}"
+            for p in ("professionnel", "socio_professionnel", "social", "")) + ".")
+        libelles_o = {"regle": "règle", "grille": "grille de pré-orientation", "modele": "modèle"}
+        if any(self.par_origine.get(o) for o in libelles_o):
+            lignes.append("Origine du parcours : " + ", ".join(
+                f"{libelles_o[o]} {nb(self.par_origine.get(o, 0))}" for o in libelles_o) + ".")
+        lignes.append(f"Décisions : {self.sortie}" + (f" ; explications : {self.explications}"
+                                                      if self.explications else "")
+                      + (f" ; rejets : {self.rejets}" if self.rejetes else "") + ".")
+        duree = f"{self.duree:.1f}".replace(".", ",")
+        lignes.append(f"Durée : {duree} s, soit {nb(self.debit)} dossiers/s.")
+        if self.colonnes_ignorees:
+            lignes.append("Colonnes ignorées (hors format CNAF) : " + ", ".join(self.colonnes_ignorees) + ".")
+        lignes.append(f"Versions : règles {self.version_regles[:12]}"
+                      + (f", modèle {self.version_modele}" if self.version_modele else ", sans modèle") + ".")
+        return "\n".join(lignes)
+
+
+def _charger(departement: str, regles: Optional[Path], modele: Path | None | Literal[False]) -> tuple[Any, Any]:
+    from .referentiel import Referentiel
+
+    ref = Referentiel.charger(departement, regles)
+    if modele is False:
+        return ref, None
+    from .modele import ModeleOrientation, charger_modele_defaut
+
+    return ref, (charger_modele_defaut() if modele is None else ModeleOrientation.charger(modele))
+
+
+def chemin_rejets_defaut(sortie: Path) -> Path:
+    """``decisions.csv`` -> ``decisions.rejets.csv``."""
+    return sortie.with_name(f"{sortie.stem}.rejets.csv")
+
+
+def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Optional[Path] = None,
+                    rejets: Optional[Path] = None, regles: Optional[Path] = None,
+                    modele: Path | None | Literal[False] = None, progression: bool = True,
+                    taille_bloc: int = TAILLE_BLOC) -> Rapport:
+    """Orient every row of a flux file; write decisions, rejects and (optionally) explanations.
+
+    ``modele``: a model directory, ``None`` for the default model, ``False`` for rules only.
+    Raises :class:`FluxInvalide` when the file as a whole cannot be processed.
+    """
+    import pyarrow.csv as pcsv
+
+    debut = time.perf_counter()
+    flux, sortie = Path(flux), Path(sortie)
+    rejets = Path(rejets) if rejets is not None else chemin_rejets_defaut(sortie)
+    ref, mod = _charger(departement, regles, modele)
+    lu = lire_flux(flux)
+    ctx = Contexte(departement, ref, mod, explications is not None)
+    rapport = Rapport(flux, departement, sortie, rejets, explications, colonnes_ignorees=lu.colonnes_ignorees,
+                      version_regles=ref.version, version_modele=ctx.version_modele)
+    for p in (sortie, rejets, explications):
+        if p is not None:
+            p.parent.mkdir(parents=True, exist_ok=True)
+    n = lu.table.num_rows
+    rejets_tous: list[Rejet] = list(lu.rejets)
+    lignes_rejetees = {r.ligne for r in lu.rejets}
+    f_expl = explications.open("w", encoding="utf-8") if explications is not None else None
+    f_rej = rejets.open("w", encoding="utf-8", newline="")
+    w_rej = csv.writer(f_rej, lineterminator="\n")
+    w_rej.writerow(COLONNES_REJETS)
+    try:
+        with pcsv.CSVWriter(str(sortie), _SCHEMA_DECISIONS) as w_dec, _Progression(progression, n) as barre:
+            for a in range(0, n, taille_bloc):
+                b = min(n, a + taille_bloc)
+                bruts = {i - a: r for i, r in lu.bruts.items() if a <= i < b}
+                res = traiter_bloc(ctx, lu.table.slice(a, b - a), lu.lignes[a:b], bruts, lu.avec_departement)
+                w_dec.write_table(res.decisions)
+                if f_expl is not None and res.explications:
+                    f_expl.write("\n".join(res.explications) + "\n")
+                rejets_tous.extend(res.rejets)
+                lignes_rejetees.update(r.ligne for r in res.rejets)
+                rapport.decides += res.decisions.num_rows
+                rapport.chemin_ligne += res.chemin_ligne
+                for nom, compteur in (("modalite", rapport.par_modalite), ("parcours", rapport.par_parcours),
+                                      ("origine_parcours", rapport.par_origine)):
+                    vc = pc.value_counts(res.decisions.column(nom).combine_chunks()).to_pylist()
+                    for x in vc:
+                        compteur[x["values"] or ""] += x["counts"]
+                barre.avancer(b - a)
+        rejets_tous.sort(key=lambda r: r.ligne)
+        for r in rejets_tous:
+            w_rej.writerow(r.cellules())
+    finally:
+        f_rej.close()
+        if f_expl is not None:
+            f_expl.close()
+    rapport.rejetes = len(lignes_rejetees)
+    rapport.erreurs = len(rejets_tous)
+    rapport.lignes = rapport.decides + rapport.rejetes
+    rapport.duree = time.perf_counter() - debut
+    return rapport
+
+
+class _Progression:
+    """rich progress bar (French label), silent when disabled."""
+
+    def __init__(self, actif: bool, total: int):
+        self.actif = actif and total > 0
+        self.total = total
+
+    def __enter__(self) -> "_Progression":
+        if self.actif:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.p = Progress(TextColumn("[bold]Orientation des dossiers"), BarColumn(), MofNCompleteColumn(),
+                              TextColumn("dossiers"), TimeRemainingColumn(), console=Console(stderr=True),
+                              transient=False)
+            self.p.__enter__()
+            self.t = self.p.add_task("lot", total=self.total)
+        return self
+
+    def avancer(self, k: int) -> None:
+        if self.actif:
+            self.p.advance(self.t, k)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.actif:
+            self.p.__exit__(*exc)
+
+
+def orienter_table(table: pa.Table | dict[str, Iterable[Any]], departement: str, referentiel: Any = None,
+                   modele: Any = None, explications: bool = False, lignes: Optional[np.ndarray] = None
+                   ) -> ResultatBloc:
+    """In-memory bulk orientation of string cells (pyarrow Table or ``{column: cells}``).
+
+    ``referentiel`` defaults to the département's rules, ``modele`` to the default model
+    (``False``: rules only).  Line numbers default to 2, 3... (as in a CSV file with a header).
+    Unknown columns are ignored.
+    """
+    from .referentiel import Referentiel
+
+    if not isinstance(table, pa.Table):
+        table = pa.table({k: pa.array([None if v is None else str(v) for v in vals], pa.string())
+                          for k, vals in table.items()})
+    table = table.select([k for k in table.column_names if k in CLES])
+    ref = referentiel or Referentiel.charger(departement)
+    if modele is None:
+        from .modele import charger_modele_defaut
+
+        modele = charger_modele_defaut()
+    ctx = Contexte(departement, ref, modele or None, explications)
+    if lignes is None:
+        lignes = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    return traiter_bloc(ctx, table, lignes)
+
+
+__all__ = ["COLONNES_DECISIONS", "COLONNES_REJETS", "Contexte", "Flux", "FluxInvalide", "Rapport", "Rejet",
+           "ResultatBloc", "decider_lot", "explication_ligne", "lire_flux", "orienter_table", "traiter_bloc",
+           "traiter_fichier", "chemin_rejets_defaut", "chaine_reference", "resume_decision", "raison_abstention"]
+
+# keep linters quiet about names only used in annotations / re-exported
+_ = (io, os, ErreurChamp, CLES_ENTIERES)

@@ -1,0 +1,336 @@
+"""Bulk orientation (orientation.lot): same decisions as recommend(), rejects, malformed files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orientation import lot
+from orientation.cli import main
+from orientation.cnaf import CLES
+from orientation.decision import recommend
+from orientation.dossier import Dossier
+from orientation.erreurs import DossierInvalide
+from orientation.modele import charger_modele_defaut
+from orientation.referentiel import Referentiel
+from orientation.synthetique import generer_table
+from orientation.tabulaire import enregistrement_vers_ligne, ligne_vers_enregistrement
+
+from .strategies import dossiers
+
+MODELE = charger_modele_defaut()
+REFERENTIELS = {dep: Referentiel.charger(dep) for dep in ("93", "58", "69")}
+CONTEXTES = {dep: lot.Contexte(dep, ref, MODELE, True) for dep, ref in REFERENTIELS.items()}
+REGLAGES = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                          HealthCheck.data_too_large])
+
+
+def _table(lignes: list[dict[str, str]]) -> pa.Table:
+    return pa.table({k: pa.array([l.get(k, "") for l in lignes], pa.string()) for k in CLES})
+
+
+def _proche(a: Any, b: Any, chemin: str = "") -> None:
+    """Deep equality with a 1e-9 tolerance on floats."""
+    if isinstance(a, float) or isinstance(b, float):
+        assert a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), (chemin, a, b)
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), (chemin, a, b)
+        for k in a:
+            _proche(a[k], b[k], f"{chemin}.{k}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), (chemin, a, b)
+        for i, (x, y) in enumerate(zip(a, b)):
+            _proche(x, y, f"{chemin}[{i}]")
+    else:
+        assert a == b, (chemin, a, b)
+
+
+def evaluer(d: Dossier, ref: Referentiel, modele: Any) -> tuple[Any, Any, Any, Any]:
+    """Per-dossier chain; its decision is checked equal to recommend()."""
+    evaluation, proposition, decision = lot.chaine_reference(d, ref, modele or None)
+    assert decision == recommend(d, ref, modele)
+    return evaluation, proposition, None, decision
+
+
+def _val(e: Any) -> Any:
+    return None if e is None else e.value
+
+
+def _verifier_decision(ligne: dict[str, Any], decision: Any) -> None:
+    assert ligne["identifiant"] == decision.identifiant
+    assert ligne["modalite"] == decision.modalite.value
+    assert ligne["parcours"] == _val(decision.parcours)
+    assert ligne["structure"] == _val(decision.structure)
+    assert ligne["origine_parcours"] == decision.origine_parcours
+    assert ligne["regles_declenchees"] == "|".join(decision.regles_declenchees)
+    if decision.confiance is None:
+        assert ligne["confiance"] is None
+    else:
+        assert math.isclose(ligne["confiance"], decision.confiance, rel_tol=0, abs_tol=1e-9)
+    assert ligne["date_reference"] == decision.delais.date_reference
+    assert ligne["date_reference_estimee"] == ("1" if decision.delais.reference_estimee else "0")
+    assert ligne["orientation_au_plus_tard"] == decision.delais.orientation_au_plus_tard
+    assert ligne["premier_rdv_au_plus_tard"] == decision.delais.premier_rdv_au_plus_tard
+    assert ligne["scenario"] == decision.scenario
+    assert ligne["version_regles"] == decision.versions.regles
+    assert ligne["version_modele"] == decision.versions.modele
+    assert ligne["modele_sha256"] == decision.versions.modele_sha256
+    assert ligne["version_bibliotheque"] == decision.versions.bibliotheque
+
+
+# --------------------------------------------------------------------------- same decisions as recommend()
+
+
+@pytest.mark.parametrize("dep", ["93", "58", "69"])
+def test_lot_identique_a_recommend(dep: str) -> None:
+    """Random dossiers -> CNAF rows -> vectorised batch == recommend(), decision and explanation."""
+    ref, ctx = REFERENTIELS[dep], CONTEXTES[dep]
+
+    @REGLAGES
+    @given(st.lists(dossiers(departement=dep), min_size=1, max_size=25))
+    def verifier(ds: list[Dossier]) -> None:
+        lignes = [enregistrement_vers_ligne(d.vers_cnaf()) for d in ds]
+        res = lot.traiter_bloc(ctx, _table(lignes), np.arange(2, len(ds) + 2))
+        assert res.rejets == [] and res.chemin_ligne == 0  # canonical rows all take the vectorised path
+        assert res.decisions.num_rows == len(ds)
+        for i, (d, ligne, texte) in enumerate(zip(ds, res.decisions.to_pylist(), res.explications)):
+            evaluation, proposition, _, decision = evaluer(d, ref, MODELE)
+            assert ligne["ligne"] == i + 2
+            _verifier_decision(ligne, decision)
+            attendu = json.loads(lot.explication_ligne(ctx, i + 2, evaluation, proposition, decision))
+            _proche(json.loads(texte), attendu)
+
+    verifier()
+
+
+def test_lot_sans_modele_et_reference_directe() -> None:
+    """Without a model, and through the per-row path (non-canonical spelling), same decisions."""
+    ref = REFERENTIELS["93"]
+    table = generer_table(300, graine=11, departement="93").drop_columns(["parcours_referent"])
+    res = lot.orienter_table(table, "93", ref, False, explications=True)
+    assert res.decisions.num_rows == 300
+    for ligne, cellules in zip(res.decisions.to_pylist(), table.to_pylist()):
+        d = Dossier.depuis_cnaf(ligne_vers_enregistrement(cellules))
+        _, _, _, decision = evaluer(d, ref, False)
+        _verifier_decision(ligne, decision)
+    # spaces around codes and a "+" year are valid but not canonical: per-row path, same result
+    cellules = {k: ("" if v is None else v) for k, v in table.slice(0, 1).to_pylist()[0].items()}
+    cellules["natlog"] = f"  {cellules['natlog']} " if cellules["natlog"] else ""
+    cellules["typefoyer"] = f" {cellules['typefoyer']}"
+    res1 = lot.orienter_table({k: [v] for k, v in cellules.items()}, "93", ref, MODELE, explications=True)
+    assert res1.chemin_ligne == 0 and res1.rejets == []  # spaces are read exactly as str.strip() does
+    cellules["annobtnivdipmax"] = "+" + str(int(cellules["dtnai"][:4]) + 20)
+    canon = dict(cellules, annobtnivdipmax=str(int(cellules["dtnai"][:4]) + 20))
+    res2 = lot.orienter_table({k: [v] for k, v in cellules.items()}, "93", ref, MODELE, explications=True)
+    assert res2.chemin_ligne == 1 and res2.rejets == []
+    res3 = lot.orienter_table({k: [v] for k, v in canon.items()}, "93", ref, MODELE, explications=True)
+    assert res3.chemin_ligne == 0
+    assert res2.decisions.to_pylist() == res3.decisions.to_pylist()
+    _proche(json.loads(res2.explications[0]), json.loads(res3.explications[0]))
+
+
+# --------------------------------------------------------------------------- corrupted cells
+
+_CORRUPTIONS = st.sampled_from([
+    "", " ", "-", "9999", "0912", " 0402 ", "0402|0402", "0402||0406", "0402|-", "abc", "1", "0", "2", "+2010",
+    "1899", "2101", "2010", "2025-02-30", "2025-13-01", "1900-01-01", "2030-01-01", "25/12/2020", "2020-1-1",
+    "ISO", "PAR", "COU", "INS", "NON", "sante|logement", "logement", "4|30", "3|2", "007", "75", "93", "2A",
+    "é", "X" * 70, "SYN-1", "a b", "1.5", "0401", "0101", "N", "O", "S", "V", "F", "A",
+])
+_CLES_CORROMPUES = st.sampled_from(list(CLES))
+
+
+@REGLAGES
+@given(st.lists(st.tuples(dossiers(departement="93"),
+                          st.lists(st.tuples(_CLES_CORROMPUES, _CORRUPTIONS), min_size=0, max_size=3)),
+                min_size=1, max_size=12))
+def test_rejet_si_et_seulement_si_depuis_cnaf_refuse(cas: list[tuple[Dossier, list[tuple[str, str]]]]) -> None:
+    ctx = CONTEXTES["93"]
+    lignes = []
+    for d, corruptions in cas:
+        ligne = enregistrement_vers_ligne(d.vers_cnaf())
+        for cle, valeur in corruptions:
+            ligne[cle] = valeur
+        lignes.append(ligne)
+    res = lot.traiter_bloc(ctx, _table(lignes), np.arange(2, len(lignes) + 2))
+    decisions = {r["ligne"]: r for r in res.decisions.to_pylist()}
+    rejets: dict[int, set[str]] = {}
+    for r in res.rejets:
+        rejets.setdefault(r.ligne, set()).add(r.champ)
+    assert len(decisions) + len(rejets) == len(lignes) and not set(decisions) & set(rejets)
+    for i, ligne in enumerate(lignes):
+        numero = i + 2
+        rec = ligne_vers_enregistrement(ligne)
+        try:
+            dossier = Dossier.depuis_cnaf(rec)
+        except DossierInvalide as exc:
+            assert numero in rejets, (ligne, exc)
+            assert rejets[numero] == {e.champ for e in exc.erreurs}
+            continue
+        if dossier.departement != "93":
+            assert rejets[numero] == {"departement"}
+            continue
+        assert numero in decisions, (ligne, [r for r in res.rejets if r.ligne == numero])
+        _verifier_decision(decisions[numero], evaluer(dossier, REFERENTIELS["93"], MODELE)[3])
+
+
+# --------------------------------------------------------------------------- files
+
+ENTETE = list(CLES)
+
+
+def _lignes_valides(n: int, graine: int = 3) -> list[dict[str, str]]:
+    t = generer_table(n, graine=graine, departement="93").drop_columns(["parcours_referent"])
+    return [{k: ("" if v is None else v) for k, v in r.items()} for r in t.to_pylist()]
+
+
+def _ecrire_csv(chemin: Path, lignes: list[dict[str, str]], extra: dict[int, str] | None = None) -> None:
+    """CSV with raw lines inserted at given positions (0-based index among data lines)."""
+    extra = extra or {}
+    with chemin.open("w", encoding="utf-8", newline="") as f:
+        f.write(",".join(ENTETE) + "\n")
+        for i, l in enumerate(lignes):
+            if i in extra:
+                f.write(extra[i] + "\n")
+            f.write(",".join(l[k] for k in ENTETE) + "\n")
+
+
+def _lire_csv(chemin: Path) -> list[dict[str, str]]:
+    with chemin.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_fichier_csv_mal_forme(tmp_path: Path) -> None:
+    valides = _lignes_valides(40)
+    mauvaise_date = dict(valides[5], dtdemrsa="2025-02-30")
+    code_inconnu = dict(valides[6], natlog="0999")
+    sans_identifiant = dict(valides[7], identifiant="")
+    lignes = valides[:5] + [mauvaise_date, code_inconnu, sans_identifiant] + valides[8:]
+    guillemets_ok = ",".join(f'"{valides[9][k]}"' for k in ENTETE)  # quoted but valid: decided
+    extra = {
+        2: 'SYN-X,"93,2025-01-01',  # unclosed quote
+        4: "SYN-Y,93,2025-01-01",  # too few columns
+        10: guillemets_ok.replace(valides[9]["identifiant"], "SYN-GUILL"),
+        12: "",  # blank line: not a row
+    }
+    chemin = tmp_path / "flux.csv"
+    _ecrire_csv(chemin, lignes, extra)
+    with chemin.open("ab") as f:
+        f.write(b"SYN-BAD\xff,93" + b"," * (len(ENTETE) - 2) + b"\n")  # invalid UTF-8
+        f.write(",".join(valides[0][k] for k in ENTETE).encode()[:60])  # truncated last line, no newline
+    sortie = tmp_path / "out" / "decisions.csv"
+    expl = tmp_path / "out" / "explications.jsonl"
+    rapport = lot.traiter_fichier(chemin, "93", sortie, explications=expl, modele=None, progression=False)
+    decisions = _lire_csv(sortie)
+    rejets = _lire_csv(tmp_path / "out" / "decisions.rejets.csv")
+    lignes_rejetees = {int(r["ligne"]) for r in rejets}
+    total = len(lignes) + 3 + 2  # valid + invalid rows + 3 extra bad lines + utf8 + truncated
+    assert rapport.lignes == total == len(decisions) + len(lignes_rejetees)
+    assert rapport.decides == len(decisions) and rapport.rejetes == len(lignes_rejetees)
+    assert len(expl.read_text(encoding="utf-8").splitlines()) == len(decisions)
+    # line numbers are physical lines of the file (header = 1)
+    texte = chemin.read_text(encoding="utf-8", errors="replace").split("\n")
+    for r in decisions:
+        assert texte[int(r["ligne"]) - 1].split(",")[0].strip('"') == r["identifiant"]
+    champs = {(texte[int(r["ligne"]) - 1][:40], r["champ"]) for r in rejets}
+    assert any(c == "dtdemrsa" for _, c in champs) and any(c == "natlog" for _, c in champs)
+    assert any(c == "identifiant" for _, c in champs)
+    raisons = " ".join(r["raison"] for r in rejets)
+    assert "guillemets" in raisons and "nombre de colonnes" in raisons and "UTF-8" in raisons
+    assert "SYN-GUILL" in {r["identifiant"] for r in decisions}
+    assert [int(r["ligne"]) for r in decisions] == sorted(int(r["ligne"]) for r in decisions)
+    resume = rapport.resume()
+    assert "ligne(s) rejetée(s)" in resume and "dossiers/s" in resume and "Modalités" in resume
+
+
+def test_fichiers_vides_ou_incomplets(tmp_path: Path) -> None:
+    vide = tmp_path / "vide.csv"
+    vide.write_text("", encoding="utf-8")
+    with pytest.raises(lot.FluxInvalide, match="vide"):
+        lot.traiter_fichier(vide, "93", tmp_path / "d.csv", progression=False)
+    sans_colonne = tmp_path / "sans.csv"
+    sans_colonne.write_text("identifiant,dtdemrsa\nA,2025-01-01\n", encoding="utf-8")
+    with pytest.raises(lot.FluxInvalide, match="dtnai"):
+        lot.traiter_fichier(sans_colonne, "93", tmp_path / "d.csv", progression=False)
+    assert not (tmp_path / "d.csv").exists()
+    entete_seule = tmp_path / "entete.csv"
+    entete_seule.write_text(",".join(ENTETE) + "\n", encoding="utf-8")
+    r = lot.traiter_fichier(entete_seule, "93", tmp_path / "d.csv", progression=False)
+    assert r.lignes == 0 and _lire_csv(tmp_path / "d.csv") == []
+    inconnu = tmp_path / "flux.xlsx"
+    inconnu.write_bytes(b"PK")
+    with pytest.raises(lot.FluxInvalide, match="format inconnu"):
+        lot.lire_flux(inconnu)
+    # the command line prints a clear French error and exits with 2, no traceback
+    assert main(["lot", str(sans_colonne), "--departement", "93", "--sortie", str(tmp_path / "x.csv"),
+                 "--silencieux"]) == 2
+
+
+def test_jsonl_et_parquet(tmp_path: Path) -> None:
+    valides = _lignes_valides(30, graine=8)
+    chemin = tmp_path / "flux.jsonl"
+    with chemin.open("w", encoding="utf-8") as f:
+        for i, l in enumerate(valides):
+            obj: dict[str, Any] = {k: v for k, v in l.items() if v != ""}
+            if i == 3:  # JSON arrays for lists, an integer year
+                obj["difsoc"] = ["0402", "0406"]
+                obj["agesenfants"] = [4, 9]
+                obj["annobtnivdipmax"] = 2001
+            if i == 4:
+                obj["difdisp"] = ["0502 "]  # not plain: per-row path, still valid
+            if i == 5:
+                obj["autre_colonne"] = "ignorée"
+            f.write(json.dumps(obj) + "\n")
+            if i == 6:
+                f.write("\n")
+                f.write('{"identifiant": "SYN-TRONQUE", "dtdemrsa": "2025-0\n')  # truncated line
+                f.write("[1, 2]\n")  # not an object
+    sortie = tmp_path / "d.csv"
+    r = lot.traiter_fichier(chemin, "93", sortie, explications=tmp_path / "e.jsonl", progression=False)
+    rejets = _lire_csv(tmp_path / "d.rejets.csv")
+    assert r.decides == 30 and r.rejetes == 2 and r.lignes == 32
+    assert {x["raison"].split(" :")[0] for x in rejets} == {"JSON mal formé", "objet JSON attendu ({...})"}
+    assert r.colonnes_ignorees == ["autre_colonne"] and "autre_colonne" in r.resume()
+    decisions = _lire_csv(sortie)
+    ref = REFERENTIELS["93"]
+    for ligne, d in zip(decisions, valides):
+        attendu = evaluer(Dossier.depuis_cnaf(ligne_vers_enregistrement(d)), ref, MODELE)[3]
+        if d["identifiant"] != valides[3]["identifiant"]:
+            assert ligne["modalite"] == attendu.modalite.value
+    # Parquet with typed columns: an integer year, a list column
+    table = _table(valides).to_pydict()
+    table["annobtnivdipmax"] = [int(x) if x else None for x in table["annobtnivdipmax"]]
+    table["difsoc"] = [None if x == "" else ([] if x == "-" else x.split("|")) for x in table["difsoc"]]
+    pq.write_table(pa.table(table), tmp_path / "flux.parquet")
+    r2 = lot.traiter_fichier(tmp_path / "flux.parquet", "93", tmp_path / "p.csv", progression=False)
+    assert r2.decides == 30 and r2.rejetes == 0
+    assert [x["modalite"] for x in _lire_csv(tmp_path / "p.csv")] == [x["modalite"] for x in decisions]
+
+
+def test_departement_et_colonnes(tmp_path: Path) -> None:
+    """No departement column: the lot's; a row of another département is rejected, not mis-decided."""
+    valides = _lignes_valides(5, graine=9)
+    valides[1]["departement"] = "75"
+    chemin = tmp_path / "f.csv"
+    _ecrire_csv(chemin, valides)
+    r = lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False, modele=False)
+    rejets = _lire_csv(tmp_path / "d.rejets.csv")
+    assert r.decides == 4 and [(x["ligne"], x["champ"]) for x in rejets] == [("3", "departement")]
+    assert "autre département" in rejets[0]["raison"]
+    cols = [k for k in ENTETE if k != "departement"]
+    with chemin.open("w", encoding="utf-8") as f:
+        f.write(";".join(cols) + "\n")
+        for l in valides:
+            f.write(";".join(l[k] for k in cols) + "\n")
+    r = lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False, modele=False)
+    assert r.decides == 5 and r.rejetes == 0
