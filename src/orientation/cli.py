@@ -59,8 +59,14 @@ def _cmd_expliquer(args: argparse.Namespace) -> int:
 def _cmd_regles_verifier(args: argparse.Namespace) -> int:
     from .referentiel import verifier
 
-    for ligne in verifier(Path(args.dossier_regles)):
-        print(ligne)
+    lignes = verifier(Path(args.dossier_regles))
+    erreurs = [x for x in lignes if x.startswith("ERREUR")]
+    for ligne in lignes:
+        print(ligne, file=sys.stderr if ligne.startswith("ERREUR") else sys.stdout)
+    if erreurs:
+        print(f"{len(erreurs)} fichier(s) de règles invalide(s).", file=sys.stderr)
+        return 2
+    print(f"{len(lignes)} fichier(s) de règles valides.")
     return 0
 
 
