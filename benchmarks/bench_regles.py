@@ -5,8 +5,8 @@
 
 The dossiers are SYNTHETIC (``orientation.synthetique``).  ``Referentiel.evaluer`` runs durable-rules
 (which decides which rules fire) plus the Python evaluator (per-condition details) and checks that
-they agree; ``evaluer_python`` is the pure-Python path used for batches.  Also measured: the engine
-alone, and the resident memory over many engine evaluations (it must stay flat).  Figures depend on
+they agree; ``evaluer_python`` is the pure-Python path used for batches; ``issue`` gives the
+outcome only (no per-condition details).  Also measured: the engine alone, and the resident memory over many engine evaluations (it must stay flat).  Figures depend on
 the machine; they are printed, not asserted.
 """
 
@@ -55,6 +55,8 @@ def main() -> None:
     par_python = _mesure("evaluer_python (évaluateur Python seul)", a.n,
                          lambda: [ref.evaluer_python(d) for d in dossiers])
     _mesure("durable-rules seul (règles déclenchées)", a.n, lambda: [ref.declenchees_moteur(d) for d in dossiers])
+    issues = _mesure("issue (Python, valeurs de vérité seules)", a.n, lambda: [ref.issue(d) for d in dossiers])
+    assert [i.modalite for i in issues] == [e.modalite for e in par_python]
     assert par_moteur == par_python
 
     modalites = Counter(str(e.modalite.value if e.modalite else "aucune") for e in par_moteur)
