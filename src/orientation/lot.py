@@ -266,13 +266,51 @@ def _lire_csv(chemin: Path) -> Flux:
         except UnicodeDecodeError:
             mauvais_utf8[j] = True
     rapides &= ~mauvais_utf8
+    longueurs = np.r_[debuts[lignes_donnees[1:]], len(buf)] - d0  # line + newline (+ blank lines)
+    # quoted lines: when every field is either unquoted or wholly quoted, pyarrow reads them too
+    alignes = np.zeros(len(lignes_donnees), dtype=bool)
+    if nb_guill.any():
+        alignes = (nb_guill > 0) & (nb_guill % 2 == 0) & ~mauvais_utf8 & (
+            _guillemets_mal_places(zone, pos, longueurs, ord(delim)) == 0)
+    types = {n: pa.string() for n in noms}
+
+    def lire(garde: np.ndarray, guillemets: bool) -> Optional[pa.Table]:
+        if len(garde) == len(lignes_donnees) and garde.all():
+            morceau: Any = pa.py_buffer(memoryview(data)[int(d0[0]):])
+        else:
+            morceau = pa.py_buffer(zone[np.repeat(garde, longueurs)].tobytes())
+        invalides: list[Any] = []
+        t = pcsv.read_csv(
+            pa.BufferReader(morceau),
+            read_options=pcsv.ReadOptions(column_names=noms, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"' if guillemets else False,
+                                            double_quote=False, newlines_in_values=False, ignore_empty_lines=True,
+                                            invalid_row_handler=lambda r: invalides.append(r) or "skip"),
+            convert_options=pcsv.ConvertOptions(column_types=types, include_columns=connues,
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if invalides or t.num_rows != int(garde.sum()):
+            return None  # e.g. a delimiter inside a quoted field: read these lines one by one
+        return t
+
+    morceaux: list[tuple[pa.Table, np.ndarray]] = []
+    if rapides.any():
+        t = lire(rapides, False)
+        if t is None:  # pragma: no cover - guarded by the line scan above
+            raise FluxInvalide(f"Fichier {chemin} : lecture incohérente des lignes sans guillemets.")
+        morceaux.append((t, numeros[rapides]))
+    if alignes.any():
+        t = lire(alignes, True)
+        if t is not None:
+            morceaux.append((t, numeros[alignes]))
+        else:
+            alignes[:] = False
     lentes: list[tuple[int, list[str]]] = []
-    for j in np.flatnonzero(~rapides):
+    for j in np.flatnonzero(~rapides & ~alignes):
         brut = data[d0[j]:f0[j]]
         numero = int(numeros[j])
         texte = brut.decode("utf-8", errors="replace")
         naif = texte.split(delim)
-        ident = _identifiant_lisible(naif[idx_id]) if 0 <= idx_id < len(naif) else ""
+        ident = _identifiant_lisible(naif[idx_id].strip('"')) if 0 <= idx_id < len(naif) else ""
         if mauvais_utf8[j]:
             rejets.append(Rejet(numero, ident, "(ligne)", texte[:80], "encodage invalide (UTF-8 attendu)"))
             continue
@@ -291,38 +329,37 @@ def _lire_csv(chemin: Path) -> Flux:
                                 f"nombre de colonnes incorrect : {len(cellules)} au lieu de {ncol}"))
             continue
         lentes.append((numero, cellules))
-    # fast lines: one line = one record, no quoting: pyarrow reads them in order
-    idx_rapides = np.flatnonzero(rapides)
-    if len(idx_rapides) == len(lignes_donnees):
-        morceau: Any = pa.py_buffer(memoryview(data)[int(d0[0]):])
-    else:
-        longueurs = np.r_[debuts[lignes_donnees[1:]], len(buf)] - d0  # line + newline (+ blank lines)
-        garde = np.repeat(rapides, longueurs)
-        morceau = pa.py_buffer(zone[garde].tobytes())
-    types = {n: pa.string() for n in noms}
-    if len(idx_rapides):
-        table = pcsv.read_csv(
-            pa.BufferReader(morceau),
-            read_options=pcsv.ReadOptions(column_names=noms, block_size=1 << 24),
-            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char=False, newlines_in_values=False,
-                                            ignore_empty_lines=True),
-            convert_options=pcsv.ConvertOptions(column_types=types, include_columns=connues,
-                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
-        if table.num_rows != len(idx_rapides):  # pragma: no cover - guarded by the line scan above
-            raise FluxInvalide(f"Fichier {chemin} : lecture incohérente ({table.num_rows} lignes lues au lieu "
-                               f"de {len(idx_rapides)}).")
-    else:
-        table = pa.table({k: pa.array([], pa.string()) for k in connues})
-    lignes = numeros[idx_rapides].astype(np.int64)
     if lentes:
         pos_connues = [noms.index(k) for k in connues]
-        autre = pa.table({k: pa.array([c[p] for _, c in lentes], pa.string()) for k, p in zip(connues, pos_connues)})
-        table = pa.concat_tables([table, autre])
-        lignes = np.r_[lignes, [n for n, _ in lentes]].astype(np.int64)
+        morceaux.append((pa.table({k: pa.array([c[p] for _, c in lentes], pa.string())
+                                   for k, p in zip(connues, pos_connues)}),
+                         np.array([n for n, _ in lentes], dtype=np.int64)))
+    if not morceaux:
+        return Flux(pa.table({k: pa.array([], pa.string()) for k in connues}), np.zeros(0, dtype=np.int64), rejets,
+                    ignorees)
+    table = pa.concat_tables([t for t, _ in morceaux]) if len(morceaux) > 1 else morceaux[0][0]
+    lignes = np.concatenate([l for _, l in morceaux]).astype(np.int64)
+    if len(morceaux) > 1:
         ordre = np.argsort(lignes, kind="stable")
         table = table.take(pa.array(ordre))
         lignes = lignes[ordre]
     return Flux(table, lignes, rejets, ignorees)
+
+
+def _guillemets_mal_places(zone: np.ndarray, debuts: np.ndarray, longueurs: np.ndarray, delim: int) -> np.ndarray:
+    """Per line, quotes that do not open a field (after a delimiter or at the start) or close one."""
+    q = zone == 34
+    qu = q.view(np.uint8)
+    cq = np.cumsum(qu, dtype=np.uint8)  # wraps around: only its parity is used
+    avant = np.where(debuts > 0, cq[np.maximum(debuts - 1, 0)], 0).astype(np.uint8)
+    impair = ((cq - qu - np.repeat(avant, longueurs)) & 1).astype(bool)  # index of the quote in its line is odd
+    del cq
+    precedent = np.ones(len(zone), dtype=bool)
+    precedent[1:] = (zone[:-1] == delim) | (zone[:-1] == 10)
+    suivant = np.ones(len(zone), dtype=bool)
+    suivant[:-1] = (zone[1:] == delim) | (zone[1:] == 10) | (zone[1:] == 13)
+    mauvais = q & np.where(impair, ~suivant, ~precedent)
+    return np.add.reduceat(mauvais.view(np.uint8), debuts, dtype=np.int64)
 
 
 def _cellule_json(cle: str, v: Any) -> tuple[str, bool]:

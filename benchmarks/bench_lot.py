@@ -1,0 +1,106 @@
+"""Benchmark of bulk orientation (``orientation lot``) on SYNTHETIC dossiers.
+
+Generates N synthetic dossiers with the fast columnar generator
+(:func:`orientation.synthetique.generer_table`, default N = 2,100,000: the national stock of RSA
+beneficiaries), writes them to a temporary CSV and Parquet file, then runs the whole batch
+(:func:`orientation.lot.traiter_fichier`: read, validate, rules, model, decisions, rejects,
+explanations) end to end, each configuration in a fresh process so that its peak memory
+(``ru_maxrss``) is its own.  Prints dossiers/s with and without explanations.
+
+Target on a 2-core machine: 2.1 million dossiers in under 60 s with explanations
+(>= 35,000 dossiers/s).
+
+    python benchmarks/bench_lot.py              # N = 2,100,000
+    python benchmarks/bench_lot.py --n 200000   # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CIBLE = 35_000
+
+
+def generer(n: int, dossier: Path, departement: str) -> dict[str, Path]:
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    from orientation.synthetique import COLONNE_PARCOURS, generer_table
+
+    t0 = time.perf_counter()
+    table = generer_table(n, graine=2026, departement=departement).drop_columns([COLONNE_PARCOURS])
+    t1 = time.perf_counter()
+    chemins = {"csv": dossier / "flux.csv", "parquet": dossier / "flux.parquet"}
+    pcsv.write_csv(table, chemins["csv"], write_options=pcsv.WriteOptions(quoting_style="none"))
+    pq.write_table(table, chemins["parquet"])
+    t2 = time.perf_counter()
+    taille = chemins["csv"].stat().st_size / 1e6
+    print(f"{n:,} dossiers synthétiques générés en {t1 - t0:.1f} s, écrits en {t2 - t1:.1f} s "
+          f"(CSV {taille:.0f} Mo)".replace(",", "\u202f"), flush=True)
+    return chemins
+
+
+def une_mesure(flux: Path, departement: str, sortie: Path, explications: bool) -> dict[str, float]:
+    """One run in this process; returns duration, rows and peak memory (MiB)."""
+    from orientation.lot import traiter_fichier
+
+    t0 = time.perf_counter()
+    rapport = traiter_fichier(flux, departement, sortie / "decisions.csv",
+                              explications=(sortie / "explications.jsonl") if explications else None,
+                              progression=False)
+    duree = time.perf_counter() - t0
+    pic = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    taille_expl = (sortie / "explications.jsonl").stat().st_size / 1e6 if explications else 0.0
+    return {"duree": duree, "lignes": rapport.lignes, "decides": rapport.decides, "rejetes": rapport.rejetes,
+            "pic_mio": pic, "debit": rapport.lignes / duree, "taille_explications_mo": taille_expl}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=2_100_000, help="nombre de dossiers (défaut 2 100 000)")
+    p.add_argument("--departement", default="93")
+    p.add_argument("--formats", default="csv,parquet", help="csv, parquet ou les deux")
+    p.add_argument("--garder", help="dossier où garder les fichiers (défaut : temporaire)")
+    p.add_argument("--mesure", nargs=3, metavar=("FLUX", "SORTIE", "EXPLICATIONS"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.mesure:
+        flux, sortie, expl = args.mesure
+        print(json.dumps(une_mesure(Path(flux), args.departement, Path(sortie), expl == "1")))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench_lot_") as tmp:
+        dossier = Path(args.garder) if args.garder else Path(tmp)
+        dossier.mkdir(parents=True, exist_ok=True)
+        chemins = generer(args.n, dossier, args.departement)
+        resultats = []
+        for fmt in args.formats.split(","):
+            for expl in (True, False):
+                sortie = dossier / f"sortie_{fmt}_{int(expl)}"
+                sortie.mkdir(exist_ok=True)
+                cmd = [sys.executable, __file__, "--departement", args.departement,
+                       "--mesure", str(chemins[fmt]), str(sortie), "1" if expl else "0"]
+                r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True,
+                                              env=dict(os.environ)).stdout.strip().splitlines()[-1])
+                r.update(format=fmt, explications=expl)
+                resultats.append(r)
+                print(f"{fmt:8s} {'avec' if expl else 'sans'} explications : {r['lignes']:,} dossiers en "
+                      f"{r['duree']:.1f} s = {r['debit']:,.0f} dossiers/s, pic mémoire {r['pic_mio']:,.0f} Mio"
+                      + (f", explications {r['taille_explications_mo']:,.0f} Mo" if expl else "")
+                      .replace(",", "\u202f"), flush=True)
+        avec = [r for r in resultats if r["explications"]]
+        meilleur = max(r["debit"] for r in avec)
+        verdict = "atteinte" if meilleur >= CIBLE else "NON atteinte"
+        print(f"Cible {CIBLE:,} dossiers/s avec explications : {verdict} ({meilleur:,.0f} dossiers/s)."
+              .replace(",", "\u202f"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
