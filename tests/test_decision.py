@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from orientation import Dossier, Modalite, Parcours, recommend
 from orientation.decision import ajouter_mois, decider, executer
@@ -106,3 +108,12 @@ def test_propriete_decision_toujours_valide_et_deterministe(dossier: Dossier) ->
         assert not any(r in d1.regles_declenchees for r in ("primo_demandeur", "demande_rdv", "fragilite_sante",
                                                              "fragilite_logement", "violences_conjugales"))
     assert d1.delais.orientation_au_plus_tard > d1.delais.date_reference
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(dossiers(), min_size=8, max_size=16))
+def test_recommend_concurrent_identique_au_sequentiel(exemples: list[Dossier]) -> None:
+    sequentiel = [recommend(d) for d in exemples]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallele = list(pool.map(recommend, exemples))
+    assert parallele == sequentiel

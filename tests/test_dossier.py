@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orientation import codes
+from orientation import Modalite, codes, recommend
 from orientation.cnaf import CLES
 from orientation.dossier import EXEMPLE_CNAF, Dossier
 from orientation.erreurs import DossierInvalide
@@ -114,7 +114,7 @@ def test_json_mal_forme() -> None:
         Dossier.depuis_json("{pas du json")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(list(CLES) + ["x"]),
                        st.one_of(st.none(), st.text(max_size=6), st.integers(-5, 3000), st.booleans(),
                                  st.lists(st.text(max_size=5), max_size=3))))
@@ -126,3 +126,5 @@ def test_entree_quelconque_donne_un_dossier_ou_une_erreur_claire(enregistrement:
     else:
         assert isinstance(d, Dossier)
         json.loads(d.model_dump_json())
+        decision = recommend(d)  # a valid dossier always gets a decision, never a crash
+        assert decision.identifiant == d.identifiant and decision.modalite in set(Modalite)
