@@ -11,6 +11,22 @@ from typing import Any, Optional, Sequence
 from .erreurs import OrientationError
 
 
+#: French for the messages argparse prints (it looks them up through its module-level ``_``).
+_ARGPARSE_FR = {
+    "usage: ": "utilisation : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : %(choices)s)",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
+    "expected one argument": "un argument attendu",
+}
+argparse._ = lambda texte: _ARGPARSE_FR.get(texte, texte)  # type: ignore[attr-defined]
+
+
 def _lire_dossier(chemin: str) -> Any:
     from .dossier import Dossier
     from .erreurs import DossierInvalide, ErreurChamp
@@ -78,16 +94,6 @@ def _cmd_regles_tester(args: argparse.Namespace) -> int:
     return 0 if rapport.reussi else 1
 
 
-def _cmd_entrainer(args: argparse.Namespace) -> int:
-    from .entrainement import entrainer_fichier
-
-    resultat = entrainer_fichier(
-        Path(args.donnees), Path(args.sortie), type_modele=args.type, accord_cible=args.accord_cible,
-        graine=args.graine)
-    print(resultat.resume())
-    return 0
-
-
 def _cmd_generer(args: argparse.Namespace) -> int:
     from .synthetique import ecrire_csv
 
@@ -143,13 +149,9 @@ def construire_parseur() -> argparse.ArgumentParser:
     t.add_argument("dossier_regles", nargs="?", default=None)
     t.set_defaults(func=_cmd_regles_tester)
 
-    n = sub.add_parser("entrainer", help="entraîner un modèle sur un fichier CSV étiqueté")
-    n.add_argument("donnees")
-    n.add_argument("--sortie", required=True, help="dossier du modèle, ex. models/mon_modele/")
-    n.add_argument("--type", choices=["logistique", "foret"], default="logistique")
-    n.add_argument("--accord-cible", type=float, default=0.95, help="accord visé avec les référents (défaut 0,95)")
-    n.add_argument("--graine", type=int, default=0)
-    n.set_defaults(func=_cmd_entrainer)
+    n = sub.add_parser("entrainer", add_help=False,
+                       help="entraîner un modèle sur un fichier CSV étiqueté (orientation entrainer --help)")
+    n.add_argument("options", nargs="*", help="voir « orientation entrainer --help »")
 
     s = sub.add_parser("generer", help="générer des dossiers SYNTHÉTIQUES étiquetés (CSV)")
     s.add_argument("--nombre", type=int, default=10_000)
@@ -171,6 +173,11 @@ def construire_parseur() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["entrainer"]:  # its options live in orientation.entrainement (one definition)
+        from .entrainement import commande_entrainer
+
+        return commande_entrainer(argv[1:])
     args = construire_parseur().parse_args(argv)
     try:
         return int(args.func(args))
