@@ -334,3 +334,20 @@ def test_departement_et_colonnes(tmp_path: Path) -> None:
             f.write(";".join(l[k] for k in cols) + "\n")
     r = lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False, modele=False)
     assert r.decides == 5 and r.rejetes == 0
+
+
+def test_processus_paralleles_meme_resultat(tmp_path: Path) -> None:
+    """Blocks decided by forked workers give byte-identical outputs, in input order."""
+    valides = _lignes_valides(60, graine=12)
+    valides[7]["natlog"] = "0999"
+    valides[30]["annobtnivdipmax"] = "+2001"  # valid, per-row path
+    chemin = tmp_path / "f.csv"
+    _ecrire_csv(chemin, valides, {20: "SYN-Z,93"})
+    sorties = []
+    for processus in (1, 2):
+        dossier = tmp_path / f"p{processus}"
+        r = lot.traiter_fichier(chemin, "93", dossier / "d.csv", explications=dossier / "e.jsonl",
+                                progression=False, taille_bloc=7, processus=processus)
+        assert r.lignes == 61 and r.rejetes == 2
+        sorties.append([(dossier / f).read_bytes() for f in ("d.csv", "e.jsonl", "d.rejets.csv")])
+    assert sorties[0] == sorties[1]
