@@ -58,9 +58,10 @@ def une_mesure(flux: Path, departement: str, sortie: Path, explications: bool) -
                               progression=False)
     duree = time.perf_counter() - t0
     pic = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pic_travail = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # largest forked worker
     taille_expl = (sortie / "explications.jsonl").stat().st_size / 1e6 if explications else 0.0
     return {"duree": duree, "lignes": rapport.lignes, "decides": rapport.decides, "rejetes": rapport.rejetes,
-            "pic_mio": pic, "debit": rapport.lignes / duree, "taille_explications_mo": taille_expl}
+            "pic_mio": pic, "pic_travail_mio": pic_travail, "debit": rapport.lignes / duree, "taille_explications_mo": taille_expl}
 
 
 def main() -> int:
@@ -91,7 +92,8 @@ def main() -> int:
                 r.update(format=fmt, explications=expl)
                 resultats.append(r)
                 print(f"{fmt:8s} {'avec' if expl else 'sans'} explications : {r['lignes']:,} dossiers en "
-                      f"{r['duree']:.1f} s = {r['debit']:,.0f} dossiers/s, pic mémoire {r['pic_mio']:,.0f} Mio"
+                      f"{r['duree']:.1f} s = {r['debit']:,.0f} dossiers/s, pic mémoire {r['pic_mio']:,.0f} Mio "
+                      f"(+ {r['pic_travail_mio']:,.0f} Mio par processus de travail)"
                       + (f", explications {r['taille_explications_mo']:,.0f} Mo" if expl else "")
                       .replace(",", "\u202f"), flush=True)
         avec = [r for r in resultats if r["explications"]]
