@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 
 from orientation import Dossier, Modalite, explain, recommend
-from orientation.conditions import _modifier
+from orientation.conditions import modifier_dossier
 from orientation.dossier import EXEMPLE_CNAF
 from orientation.referentiel import Referentiel
 from orientation.vocabulaire import Verite
@@ -69,10 +69,10 @@ def test_contrefactuels_verifies_en_rejouant_la_chaine() -> None:
     assert any("Primo-demandeur" in c.changements[0] for c in regles)
     ref = Referentiel.charger("93")
     for c in ref.contrefactuels(dossier):
-        change = recommend(_modifier(dossier, c.champ, c.valeur_alternative), ref)
+        change = recommend(modifier_dossier(dossier, c.champ, c.valeur_alternative), ref)
         if any(c.changements == x.changements for x in regles):
             assert (change.modalite, change.parcours) != (e.decision.modalite, e.decision.parcours)
-    primo = recommend(_modifier(dossier, "primo_demandeur", True), ref)
+    primo = recommend(modifier_dossier(dossier, "primo_demandeur", True), ref)
     assert primo.modalite == Modalite.rdv_obligatoire
 
 

@@ -941,9 +941,8 @@ def _rang(ch: Champ) -> Callable[[Any], Any]:
     return lambda x: ordre.get(x, x if isinstance(x, int) else 0)
 
 
-def _modifier(dossier: Dossier, chemin: str, valeur: Any) -> Dossier:
-    from .dossier import DSP, Foyer  # noqa: F401  (types of the nested models)
-
+def modifier_dossier(dossier: Dossier, chemin: str, valeur: Any) -> Dossier:
+    """The dossier with one field (rule path, readable value as in a :class:`Contrefactuel`) changed."""
     if chemin.startswith("dsp."):
         nom = chemin[4:]
         champ_dsp = codes.PAR_NOM[nom]
@@ -989,7 +988,7 @@ def contrefactuels(referentiel: Referentiel, dossier: Dossier) -> list[Contrefac
         actuel = ch.lire(dossier)
         vus = {avant.cle}
         for alt in _candidats(ch, actuel, ments):
-            apres = referentiel.issue(_modifier(dossier, chemin, alt))
+            apres = referentiel.issue(modifier_dossier(dossier, chemin, alt))
             if apres.cle in vus:
                 continue
             vus.add(apres.cle)

@@ -19,7 +19,6 @@ True
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
@@ -27,8 +26,9 @@ from pydantic import BaseModel, ConfigDict
 from .decision import Chaine, Decision, executer
 from .dossier import LIBELLES_ENUMS, Dossier
 from .erreurs import DossierInvalide
+from .francais import date_fr, nombre_fr, pourcent
 from .evaluation import EvaluationRegles, RegleEvaluee
-from .vocabulaire import SCENARIOS, Modalite, Verite
+from .vocabulaire import SCENARIOS, Modalite, Parcours, Structure, Verite
 
 if TYPE_CHECKING:
     from .modele import ModeleOrientation, PropositionModele
@@ -108,20 +108,6 @@ def _presque(evaluation: EvaluationRegles) -> list[RegleEvaluee]:
     return out
 
 
-def pourcent(x: float) -> str:
-    """French percentage: ``0.953`` → ``95 %``."""
-    return f"{round(100 * x)} %"
-
-
-def nombre_fr(x: float) -> str:
-    """French signed decimal: ``1.234`` → ``+1,23``."""
-    return f"{x:+.2f}".replace(".", ",")
-
-
-def date_fr(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
 def _libelle_valeur(v: object) -> str:
     if v is None:
         return "non renseigné"
@@ -143,11 +129,11 @@ def _contrefactuels(dossier: Dossier, chaine: Chaine, maximum: int = 8) -> list[
     Only changes that alter the final recommendation (modality or route) are kept, at most
     ``maximum`` per layer; the effect states the new recommendation, then the layer's own reason.
     """
-    from .conditions import _modifier
+    from .conditions import modifier_dossier
 
     candidats: list[tuple[Literal["regles", "modele"], list[str], str, Any]] = [
         ("regles", list(c.changements), c.effet,
-         lambda d, c=c: _modifier(d, c.champ, c.valeur_alternative))
+         lambda d, c=c: modifier_dossier(d, c.champ, c.valeur_alternative))
         for c in chaine.referentiel.contrefactuels(dossier)
     ]
     if chaine.modele is not None and chaine.proposition is not None:
@@ -287,15 +273,18 @@ def explain(
 # --------------------------------------------------------------------------- renderers
 
 
-def _resume(e: Explication) -> str:
-    d = e.decision
-    s = f"Modalité recommandée : {d.modalite.libelle}."
-    if d.parcours is not None:
-        origine = {"regle": "fixé par une règle", "grille": "proposé par la grille de pré-orientation",
-                   "modele": "proposé par le modèle", "aucune": ""}[d.origine_parcours]
-        s += f" Parcours : {d.parcours.libelle} ({origine})"
-        if d.structure is not None:
-            s += f", structure référente : {d.structure.libelle}"
+_LIBELLE_ORIGINE = {"regle": "fixé par une règle", "grille": "proposé par la grille de pré-orientation",
+                    "modele": "proposé par le modèle", "aucune": ""}
+
+
+def resume_decision(modalite: Modalite, parcours: Optional[Parcours], structure: Optional[Structure],
+                    origine: str) -> str:
+    """French one-sentence summary of a decision (used by the renderings and the batch explanations)."""
+    s = f"Modalité recommandée : {modalite.libelle}."
+    if parcours is not None:
+        s += f" Parcours : {parcours.libelle} ({_LIBELLE_ORIGINE[origine]})"
+        if structure is not None:
+            s += f", structure référente : {structure.libelle}"
         s += "."
     return s
 
@@ -303,7 +292,7 @@ def _resume(e: Explication) -> str:
 def _lignes(e: Explication, titre: callable, puce: str) -> list[str]:  # type: ignore[valid-type]
     d = e.decision
     L: list[str] = [titre(1, f"Orientation du dossier {d.identifiant} (département {d.departement})"), "",
-                    _resume(e), f"Cadre : {e.scenario}.",
+                    resume_decision(e.decision.modalite, e.decision.parcours, e.decision.structure, e.decision.origine_parcours), f"Cadre : {e.scenario}.",
                     f"Orientation à notifier au plus tard le {date_fr(d.delais.orientation_au_plus_tard)}"
                     + (" (date estimée : notification des droits non renseignée, ouverture des droits utilisée)"
                        if d.delais.reference_estimee else "")

@@ -83,10 +83,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import caracteristiques as car
+from .modele import CLASSES as _PARCOURS_MODELE
 from .cnaf import CLES
 from .conditions import atomes, detailler
 from .decision import DELAI_PREMIER_RDV_JOURS, STRUCTURE_PAR_DEFAUT, Decision, version_bibliotheque
 from .erreurs import DossierInvalide, ErreurChamp, OrientationError
+from .explication import resume_decision
 from .lot_vectoriel import OBLIGATOIRES, EvaluateurVectoriel, Vecteurs, encoder
 from .tabulaire import CLES_ENTIERES, CLES_MULTIPLES, ligne_vers_enregistrement
 from .vocabulaire import Modalite, Parcours, Structure
@@ -107,8 +109,6 @@ _MODALITES = (None, Modalite.orientation_directe, Modalite.examen_individuel, Mo
 _PARCOURS = tuple(Parcours)
 _STRUCTURES = tuple(Structure)
 _ORIGINES = ("aucune", "regle", "grille", "modele")
-_LIBELLE_ORIGINE = {"regle": "fixé par une règle", "grille": "proposé par la grille de pré-orientation",
-                    "modele": "proposé par le modèle", "aucune": ""}
 _SCHEMA_DECISIONS = pa.schema([
     ("identifiant", pa.string()), ("ligne", pa.int64()), ("modalite", pa.string()), ("parcours", pa.string()),
     ("structure", pa.string()), ("origine_parcours", pa.string()), ("regles_declenchees", pa.string()),
@@ -543,53 +543,6 @@ def _flottant(x: float) -> str:
     return repr(float(x)) if math.isfinite(x) else "null"
 
 
-def resume_decision(modalite: Modalite, parcours: Optional[Parcours], structure: Optional[Structure],
-                    origine: str) -> str:
-    """French one-sentence summary of a decision (same wording as ``explain().texte()``)."""
-    s = f"Modalité recommandée : {modalite.libelle}."
-    if parcours is not None:
-        s += f" Parcours : {parcours.libelle} ({_LIBELLE_ORIGINE[origine]})"
-        if structure is not None:
-            s += f", structure référente : {structure.libelle}"
-        s += "."
-    return s
-
-
-def _pourcent(x: float) -> str:
-    from .modele import pourcent
-
-    return pourcent(x)
-
-
-def raison_abstention(modele: Any, parcours: int, confiance: float, effectif: int, recurrent: bool,
-                      decide: bool, couvert: bool = True, departement: str = "") -> Optional[str]:
-    """French reason why the model abstained (same text as :meth:`ModeleOrientation.proposer`)."""
-    if decide:
-        return None
-    raisons = []
-    if not couvert:
-        raisons.append(f"modèle entraîné sur les orientations du département {', '.join(modele.departements)}, "
-                       f"pas du département {departement}")
-    if not recurrent:
-        raisons.append(f"profil peu fréquent dans les données d'entraînement ({effectif} dossier(s) comparable(s), "
-                       f"minimum {modele.seuil_recurrence})")
-    seuil = float(modele.seuils[parcours])
-    if confiance < seuil:
-        seuil_txt = "jamais atteint" if not math.isfinite(seuil) else _pourcent(seuil)
-        raisons.append(f"confiance du modèle insuffisante ({_pourcent(confiance)} pour le {_PARCOURS_MODELE[parcours].libelle}, "
-                       f"seuil {seuil_txt})")
-    return "Examen individuel par un référent : " + " ; ".join(raisons) + "."
-
-
-def _parcours_modele() -> tuple[Parcours, ...]:
-    from .modele import CLASSES
-
-    return CLASSES
-
-
-_PARCOURS_MODELE = _parcours_modele()
-
-
 def raison_non_consulte(ctx: Contexte, force_modalite: int) -> Optional[str]:
     """Why the model was not consulted (French), or None when it was."""
     if force_modalite > 0:
@@ -808,7 +761,7 @@ def _json_modele(ctx: Contexte, mod: _Modele) -> list[str]:
     for i, (p, k, c, e, r, dcd, ip) in enumerate(zip(P, mod.parcours.tolist(), mod.confiance.tolist(),
                                                      mod.effectif.tolist(), mod.recurrent.tolist(),
                                                      mod.decide.tolist(), inv_profils.reshape(-1).tolist())):
-        raison = raison_abstention(m, k, c, e, r, dcd, mod.couvert, ctx.departement)
+        raison = m.raison_abstention(k, c, e, r, dcd, mod.couvert, ctx.departement)
         contributions = ("[" + ",".join(textes_contrib[i]) + "]") if exact else "null"
         out.append(
             f'{tete}"{noms[0]}":{_flottant(p[0])},"{noms[1]}":{_flottant(p[1])},"{noms[2]}":{_flottant(p[2])}}},'
@@ -1062,7 +1015,6 @@ def traiter_bloc(ctx: Contexte, table: pa.Table, lignes: np.ndarray, bruts: Opti
                  avec_departement: Optional[bool] = None) -> ResultatBloc:
     """Decide one block of rows (string cells): vectorised path, per-row path for flagged rows."""
     bruts = bruts or {}
-    n = table.num_rows
     if avec_departement is None:
         avec_departement = "departement" in table.column_names
     enc = encoder(table, ctx.departement)
@@ -1390,7 +1342,7 @@ def orienter_table(table: pa.Table | dict[str, Iterable[Any]], departement: str,
 
 __all__ = ["COLONNES_DECISIONS", "COLONNES_REJETS", "Contexte", "Flux", "FluxInvalide", "Rapport", "Rejet",
            "ResultatBloc", "decider_lot", "explication_ligne", "lire_flux", "orienter_table", "traiter_bloc",
-           "traiter_fichier", "chemin_rejets_defaut", "chaine_reference", "resume_decision", "raison_abstention"]
+           "traiter_fichier", "chemin_rejets_defaut", "chaine_reference"]
 
 # keep linters quiet about names only used in annotations / re-exported
 _ = (io, os, ErreurChamp, CLES_ENTIERES)

@@ -49,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 
 from . import caracteristiques as car
 from .erreurs import ModeleInvalide
+from .francais import pourcent
 from .vocabulaire import Parcours
 
 FORMAT_ARTEFACT = 1
@@ -471,6 +472,25 @@ class ModeleOrientation:
 
     # ----------------------------------------------------------------- one dossier
 
+    def raison_abstention(self, parcours: int, confiance: float, effectif: int, recurrent: bool, decide: bool,
+                          couvert: bool = True, departement: str = "") -> Optional[str]:
+        """French reason why the model abstains (``None`` when it decides); ``parcours`` indexes CLASSES."""
+        if decide:
+            return None
+        raisons = []
+        if not couvert:
+            raisons.append(f"modèle entraîné sur les orientations du département {', '.join(self.departements)}, "
+                           f"pas du département {departement}")
+        if not recurrent:
+            raisons.append(f"profil peu fréquent dans les données d'entraînement ({effectif} dossier(s) "
+                           f"comparable(s), minimum {self.seuil_recurrence})")
+        seuil = float(self.seuils[parcours])
+        if confiance < seuil:
+            seuil_txt = "jamais atteint" if not np.isfinite(seuil) else pourcent(seuil)
+            raisons.append(f"confiance du modèle insuffisante ({pourcent(confiance)} pour le "
+                           f"{CLASSES[parcours].libelle}, seuil {seuil_txt})")
+        return "Examen individuel par un référent : " + " ; ".join(raisons) + "."
+
     def proposer(self, dossier: Any) -> PropositionModele:
         """Proposal, abstention and explanation for one dossier."""
         x = car.vectoriser([dossier])
@@ -480,19 +500,9 @@ class ModeleOrientation:
         eff = int(lot.effectif_profil[0])
         rec = bool(lot.profil_recurrent[0])
         decide = bool(lot.decide[0])
-        raisons = []
-        if not bool(lot.departement_couvert[0]):
-            raisons.append(f"modèle entraîné sur les orientations du département {', '.join(self.departements)}, "
-                           f"pas du département {dossier.departement}")
-        if not rec:
-            raisons.append(f"profil peu fréquent dans les données d'entraînement ({eff} dossier(s) comparable(s), "
-                           f"minimum {self.seuil_recurrence})")
         seuil_p = float(self.seuils[i_p])
-        if conf < seuil_p:
-            seuil_txt = "jamais atteint" if not np.isfinite(seuil_p) else pourcent(seuil_p)
-            raisons.append(f"confiance du modèle insuffisante ({pourcent(conf)} pour le {CLASSES[i_p].libelle}, "
-                           f"seuil {seuil_txt})")
-        raison = None if decide else ("Examen individuel par un référent : " + " ; ".join(raisons) + ".")
+        raison = self.raison_abstention(i_p, conf, eff, rec, decide, bool(lot.departement_couvert[0]),
+                                        dossier.departement)
         scores, base, contribs, exact = self._contributions(x)
         residu = scores - base - contribs.sum(axis=1)
         liste = []
@@ -852,11 +862,6 @@ def _effet(objectif: str, parcours: Parcours, conf: float, decide: bool) -> str:
     else:
         suite = f"le modèle déciderait le {parcours.libelle} sans examen individuel (confiance {pourcent(conf, 0)})"
     return suite
-
-
-def pourcent(x: float, decimales: int = 1) -> str:
-    """French percentage: 0.694 -> « 69,4 % » (narrow no-break space before %)."""
-    return f"{x * 100:.{decimales}f}".replace(".", ",") + "\u202f%"
 
 
 def _jsonable(v: Any) -> Any:
