@@ -29,6 +29,11 @@ from pathlib import Path
 CIBLE = 35_000
 
 
+def _fr(x: float, decimales: int = 0) -> str:
+    """French number: thin spaces between thousands, decimal comma."""
+    return f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+
+
 def generer(n: int, dossier: Path, departement: str) -> dict[str, Path]:
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
@@ -43,7 +48,7 @@ def generer(n: int, dossier: Path, departement: str) -> dict[str, Path]:
     pq.write_table(table, chemins["parquet"])
     t2 = time.perf_counter()
     taille = chemins["csv"].stat().st_size / 1e6
-    print(f"{n:,} dossiers synthétiques générés en {t1 - t0:.1f} s, écrits en {t2 - t1:.1f} s "
+    print(f"{_fr(n)} dossiers synthétiques générés en {_fr(t1 - t0, 1)} s, écrits en {_fr(t2 - t1, 1)} s "
           f"(CSV {taille:.0f} Mo)".replace(",", "\u202f"), flush=True)
     return chemins
 
@@ -91,15 +96,15 @@ def main() -> int:
                                               env=dict(os.environ)).stdout.strip().splitlines()[-1])
                 r.update(format=fmt, explications=expl)
                 resultats.append(r)
-                print(f"{fmt:8s} {'avec' if expl else 'sans'} explications : {r['lignes']:,} dossiers en "
-                      f"{r['duree']:.1f} s = {r['debit']:,.0f} dossiers/s, pic mémoire {r['pic_mio']:,.0f} Mio "
-                      f"(+ {r['pic_travail_mio']:,.0f} Mio par processus de travail)"
-                      + (f", explications {r['taille_explications_mo']:,.0f} Mo" if expl else "")
+                print(f"{fmt:8s} {'avec' if expl else 'sans'} explications : {_fr(r['lignes'])} dossiers en "
+                      f"{_fr(r['duree'], 1)} s = {_fr(r['debit'])} dossiers/s, pic mémoire {_fr(r['pic_mio'])} Mio "
+                      f"(+ {_fr(r['pic_travail_mio'])} Mio par processus de travail)"
+                      + (f", explications {_fr(r['taille_explications_mo'])} Mo" if expl else "")
                       .replace(",", "\u202f"), flush=True)
         avec = [r for r in resultats if r["explications"]]
         meilleur = max(r["debit"] for r in avec)
         verdict = "atteinte" if meilleur >= CIBLE else "NON atteinte"
-        print(f"Cible {CIBLE:,} dossiers/s avec explications : {verdict} ({meilleur:,.0f} dossiers/s)."
+        print(f"Cible {_fr(CIBLE)} dossiers/s avec explications : {verdict} ({_fr(meilleur)} dossiers/s)."
               .replace(",", "\u202f"))
     return 0
 
