@@ -43,7 +43,7 @@ def foret(donnees) -> mod.ModeleOrientation:
 
 
 @pytest.fixture(scope="module")
-def test_independant() -> tuple[np.ndarray, np.ndarray, list]:
+def jeu_independant() -> tuple[np.ndarray, np.ndarray, list]:
     """Fresh held-out data (another seed) with its dossiers."""
     paires = syn.generer(4000, graine=777, valider=False)
     X = car.vectoriser([d for d, _ in paires])
@@ -61,8 +61,8 @@ def artefact(logistique, tmp_path_factory) -> Path:
 # --------------------------------------------------------------------------- calibration
 
 
-def test_calibration_logistique(logistique, test_independant) -> None:
-    X, y, _ = test_independant
+def test_calibration_logistique(logistique, jeu_independant) -> None:
+    X, y, _ = jeu_independant
     P = logistique.probabilites(X)
     brut = logistique.probabilites_brutes(X)
     assert np.allclose(P.sum(axis=1), 1)
@@ -75,8 +75,8 @@ def test_calibration_logistique(logistique, test_independant) -> None:
     assert all(0 < v < 0.2 for v in cal["brier_par_classe_apres"].values())
 
 
-def test_calibration_foret_ameliore_nettement(foret, test_independant) -> None:
-    X, y, _ = test_independant
+def test_calibration_foret_ameliore_nettement(foret, jeu_independant) -> None:
+    X, y, _ = jeu_independant
     avant = mod.ece_confiance(foret.probabilites_brutes(X), y)
     apres = mod.ece_confiance(foret.probabilites(X), y)
     assert apres < 0.035
@@ -87,8 +87,8 @@ def test_calibration_foret_ameliore_nettement(foret, test_independant) -> None:
 # --------------------------------------------------------------------------- abstention
 
 
-def test_accord_sur_les_cas_decides_atteint_la_cible(logistique, test_independant) -> None:
-    X, y, _ = test_independant
+def test_accord_sur_les_cas_decides_atteint_la_cible(logistique, jeu_independant) -> None:
+    X, y, _ = jeu_independant
     lot = logistique.proposer_lot(X)
     assert lot.decide.sum() >= 200
     accord = float(np.mean(lot.parcours[lot.decide] == y[lot.decide]))
@@ -99,8 +99,8 @@ def test_accord_sur_les_cas_decides_atteint_la_cible(logistique, test_independan
     assert 0 < m["couverture"] < 1
 
 
-def test_profils_non_recurrents_jamais_decides(logistique, test_independant) -> None:
-    X, _, paires = test_independant
+def test_profils_non_recurrents_jamais_decides(logistique, jeu_independant) -> None:
+    X, _, paires = jeu_independant
     lot = logistique.proposer_lot(X)
     assert (~lot.profil_recurrent).sum() > 100
     assert not np.any(lot.decide & ~lot.profil_recurrent)
@@ -121,8 +121,8 @@ def test_departement_non_couvert_jamais_decide(logistique) -> None:
     assert not any(cf.decide for cf in logistique.contrefactuels_modele(d, max_changes=1))
 
 
-def test_seuil_plus_haut_couverture_plus_faible(logistique, test_independant) -> None:
-    X, _, _ = test_independant
+def test_seuil_plus_haut_couverture_plus_faible(logistique, jeu_independant) -> None:
+    X, _, _ = jeu_independant
     couvertures = [logistique.proposer_lot(X, seuil=s).decide.mean() for s in (0.5, 0.7, 0.85, 0.95, 0.99)]
     assert all(a >= b for a, b in zip(couvertures, couvertures[1:]))
     assert couvertures[0] > couvertures[-1]
