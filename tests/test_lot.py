@@ -351,3 +351,111 @@ def test_processus_paralleles_meme_resultat(tmp_path: Path) -> None:
         assert r.lignes == 61 and r.rejetes == 2
         sorties.append([(dossier / f).read_bytes() for f in ("d.csv", "e.jsonl", "d.rejets.csv")])
     assert sorties[0] == sorties[1]
+
+
+# --------------------------------------------------------------------------- streamed reading
+
+
+def _sorties(dossier: Path) -> list[bytes]:
+    return [(dossier / f).read_bytes() for f in ("d.csv", "e.jsonl", "d.rejets.csv")]
+
+
+def _meme_resultat_par_blocs(chemin: Path, tmp_path: Path, tailles: tuple[int, ...] = (1, 2, 3, 5)) -> lot.Rapport:
+    """One block, then tiny blocks (in this process and in 2 workers): byte-identical outputs, same summary."""
+    reference = tmp_path / "un_bloc"
+    r0 = lot.traiter_fichier(chemin, "93", reference / "d.csv", explications=reference / "e.jsonl",
+                             progression=False, taille_bloc=1_000_000, processus=1)
+    attendu = _sorties(reference)
+    for taille in tailles:
+        for processus in (1, 2):
+            dossier = tmp_path / f"blocs_{taille}_{processus}"
+            r = lot.traiter_fichier(chemin, "93", dossier / "d.csv", explications=dossier / "e.jsonl",
+                                    progression=False, taille_bloc=taille, processus=processus)
+            assert _sorties(dossier) == attendu, (taille, processus)
+            assert (r.lignes, r.decides, r.rejetes, r.erreurs, r.chemin_ligne, r.par_modalite, r.par_parcours,
+                    r.par_origine, r.colonnes_ignorees) == (
+                r0.lignes, r0.decides, r0.rejetes, r0.erreurs, r0.chemin_ligne, r0.par_modalite, r0.par_parcours,
+                r0.par_origine, r0.colonnes_ignorees)
+    return r0
+
+
+def test_lecture_par_blocs_csv(tmp_path: Path) -> None:
+    """Bad lines at and around block boundaries never swallow the next lines; line numbers stay physical."""
+    valides = _lignes_valides(14, graine=21)
+    valides[3]["natlog"] = "0999"  # field error (per-row path)
+    valides[8]["annobtnivdipmax"] = "+2001"  # valid, per-row path
+    guillemets = ",".join(f'"{valides[5][k]}"' for k in ENTETE).replace(valides[5]["identifiant"], "SYN-GUILL")
+    extra = {0: 'SYN-A,"93,2025-01-01', 2: "SYN-B,93", 3: "", 5: guillemets, 6: "SYN-C,93,,,", 9: "\r",
+             10: 'SYN-D,"93"x,2025', 12: ",".join(ENTETE)}  # unclosed quote, too few columns, blank lines...
+    chemin = tmp_path / "flux.csv"
+    _ecrire_csv(chemin, valides, extra)
+    with chemin.open("ab") as f:
+        f.write(b"SYN-BAD\xff,93" + b"," * (len(ENTETE) - 2) + b"\r\n")  # invalid UTF-8, CRLF
+        f.write(",".join(valides[0][k] for k in ENTETE).encode()[:60])  # truncated last line, no newline
+    r = _meme_resultat_par_blocs(chemin, tmp_path)
+    assert r.lignes == 14 + 6 + 2 and r.rejetes == 1 + 5 + 2 and r.chemin_ligne >= 1  # natlog, 5 extra, 2 at end
+    texte = chemin.read_bytes().decode("utf-8", "replace").split("\n")
+    decisions = _lire_csv(tmp_path / "un_bloc" / "d.csv")
+    assert "SYN-GUILL" in {x["identifiant"] for x in decisions}
+    for x in decisions:
+        assert texte[int(x["ligne"]) - 1].split(",")[0].strip('"') == x["identifiant"]
+    rejets = _lire_csv(tmp_path / "un_bloc" / "d.rejets.csv")
+    for x in rejets:
+        if x["identifiant"]:
+            assert texte[int(x["ligne"]) - 1].split(",")[0].strip('"') == x["identifiant"]
+    assert [int(x["ligne"]) for x in rejets] == sorted(int(x["ligne"]) for x in rejets)
+    # with a BOM, CRLF line ends and blank lines before the header: same numbering rules
+    crlf = tmp_path / "crlf.csv"
+    crlf.write_bytes(b"\xef\xbb\xbf\r\n\n" + chemin.read_bytes().replace(b"\n", b"\r\n"))
+    r2 = _meme_resultat_par_blocs(crlf, tmp_path / "crlf", tailles=(1, 4))
+    # (the line "\r" became "\r\r": only one "\r" ends a line, so it is now a row, rejected)
+    assert (r2.lignes, r2.decides, r2.rejetes) == (r.lignes + 1, r.decides, r.rejetes + 1)
+    premier = _lire_csv(tmp_path / "crlf" / "un_bloc" / "d.csv")[0]
+    assert int(premier["ligne"]) == int(decisions[0]["ligne"]) + 2
+
+
+def test_lecture_par_blocs_jsonl_et_parquet(tmp_path: Path) -> None:
+    valides = _lignes_valides(12, graine=22)
+    chemin = tmp_path / "flux.jsonl"
+    with chemin.open("w", encoding="utf-8") as f:
+        for i, l in enumerate(valides):
+            obj: dict[str, Any] = {k: v for k, v in l.items() if v != "" and k != "agesenfants"}
+            if i == 2:
+                obj["difsoc"] = ["0402", "0406"]
+                obj["annobtnivdipmax"] = 2001
+            if i == 4:
+                obj["difdisp"] = ["0502 "]  # not plain: per-row path
+            if i in (5, 9):
+                obj[f"autre_{i}"] = "ignorée"
+            f.write(json.dumps(obj, ensure_ascii=i % 2 == 0) + "\n")
+            if i == 6:
+                f.write("\n")
+                f.write('{"identifiant": "SYN-TRONQUE", "dtdemrsa": "2025-0\n')
+                f.write("[1, 2]\n")
+    r = _meme_resultat_par_blocs(chemin, tmp_path / "jsonl")
+    assert r.decides == 12 and r.rejetes == 2 and r.colonnes_ignorees == ["autre_5", "autre_9"]
+    # no object has "agesenfants": the column is absent in every block, as when the file is read whole
+    assert "agesenfants" not in lot.ouvrir_flux(chemin).colonnes
+    # Parquet with typed columns, small row groups
+    table = _table(valides).to_pydict()
+    table["annobtnivdipmax"] = [int(x) if x else None for x in table["annobtnivdipmax"]]
+    table["difsoc"] = [None if x == "" else ([] if x == "-" else x.split("|")) for x in table["difsoc"]]
+    table["difsoc"][3] = ["0402", "0402"]  # duplicate code: rejected by the per-row path
+    table["hors_format"] = ["x"] * len(valides)
+    pq.write_table(pa.table(table), tmp_path / "flux.parquet", row_group_size=5)
+    r2 = _meme_resultat_par_blocs(tmp_path / "flux.parquet", tmp_path / "parquet", tailles=(1, 3, 7))
+    assert r2.lignes == 12 and r2.rejetes == 1 and r2.colonnes_ignorees == ["hors_format"]
+
+
+def test_chemin_qui_n_est_pas_un_fichier(tmp_path: Path) -> None:
+    """A directory or a device is a clear French error, not « fichier introuvable »."""
+    repertoire = tmp_path / "flux.csv"
+    repertoire.mkdir()
+    for chemin in (repertoire, Path("/dev/null")):
+        with pytest.raises(lot.FluxInvalide, match="pas un fichier ordinaire"):
+            lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False)
+    assert not (tmp_path / "d.csv").exists()
+    with pytest.raises(FileNotFoundError):
+        lot.lire_flux(tmp_path / "absent.csv")
+    assert main(["lot", "/dev/null", "--departement", "93", "--sortie", str(tmp_path / "x.csv"),
+                 "--silencieux"]) == 2

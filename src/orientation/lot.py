@@ -15,9 +15,10 @@ Input (format chosen by extension)
 Every cell is read as text (leading zeros of codes are kept).  Columns outside the CNAF
 format are ignored and listed in the summary.  Without a ``departement`` column every row is
 of the lot's département; a row of another département is rejected.  A file that is empty,
-unreadable, or lacks a required column (``identifiant``, ``dtdemrsa``, ``dtouvdroit``,
-``dtnai``, ``typefoyer``, ``toppersdrodevorsa``, ``topprimodemandeur``) raises
-:class:`FluxInvalide` before anything is written.
+unreadable, not a regular file, or lacks a required column (``identifiant``, ``dtdemrsa``,
+``dtouvdroit``, ``dtnai``, ``typefoyer``, ``toppersdrodevorsa``, ``topprimodemandeur``) raises
+:class:`FluxInvalide` before anything is written (a Parquet file found corrupt in the middle of
+its row groups raises it while writing).
 
 Outputs
 -------
@@ -50,8 +51,17 @@ Outputs
   The full :func:`orientation.explain` (rules that almost fired, counterfactuals, CRPA
   R311-3-1-2 text) stays the per-dossier API: it is far too costly for millions of rows.
 
-Design (column-oriented)
-------------------------
+Design (streamed, column-oriented)
+----------------------------------
+The file is never read whole.  :func:`ouvrir_flux` reads only the header (CSV), the schema
+(Parquet) or which CNAF keys occur (JSON Lines, mostly without parsing: see
+:func:`_ouvrir_jsonl`); then :meth:`Source.blocs` cuts the rest into blocks of
+:data:`TAILLE_BLOC` physical lines (Parquet: record batches) described by small tasks (byte
+ranges), and each forked worker reads, validates and decides its block (:func:`lire_bloc`,
+:func:`traiter_bloc`).  The parent writes the results in file order, with at most two blocks
+per worker in flight, so memory is bounded by the block size, not by the file size; outputs
+do not depend on the block size (tested down to one line per block).
+
 Rows are processed by blocks.  :func:`orientation.lot_vectoriel.encoder` validates every column
 at once (each distinct cell is examined once) with a *sound* check: a row it does not flag is
 accepted by :meth:`Dossier.depuis_cnaf`.  Flagged rows take the per-row reference path
@@ -71,6 +81,7 @@ import io
 import json
 import math
 import os
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -100,7 +111,7 @@ COLONNES_DECISIONS: tuple[str, ...] = (
     "scenario", "version_bibliotheque", "version_regles", "version_modele", "modele_sha256")
 #: Columns of the rejects file.
 COLONNES_REJETS: tuple[str, ...] = ("ligne", "identifiant", "champ", "valeur", "raison")
-#: Rows per block (bounds memory; the model is scored by blocks too).
+#: Physical lines (Parquet: rows) per block: bounds memory; the model is scored by blocks too.
 TAILLE_BLOC = 131_072
 #: Number of model contributions written per explanation.
 NB_CONTRIBUTIONS = 5
@@ -146,12 +157,12 @@ class Rejet:
         return [str(self.ligne), self.identifiant, self.champ, texte, self.raison]
 
 
-# --------------------------------------------------------------------------- reading
+# --------------------------------------------------------------------------- reading (streamed)
 
 
 @dataclass
 class Flux:
-    """A flux read into string columns (only CNAF keys), with what could not be read."""
+    """A flux (or one block of it) read into string columns (only CNAF keys), with what could not be read."""
 
     table: pa.Table
     lignes: np.ndarray  # line number of each row of ``table``
@@ -167,27 +178,131 @@ class Flux:
         return self.table.num_rows + len({r.ligne for r in self.rejets})
 
 
-def lire_flux(chemin: Path | str) -> Flux:
-    """Read a flux file (CSV, JSON Lines or Parquet, by extension) into a :class:`Flux`."""
+_BOM = b"\xef\xbb\xbf"
+#: Bytes read at a time when cutting a text file into blocks (the main process holds no more).
+_LECTURE = 1 << 23
+
+
+@dataclass
+class Source:
+    """A flux file opened for streamed reading: what its header (or schema) says, and where rows start.
+
+    Built by :func:`ouvrir_flux`, which raises :class:`FluxInvalide` for a file that cannot be
+    processed as a whole (nothing is written then).  :meth:`blocs` cuts the rows into small
+    picklable tasks without keeping them; :func:`lire_bloc` reads one task into a :class:`Flux`
+    (in a worker process, so that reading is parallel and memory is bounded by the block size).
+    """
+
+    chemin: Path
+    format: Literal["csv", "jsonl", "parquet"]
+    colonnes: list[str]  # CNAF columns of every block's table, in order
+    colonnes_ignorees: Optional[list[str]]  # None: collected from the rows (JSON Lines)
+    avec_departement: bool
+    debut: int = 0  # text formats: byte offset of the first data line
+    lignes_avant: int = 0  # text formats: physical lines before ``debut``
+    noms: list[str] = field(default_factory=list)  # CSV: every header name
+    delim: str = ","  # CSV
+    total: Optional[int] = None  # rows, when known in advance (Parquet)
+
+    def blocs(self, taille_bloc: int = TAILLE_BLOC) -> Iterable[tuple[Any, ...]]:
+        """Tasks of at most ``taille_bloc`` rows, in file order: ``(rang, ...)``, see :func:`lire_bloc`."""
+        if self.format == "parquet":
+            yield from _blocs_parquet(self, taille_bloc)
+        else:
+            for rang, (a, n, avant) in enumerate(_decouper(self.chemin, self.debut, self.lignes_avant, taille_bloc)):
+                yield rang, a, n, avant
+
+
+def ouvrir_flux(chemin: Path | str) -> Source:
+    """Open a flux file (CSV, JSON Lines or Parquet, by extension): header checks, no row read yet."""
     chemin = Path(chemin)
     ext = chemin.suffix.lower()
-    if not chemin.is_file():
+    if not chemin.exists():
         raise FileNotFoundError(2, "fichier introuvable", str(chemin))
+    if not chemin.is_file():
+        nature = "un répertoire" if chemin.is_dir() else "un fichier spécial (périphérique, tube ou socket)"
+        raise FluxInvalide(f"Fichier {chemin} : ce chemin désigne {nature}, pas un fichier ordinaire ; "
+                           "indiquez un fichier .csv, .jsonl ou .parquet.")
     if ext in (".csv", ".txt"):
-        flux = _lire_csv(chemin)
+        source = _ouvrir_csv(chemin)
     elif ext in (".jsonl", ".ndjson", ".json"):
-        flux = _lire_jsonl(chemin)
+        source = _ouvrir_jsonl(chemin)
     elif ext in (".parquet", ".pq"):
-        flux = _lire_parquet(chemin)
+        source = _ouvrir_parquet(chemin)
     else:
         raise FluxInvalide(f"Fichier {chemin} : format inconnu « {ext or '(sans extension)'} » "
                            "(attendu .csv, .jsonl ou .parquet).")
-    manquantes = [k for k in OBLIGATOIRES if k != "departement" and k not in flux.table.column_names]
+    manquantes = [k for k in OBLIGATOIRES if k != "departement" and k not in source.colonnes]
     if manquantes:
         raise FluxInvalide(f"Fichier {chemin} : colonne(s) obligatoire(s) absente(s) : {', '.join(manquantes)}. "
                            "Aucune ligne n'a été traitée.")
-    flux.avec_departement = "departement" in flux.table.column_names
-    return flux
+    source.avec_departement = "departement" in source.colonnes
+    return source
+
+
+def lire_bloc(source: Source, tache: tuple[Any, ...]) -> Flux:
+    """Read one task of :meth:`Source.blocs` (row indexes of ``bruts`` are relative to the block)."""
+    if source.format == "parquet":
+        return _lire_parquet_bloc(source, tache[1], tache[2])
+    _, a, n, avant = tache
+    fd = os.open(source.chemin, os.O_RDONLY)
+    try:
+        data = os.pread(fd, n, a)
+        while len(data) < n:  # pread may return less than asked
+            suite = os.pread(fd, n - len(data), a + len(data))
+            if not suite:
+                break
+            data += suite
+    finally:
+        os.close(fd)
+    if source.format == "csv":
+        return _lire_csv_bloc(source, data, avant)
+    return _lire_jsonl_bloc(source, data, avant)
+
+
+def lire_flux(chemin: Path | str, taille_bloc: int = TAILLE_BLOC) -> Flux:
+    """Read a whole flux file into one :class:`Flux` (in memory: :func:`traiter_fichier` streams instead)."""
+    source = ouvrir_flux(chemin)
+    tables, lignes, rejets, bruts, ignorees = [], [], [], {}, set()
+    n = 0
+    for tache in source.blocs(taille_bloc):
+        lu = lire_bloc(source, tache)
+        tables.append(lu.table)
+        lignes.append(lu.lignes)
+        rejets.extend(lu.rejets)
+        bruts.update({n + i: r for i, r in lu.bruts.items()})
+        ignorees.update(lu.colonnes_ignorees)
+        n += lu.table.num_rows
+    vide = pa.table({k: pa.array([], pa.string()) for k in source.colonnes})
+    table = pa.concat_tables(tables, promote_options="permissive") if tables else vide
+    return Flux(table, np.concatenate(lignes).astype(np.int64) if lignes else np.zeros(0, dtype=np.int64), rejets,
+                source.colonnes_ignorees if source.colonnes_ignorees is not None else sorted(ignorees), bruts,
+                source.avec_departement)
+
+
+def _decouper(chemin: Path, debut: int, avant: int, taille_bloc: int) -> Iterable[tuple[int, int, int]]:
+    """(offset, length, physical lines before) of blocks of ``taille_bloc`` whole lines from ``debut``.
+
+    Only :data:`_LECTURE` bytes are held at a time; the last block may end without a newline.
+    """
+    with open(chemin, "rb") as f:
+        f.seek(debut)
+        lus = debut  # file offset of the next byte to read
+        a = debut  # start of the current block
+        dans_bloc = 0  # complete lines already in the current block
+        while morceau := f.read(_LECTURE):
+            nl = np.flatnonzero(np.frombuffer(morceau, dtype=np.uint8) == 10)
+            j = 0
+            while len(nl) - j >= taille_bloc - dans_bloc:
+                j += taille_bloc - dans_bloc
+                fin = lus + int(nl[j - 1]) + 1
+                yield a, fin - a, avant
+                avant += taille_bloc
+                a, dans_bloc = fin, 0
+            dans_bloc += len(nl) - j
+            lus += len(morceau)
+        if lus > a:
+            yield a, lus - a, avant
 
 
 def _identifiant_lisible(v: Any) -> str:
@@ -211,17 +326,57 @@ def _entete(texte: str, chemin: Path) -> tuple[list[str], str]:
     return noms, delim
 
 
-def _lire_csv(chemin: Path) -> Flux:
+def _ouvrir_csv(chemin: Path) -> Source:
+    """Find the header (first non-blank line) without reading further."""
+    with open(chemin, "rb") as f:
+        data = f.read(1 << 20)
+        base = 0  # file offset of data[0]
+        pos = 3 if data.startswith(_BOM) else 0
+        avant = 0  # physical lines before ``pos``
+        while True:
+            fin = data.find(b"\n", pos)
+            if fin < 0:
+                suite = f.read(1 << 20)
+                if suite:
+                    base += pos
+                    data, pos = data[pos:] + suite, 0
+                    continue
+                fin = suivant = len(data)
+            else:
+                suivant = fin + 1
+            brut = data[pos:fin]
+            if brut.endswith(b"\r"):
+                brut = brut[:-1]
+            if brut:
+                break
+            if suivant >= len(data) and not (suite := f.read(1 << 20)):
+                raise FluxInvalide(f"Fichier {chemin} : fichier vide (aucune ligne d'en-tête).")
+            if suivant >= len(data):
+                base += len(data)
+                data, pos = suite, 0
+            else:
+                pos = suivant
+            avant += 1
+    try:
+        texte_entete = brut.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FluxInvalide(f"Fichier {chemin} : en-tête illisible (encodage UTF-8 attendu).") from None
+    noms, delim = _entete(texte_entete, chemin)
+    return Source(chemin, "csv", [n for n in noms if n in CLES], [n for n in noms if n not in CLES], True,
+                  debut=base + suivant, lignes_avant=avant + 1, noms=noms, delim=delim)
+
+
+def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
+    """Read whole CSV lines (``avant`` physical lines precede them): one record per physical line."""
     import pyarrow.csv as pcsv
 
-    data = chemin.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    noms, delim, connues = source.noms, source.delim, source.colonnes
+    vide = Flux(pa.table({k: pa.array([], pa.string()) for k in connues}), np.zeros(0, dtype=np.int64))
     buf = np.frombuffer(data, dtype=np.uint8)
     nl = np.flatnonzero(buf == 10)
     debuts = np.r_[0, nl + 1].astype(np.int64)
     fins = np.r_[nl, len(buf)].astype(np.int64)  # exclusive, without "\n"
-    if len(debuts) and debuts[-1] == len(buf):  # file ends with a newline
+    if len(debuts) and debuts[-1] == len(buf):  # block ends with a newline
         debuts, fins = debuts[:-1], fins[:-1]
     if len(fins):
         cr = fins > debuts
@@ -229,37 +384,24 @@ def _lire_csv(chemin: Path) -> Flux:
         fins_utiles = fins - cr
     else:
         fins_utiles = fins
-    non_vides = np.flatnonzero(fins_utiles > debuts)
-    if len(non_vides) == 0:
-        raise FluxInvalide(f"Fichier {chemin} : fichier vide (aucune ligne d'en-tête).")
-    h = int(non_vides[0])
-    try:
-        texte_entete = data[debuts[h]:fins_utiles[h]].decode("utf-8")
-    except UnicodeDecodeError:
-        raise FluxInvalide(f"Fichier {chemin} : en-tête illisible (encodage UTF-8 attendu).") from None
-    noms, delim = _entete(texte_entete, chemin)
-    connues = [n for n in noms if n in CLES]
-    ignorees = [n for n in noms if n not in CLES]
-    ncol = len(noms)
-    lignes_donnees = non_vides[1:]
+    lignes_donnees = np.flatnonzero(fins_utiles > debuts)
     if len(lignes_donnees) == 0:
-        vide = pa.table({k: pa.array([], pa.string()) for k in connues})
-        return Flux(vide, np.zeros(0, dtype=np.int64), [], ignorees)
+        return vide
+    ncol = len(noms)
     d0, f0 = debuts[lignes_donnees], fins_utiles[lignes_donnees]
     # per line: delimiters, quotes, non-ASCII bytes (np.add.reduceat over each line's span)
-    zone = buf[int(debuts[lignes_donnees[0]]):]
-    decal = int(debuts[lignes_donnees[0]])
+    decal = int(d0[0])
+    zone = buf[decal:]
     pos = d0 - decal
 
     def compter(masque: np.ndarray) -> np.ndarray:
-        cum = np.add.reduceat(masque.view(np.uint8), pos, dtype=np.int64) if len(zone) else np.zeros(len(pos))
-        # reduceat sums up to the next start: remove what lies after each line's end
-        return cum
+        # sums up to the next line's start: the rest of a line is "\r", "\n" and blank lines
+        return np.add.reduceat(masque.view(np.uint8), pos, dtype=np.int64)
 
     nb_delim = compter(zone == ord(delim))
     nb_guill = compter(zone == 34)
     nb_haut = compter(zone >= 128)
-    numeros = lignes_donnees + 1  # physical line numbers (1-based)
+    numeros = avant + lignes_donnees + 1  # physical line numbers (1-based)
     rejets: list[Rejet] = []
     rapides = (nb_guill == 0) & (nb_delim == ncol - 1)
     idx_id = noms.index("identifiant") if "identifiant" in noms else -1
@@ -271,7 +413,7 @@ def _lire_csv(chemin: Path) -> Flux:
         except UnicodeDecodeError:
             mauvais_utf8[j] = True
     rapides &= ~mauvais_utf8
-    longueurs = np.r_[debuts[lignes_donnees[1:]], len(buf)] - d0  # line + newline (+ blank lines)
+    longueurs = np.r_[d0[1:], len(buf)] - d0  # line + newline (+ blank lines)
     # quoted lines: when every field is either unquoted or wholly quoted, pyarrow reads them too
     alignes = np.zeros(len(lignes_donnees), dtype=bool)
     if nb_guill.any():
@@ -280,8 +422,8 @@ def _lire_csv(chemin: Path) -> Flux:
     types = {n: pa.string() for n in noms}
 
     def lire(garde: np.ndarray, guillemets: bool) -> Optional[pa.Table]:
-        if len(garde) == len(lignes_donnees) and garde.all():
-            morceau: Any = pa.py_buffer(memoryview(data)[int(d0[0]):])
+        if garde.all():
+            morceau: Any = pa.py_buffer(memoryview(data)[decal:])
         else:
             morceau = pa.py_buffer(zone[np.repeat(garde, longueurs)].tobytes())
         invalides: list[Any] = []
@@ -301,7 +443,7 @@ def _lire_csv(chemin: Path) -> Flux:
     if rapides.any():
         t = lire(rapides, False)
         if t is None:  # pragma: no cover - guarded by the line scan above
-            raise FluxInvalide(f"Fichier {chemin} : lecture incohérente des lignes sans guillemets.")
+            raise FluxInvalide(f"Fichier {source.chemin} : lecture incohérente des lignes sans guillemets.")
         morceaux.append((t, numeros[rapides]))
     if alignes.any():
         t = lire(alignes, True)
@@ -340,15 +482,15 @@ def _lire_csv(chemin: Path) -> Flux:
                                    for k, p in zip(connues, pos_connues)}),
                          np.array([n for n, _ in lentes], dtype=np.int64)))
     if not morceaux:
-        return Flux(pa.table({k: pa.array([], pa.string()) for k in connues}), np.zeros(0, dtype=np.int64), rejets,
-                    ignorees)
+        vide.rejets = rejets
+        return vide
     table = pa.concat_tables([t for t, _ in morceaux]) if len(morceaux) > 1 else morceaux[0][0]
     lignes = np.concatenate([l for _, l in morceaux]).astype(np.int64)
     if len(morceaux) > 1:
         ordre = np.argsort(lignes, kind="stable")
         table = table.take(pa.array(ordre))
         lignes = lignes[ordre]
-    return Flux(table, lignes, rejets, ignorees)
+    return Flux(table, lignes, rejets)
 
 
 def _guillemets_mal_places(zone: np.ndarray, debuts: np.ndarray, longueurs: np.ndarray, delim: int) -> np.ndarray:
@@ -391,17 +533,89 @@ def _cellule_json(cle: str, v: Any) -> tuple[str, bool]:
     return "", False
 
 
-def _lire_jsonl(chemin: Path) -> Flux:
-    data = chemin.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+def _objet_json(brut: bytes) -> Optional[dict[str, Any]]:
+    """The JSON object of a line, or None when the line is not one (it is then rejected)."""
+    try:
+        obj = json.loads(brut.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _ouvrir_jsonl(chemin: Path) -> Source:
+    """Which CNAF keys occur in the file's objects, without parsing every line.
+
+    The table of every block must have the columns of the whole file (a missing column, or
+    ``departement``, changes how rows are read).  A key ``k`` occurs in an object only if its
+    line contains ``"k"`` or an escape (``\\``): only those lines are parsed, and only while
+    some key is still unseen (usually the first line shows them all).
+    """
+    inconnues = set(CLES)  # CNAF keys not yet seen in an object
+    un_objet = non_vide = False
+    blanc = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+
+    def essayer(morceau: bytes, i: int) -> int:
+        """Parse the line around offset i; return the offset after it."""
+        nonlocal un_objet
+        a = morceau.rfind(b"\n", 0, i) + 1
+        b = morceau.find(b"\n", i)
+        b = len(morceau) if b < 0 else b
+        obj = _objet_json(morceau[a:b])
+        if obj is not None:
+            un_objet = True
+            inconnues.difference_update(obj)
+        return b + 1
+
+    with open(chemin, "rb") as f:
+        reste = b""
+        premier = True
+        while True:
+            lu = f.read(_LECTURE)
+            if premier and lu.startswith(_BOM):
+                lu = lu[3:]
+            premier = False
+            morceau = reste + lu
+            if lu:
+                coupe = morceau.rfind(b"\n") + 1
+                morceau, reste = morceau[:coupe], morceau[coupe:]
+            if not non_vide and blanc.search(morceau):
+                non_vide = True
+            if non_vide and not un_objet:  # the first line that is an object
+                i = 0
+                while not un_objet and i < len(morceau):
+                    m = blanc.search(morceau, i)
+                    if m is None:
+                        break
+                    i = essayer(morceau, m.start())
+            for motif in [f'"{k}"'.encode() for k in sorted(inconnues)] + [b"\\"]:
+                i = 0
+                while i < len(morceau) and inconnues and (motif == b"\\" or motif[1:-1].decode() in inconnues):
+                    i = morceau.find(motif, i)
+                    if i < 0:
+                        break
+                    i = essayer(morceau, i)
+            if not lu:
+                break
+    if not non_vide:
+        raise FluxInvalide(f"Fichier {chemin} : fichier vide (aucun objet JSON).")
+    presentes = set(CLES) - inconnues if un_objet else set(OBLIGATOIRES)  # nothing readable: all rejected
+    return Source(chemin, "jsonl", [k for k in CLES if k in presentes], None, True,
+                  debut=3 if _commence_par_bom(chemin) else 0)
+
+
+def _commence_par_bom(chemin: Path) -> bool:
+    with open(chemin, "rb") as f:
+        return f.read(3) == _BOM
+
+
+def _lire_jsonl_bloc(source: Source, data: bytes, avant: int) -> Flux:
+    presentes = source.colonnes
     colonnes: dict[str, list[str]] = {k: [] for k in CLES}
-    presentes: set[str] = set()
     ignorees: set[str] = set()
     lignes: list[int] = []
     rejets: list[Rejet] = []
     bruts: dict[int, dict[str, Any]] = {}
-    for numero, brut in enumerate(data.split(b"\n"), 1):
+    for numero, brut in enumerate(data.split(b"\n"), avant + 1):
         if not brut.strip():
             continue
         try:
@@ -427,35 +641,50 @@ def _lire_jsonl(chemin: Path) -> Flux:
             colonnes[k].append(cellule)
             simple &= ok
         for k in obj:
-            if k in CLES:
-                presentes.add(k)
-            else:
+            if k not in CLES:
                 ignorees.add(str(k))
         if not simple:
             bruts[i] = {k: v for k, v in obj.items() if k in CLES}
-    if not lignes and not rejets:
-        raise FluxInvalide(f"Fichier {chemin} : fichier vide (aucun objet JSON).")
-    if not lignes:
-        presentes = set(OBLIGATOIRES)  # nothing readable: every row is already rejected
-    table = pa.table({k: pa.array(colonnes[k], pa.string()) for k in CLES if k in presentes})
+    table = pa.table({k: pa.array(colonnes[k], pa.string()) for k in presentes})
     return Flux(table, np.array(lignes, dtype=np.int64), rejets, sorted(ignorees), bruts)
 
 
-def _lire_parquet(chemin: Path) -> Flux:
+def _ouvrir_parquet(chemin: Path) -> Source:
     import pyarrow.parquet as pq
 
     try:
-        t = pq.read_table(chemin)
+        fichier = pq.ParquetFile(chemin)
+        schema, total = fichier.schema_arrow, fichier.metadata.num_rows
     except (pa.ArrowInvalid, OSError) as exc:
         raise FluxInvalide(f"Fichier {chemin} : Parquet illisible ({exc}).") from None
-    if t.num_rows == 0 and t.num_columns == 0:
+    if total == 0 and len(schema.names) == 0:
         raise FluxInvalide(f"Fichier {chemin} : fichier vide.")
+    return Source(chemin, "parquet", [k for k in schema.names if k in CLES], [k for k in schema.names if k not in CLES],
+                  True, total=total)
+
+
+def _blocs_parquet(source: Source, taille_bloc: int) -> Iterable[tuple[Any, ...]]:
+    """(rang, record batch of CNAF columns, rows before): the file is read batch by batch."""
+    import pyarrow.parquet as pq
+
+    rang = avant = 0
+    try:
+        fichier = pq.ParquetFile(source.chemin)
+        for lot in fichier.iter_batches(batch_size=taille_bloc, columns=source.colonnes):
+            yield rang, lot, avant
+            rang += 1
+            avant += lot.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise FluxInvalide(f"Fichier {source.chemin} : Parquet illisible après {avant} ligne(s) ({exc}).") from None
+
+
+def _lire_parquet_bloc(source: Source, t: pa.RecordBatch, avant: int) -> Flux:
     cols: dict[str, Any] = {}
     bruts: dict[int, dict[str, Any]] = {}
-    for k in t.column_names:
+    for k in t.schema.names:
         if k not in CLES:
             continue
-        c = t.column(k).combine_chunks()
+        c = t.column(k)
         typ = c.type.value_type if pa.types.is_dictionary(c.type) else c.type
         if pa.types.is_string(typ) or pa.types.is_large_string(typ):
             cols[k] = c if pa.types.is_dictionary(c.type) else c.cast(pa.string())
@@ -473,10 +702,9 @@ def _lire_parquet(chemin: Path) -> Flux:
                     bruts.setdefault(i, {})[k] = v
             cols[k] = pa.array(cellules, pa.string())
     for i in list(bruts):  # per-row path needs the whole record
-        rec = {k: t.column(k)[i].as_py() for k in t.column_names if k in CLES}
-        bruts[i] = rec
-    return Flux(pa.table(cols) if cols else pa.table({}), np.arange(1, t.num_rows + 1, dtype=np.int64), [],
-                [k for k in t.column_names if k not in CLES], bruts)
+        bruts[i] = {k: t.column(k)[i].as_py() for k in t.schema.names if k in CLES}
+    return Flux(pa.table(cols) if cols else pa.table({}), np.arange(avant + 1, avant + t.num_rows + 1, dtype=np.int64),
+                [], [], bruts)
 
 
 # --------------------------------------------------------------------------- context
@@ -566,6 +794,7 @@ class ResultatBloc:
     rejets: list[Rejet]
     lignes_rejetees: int
     chemin_ligne: int  # rows decided by the per-row path
+    colonnes_ignorees: list[str] = field(default_factory=list)  # JSON Lines: keys outside the CNAF format
 
 
 def _delais(jours_ouv: np.ndarray, jours_notif: np.ndarray, notif_nul: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -1159,6 +1388,8 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
     ``modele``: a model directory, ``None`` for the default model, ``False`` for rules only.
     ``processus``: worker processes deciding blocks in parallel (default: the number of CPUs,
     at most 4; 1 = in this process; workers are forked, so only where ``fork`` exists).
+    The file is streamed: each block of ``taille_bloc`` lines (rows for Parquet) is read and
+    decided by a worker, so memory is bounded by the block size, not by the file size.
     Raises :class:`FluxInvalide` when the file as a whole cannot be processed.
     """
     import pyarrow.csv as pcsv
@@ -1167,76 +1398,81 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
     flux, sortie = Path(flux), Path(sortie)
     rejets = Path(rejets) if rejets is not None else chemin_rejets_defaut(sortie)
     ref, mod = _charger(departement, regles, modele)
-    lu = lire_flux(flux)
+    source = ouvrir_flux(flux)
     ctx = Contexte(departement, ref, mod, explications is not None)
-    rapport = Rapport(flux, departement, sortie, rejets, explications, colonnes_ignorees=lu.colonnes_ignorees,
-                      version_regles=ref.version, version_modele=ctx.version_modele)
+    rapport = Rapport(flux, departement, sortie, rejets, explications, version_regles=ref.version,
+                      version_modele=ctx.version_modele)
     for p in (sortie, rejets, explications):
         if p is not None:
             p.parent.mkdir(parents=True, exist_ok=True)
-    n = lu.table.num_rows
-    rejets_tous: list[Rejet] = list(lu.rejets)
-    lignes_rejetees = {r.ligne for r in lu.rejets}
+    ignorees: set[str] = set()
     f_expl = explications.open("wb") if explications is not None else None
     f_rej = rejets.open("w", encoding="utf-8", newline="")
     w_rej = csv.writer(f_rej, lineterminator="\n")
     w_rej.writerow(COLONNES_REJETS)
     try:
-        blocs = [(a, min(n, a + taille_bloc)) for a in range(0, n, taille_bloc)]
-        with pcsv.CSVWriter(str(sortie), _SCHEMA_DECISIONS) as w_dec, _Progression(progression, n) as barre:
-            for (a, b), res in zip(blocs, _resultats(lu, ctx, blocs, processus, explications)):
+        with pcsv.CSVWriter(str(sortie), _SCHEMA_DECISIONS) as w_dec, _Progression(progression, source.total) as barre:
+            for res in _resultats(source, ctx, source.blocs(taille_bloc), processus, explications):
                 w_dec.write_table(res.decisions)
                 if f_expl is not None and isinstance(res.explications, _Partie):
                     _ajouter_partie(f_expl, res.explications.decode())
                 elif f_expl is not None and res.explications:
                     f_expl.write(("\n".join(res.explications) + "\n").encode("utf-8"))
-                rejets_tous.extend(res.rejets)
-                lignes_rejetees.update(r.ligne for r in res.rejets)
+                # blocks are consecutive line ranges and each block's rejects are sorted by line
+                for r in res.rejets:
+                    w_rej.writerow(r.cellules())
+                rapport.erreurs += len(res.rejets)
+                rapport.rejetes += res.lignes_rejetees
                 rapport.decides += res.decisions.num_rows
                 rapport.chemin_ligne += res.chemin_ligne
+                ignorees.update(res.colonnes_ignorees)
                 for nom, compteur in (("modalite", rapport.par_modalite), ("parcours", rapport.par_parcours),
                                       ("origine_parcours", rapport.par_origine)):
                     vc = pc.value_counts(res.decisions.column(nom).combine_chunks()).to_pylist()
                     for x in vc:
                         compteur[x["values"] or ""] += x["counts"]
-                barre.avancer(b - a)
-        rejets_tous.sort(key=lambda r: r.ligne)
-        for r in rejets_tous:
-            w_rej.writerow(r.cellules())
+                barre.avancer(res.decisions.num_rows + res.lignes_rejetees)
     finally:
         f_rej.close()
         if f_expl is not None:
             f_expl.close()
-    rapport.rejetes = len(lignes_rejetees)
-    rapport.erreurs = len(rejets_tous)
+    rapport.colonnes_ignorees = source.colonnes_ignorees if source.colonnes_ignorees is not None else sorted(ignorees)
     rapport.lignes = rapport.decides + rapport.rejetes
     rapport.duree = time.perf_counter() - debut
     return rapport
 
 
-_ETAT: Optional[tuple[Flux, Contexte, Optional[Path]]] = None  # what forked workers read (set before forking)
+_ETAT: Optional[tuple[Source, Contexte, Optional[Path]]] = None  # what forked workers read (set before forking)
 
 
-def _bloc(lu: Flux, ctx: Contexte, a: int, b: int) -> ResultatBloc:
-    bruts = {i - a: r for i, r in lu.bruts.items() if a <= i < b}
-    return traiter_bloc(ctx, lu.table.slice(a, b - a), lu.lignes[a:b], bruts, lu.avec_departement)
+def _bloc(source: Source, ctx: Contexte, tache: tuple[Any, ...]) -> ResultatBloc:
+    """Read and decide one block; its rejects (reading, then fields) sorted by line."""
+    lu = lire_bloc(source, tache)
+    if lu.table.num_rows:
+        res = traiter_bloc(ctx, lu.table, lu.lignes, lu.bruts, source.avec_departement)
+    else:
+        res = ResultatBloc(_SCHEMA_DECISIONS.empty_table(), [], [], 0, 0)
+    rejets = sorted(lu.rejets + res.rejets, key=lambda r: r.ligne)
+    return ResultatBloc(res.decisions, res.explications, rejets, len({r.ligne for r in rejets}), res.chemin_ligne,
+                        lu.colonnes_ignorees)
 
 
-def _travail(bornes: tuple[int, int]) -> tuple[bytes, bytes, list[Rejet], int, int]:
-    """Worker: decide one block, return the decisions as Arrow IPC bytes and the explanations as text."""
+def _travail(tache: tuple[Any, ...]) -> tuple[bytes, bytes, list[Rejet], int, int, list[str]]:
+    """Worker: read and decide one block, return the decisions as Arrow IPC bytes, the explanations as a file."""
     assert _ETAT is not None
-    lu, ctx, explications = _ETAT
-    res = _bloc(lu, ctx, *bornes)
+    source, ctx, explications = _ETAT
+    res = _bloc(source, ctx, tache)
     puits = pa.BufferOutputStream()
     with pa.ipc.new_stream(puits, _SCHEMA_DECISIONS) as w:
         w.write_table(res.decisions)
     partie = b""
     if res.explications and explications is not None:
         # the worker writes its own part; the parent appends it (kernel copy), no pipe transfer
-        chemin = explications.with_name(f".{explications.name}.{os.getpid()}.{bornes[0]}.partie")
+        chemin = explications.with_name(f".{explications.name}.{os.getpid()}.{tache[0]}.partie")
         chemin.write_bytes(("\n".join(res.explications) + "\n").encode("utf-8"))
         partie = str(chemin).encode()
-    return puits.getvalue().to_pybytes(), partie, res.rejets, res.lignes_rejetees, res.chemin_ligne
+    return (puits.getvalue().to_pybytes(), partie, res.rejets, res.lignes_rejetees, res.chemin_ligne,
+            res.colonnes_ignorees)
 
 
 class _Partie(bytes):
@@ -1263,34 +1499,52 @@ def _ajouter_partie(f: Any, chemin: str) -> None:
     os.unlink(chemin)
 
 
-def _resultats(lu: Flux, ctx: Contexte, blocs: list[tuple[int, int]], processus: Optional[int],
-               explications: Optional[Path] = None) -> Iterable[Any]:
-    """Results of the blocks, in order: in this process, or by forked workers (2 cores: about 1.8x)."""
+def _resultats(source: Source, ctx: Contexte, taches: Iterable[tuple[Any, ...]], processus: Optional[int],
+               explications: Optional[Path] = None) -> Iterable[ResultatBloc]:
+    """Results of the blocks, in order: in this process, or by forked workers (2 cores: about 1.8x).
+
+    Tasks are small (byte ranges; a record batch for Parquet) and at most two per worker are in
+    flight, so the parent holds a bounded number of blocks whatever the file size.
+    """
     import multiprocessing
+    from collections import deque
+    from itertools import chain, islice
 
     if processus is None:
         processus = min(4, os.cpu_count() or 1)
-    if processus <= 1 or len(blocs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for a, b in blocs:
-            yield _bloc(lu, ctx, a, b)
+    taches = iter(taches)
+    premieres = list(islice(taches, 2))
+    if processus <= 1 or len(premieres) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for tache in chain(premieres, taches):
+            yield _bloc(source, ctx, tache)
         return
     global _ETAT
-    _ETAT = (lu, ctx, explications)
+    _ETAT = (source, ctx, explications)
     try:
-        with multiprocessing.get_context("fork").Pool(min(processus, len(blocs))) as pool:
-            for donnees, partie, rejets, nb_rejetees, chemin_ligne in pool.imap(_travail, blocs):
+        with multiprocessing.get_context("fork").Pool(processus) as pool:
+            en_cours: deque[Any] = deque()
+
+            def recevoir() -> ResultatBloc:
+                donnees, partie, rejets, nb_rejetees, chemin_ligne, ignorees = en_cours.popleft().get()
                 decisions = pa.ipc.open_stream(donnees).read_all()
-                yield ResultatBloc(decisions, _Partie(partie) if partie else [],  # type: ignore[arg-type]
-                                   rejets, nb_rejetees, chemin_ligne)
+                return ResultatBloc(decisions, _Partie(partie) if partie else [],  # type: ignore[arg-type]
+                                    rejets, nb_rejetees, chemin_ligne, ignorees)
+
+            for tache in chain(premieres, taches):
+                en_cours.append(pool.apply_async(_travail, (tache,)))
+                if len(en_cours) >= 2 * processus:
+                    yield recevoir()
+            while en_cours:
+                yield recevoir()
     finally:
         _ETAT = None
 
 
 class _Progression:
-    """rich progress bar (French label), silent when disabled."""
+    """rich progress bar (French label), silent when disabled; ``total`` None: unknown (streamed text file)."""
 
-    def __init__(self, actif: bool, total: int):
-        self.actif = actif and total > 0
+    def __init__(self, actif: bool, total: Optional[int]):
+        self.actif = actif and total != 0
         self.total = total
 
     def __enter__(self) -> "_Progression":
@@ -1341,7 +1595,8 @@ def orienter_table(table: pa.Table | dict[str, Iterable[Any]], departement: str,
 
 
 __all__ = ["COLONNES_DECISIONS", "COLONNES_REJETS", "Contexte", "Flux", "FluxInvalide", "Rapport", "Rejet",
-           "ResultatBloc", "decider_lot", "explication_ligne", "lire_flux", "orienter_table", "traiter_bloc",
+           "ResultatBloc", "Source", "decider_lot", "explication_ligne", "lire_bloc", "lire_flux", "ouvrir_flux",
+           "orienter_table", "traiter_bloc",
            "traiter_fichier", "chemin_rejets_defaut", "chaine_reference"]
 
 # keep linters quiet about names only used in annotations / re-exported
