@@ -76,7 +76,11 @@ def main() -> int:
     p.add_argument("--formats", default="csv,parquet", help="csv, parquet ou les deux")
     p.add_argument("--garder", help="dossier où garder les fichiers (défaut : temporaire)")
     p.add_argument("--mesure", nargs=3, metavar=("FLUX", "SORTIE", "EXPLICATIONS"), help=argparse.SUPPRESS)
+    p.add_argument("--generer", metavar="DOSSIER", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.generer:
+        generer(args.n, Path(args.generer), args.departement)
+        return 0
     if args.mesure:
         flux, sortie, expl = args.mesure
         print(json.dumps(une_mesure(Path(flux), args.departement, Path(sortie), expl == "1")))
@@ -84,7 +88,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_lot_") as tmp:
         dossier = Path(args.garder) if args.garder else Path(tmp)
         dossier.mkdir(parents=True, exist_ok=True)
-        chemins = generer(args.n, dossier, args.departement)
+        # generated in a child process: Linux keeps a process's peak RSS (ru_maxrss) across fork
+        # and exec, so a measure started from a parent holding the table would report its peak
+        subprocess.run([sys.executable, __file__, "--n", str(args.n), "--departement", args.departement,
+                        "--generer", str(dossier)], check=True)
+        chemins = {"csv": dossier / "flux.csv", "parquet": dossier / "flux.parquet"}
         resultats = []
         for fmt in args.formats.split(","):
             for expl in (True, False):
