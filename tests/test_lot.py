@@ -459,3 +459,13 @@ def test_chemin_qui_n_est_pas_un_fichier(tmp_path: Path) -> None:
         lot.lire_flux(tmp_path / "absent.csv")
     assert main(["lot", "/dev/null", "--departement", "93", "--sortie", str(tmp_path / "x.csv"),
                  "--silencieux"]) == 2
+
+
+def test_sans_explications_avec_chemin_ligne(tmp_path: Path) -> None:
+    """Without explanations, a block mixing both paths is decided (it used to fail on the texts' order)."""
+    valides = _lignes_valides(6, graine=23)
+    valides[2]["annobtnivdipmax"] = "+2001"  # valid, per-row path
+    chemin = tmp_path / "f.csv"
+    _ecrire_csv(chemin, valides)
+    r = lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False)
+    assert r.decides == 6 and r.chemin_ligne == 1

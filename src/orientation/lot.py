@@ -1282,7 +1282,8 @@ def traiter_bloc(ctx: Contexte, table: pa.Table, lignes: np.ndarray, bruts: Opti
         positions.append(idx_ok)
     if lentes_dec:
         tables.append(_table_depuis_decisions(ctx, lentes_lignes, lentes_dec))
-        expl.extend(lentes_expl)
+        if ctx.explications:  # otherwise the per-row texts are empty placeholders
+            expl.extend(lentes_expl)
         positions.append(np.array(lentes_pos, dtype=np.int64))
     if not tables:
         return ResultatBloc(_SCHEMA_DECISIONS.empty_table(), [], rejets, rejetees, 0)
