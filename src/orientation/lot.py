@@ -204,6 +204,17 @@ class Source:
     delim: str = ","  # CSV
     total: Optional[int] = None  # rows, when known in advance (Parquet)
 
+    def estimation_lignes(self, echantillon: int = 1 << 20) -> Optional[int]:
+        """Rows in the file: exact for Parquet, estimated from the first MiB for text formats (progress bar)."""
+        if self.total is not None or self.format == "parquet":
+            return self.total
+        taille = self.chemin.stat().st_size - self.debut
+        with self.chemin.open("rb") as f:
+            f.seek(self.debut)
+            debut = f.read(echantillon)
+        lignes = debut.count(b"\n") + (0 if debut.endswith(b"\n") else 1) if debut else 0
+        return None if lignes == 0 else max(1, round(lignes * taille / len(debut)))
+
     def blocs(self, taille_bloc: int = TAILLE_BLOC) -> Iterable[tuple[Any, ...]]:
         """Tasks of at most ``taille_bloc`` rows, in file order: ``(rang, ...)``, see :func:`lire_bloc`."""
         if self.format == "parquet":
@@ -1412,7 +1423,7 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
     w_rej = csv.writer(f_rej, lineterminator="\n")
     w_rej.writerow(COLONNES_REJETS)
     try:
-        with pcsv.CSVWriter(str(sortie), _SCHEMA_DECISIONS) as w_dec, _Progression(progression, source.total) as barre:
+        with pcsv.CSVWriter(str(sortie), _SCHEMA_DECISIONS) as w_dec, _Progression(progression, source.estimation_lignes()) as barre:
             for res in _resultats(source, ctx, source.blocs(taille_bloc), processus, explications):
                 w_dec.write_table(res.decisions)
                 if f_expl is not None and isinstance(res.explications, _Partie):
@@ -1542,7 +1553,7 @@ def _resultats(source: Source, ctx: Contexte, taches: Iterable[tuple[Any, ...]],
 
 
 class _Progression:
-    """rich progress bar (French label), silent when disabled; ``total`` None: unknown (streamed text file)."""
+    """rich progress bar (French label), silent when disabled; ``total`` may be an estimate (text formats)."""
 
     def __init__(self, actif: bool, total: Optional[int]):
         self.actif = actif and total != 0
@@ -1566,6 +1577,8 @@ class _Progression:
 
     def __exit__(self, *exc: Any) -> None:
         if self.actif:
+            # an estimated total (text formats) becomes the exact count at the end
+            self.p.update(self.t, total=self.p.tasks[0].completed)
             self.p.__exit__(*exc)
 
 
