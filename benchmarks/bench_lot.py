@@ -49,7 +49,7 @@ def generer(n: int, dossier: Path, departement: str) -> dict[str, Path]:
     t2 = time.perf_counter()
     taille = chemins["csv"].stat().st_size / 1e6
     print(f"{_fr(n)} dossiers synthétiques générés en {_fr(t1 - t0, 1)} s, écrits en {_fr(t2 - t1, 1)} s "
-          f"(CSV {taille:.0f} Mo)".replace(",", "\u202f"), flush=True)
+          f"(CSV {_fr(taille)} Mo)", flush=True)
     return chemins
 
 
