@@ -1,9 +1,9 @@
 """Benchmark of bulk orientation (``orientation lot``) on SYNTHETIC dossiers.
 
 Generates N synthetic dossiers with the fast columnar generator
-(:func:`orientation.synthetique.generer_table`, default N = 2,100,000: the national stock of RSA
+(:func:`orientation.modele.synthetique.generer_table`, default N = 2,100,000: the national stock of RSA
 beneficiaries), writes them to a temporary CSV and Parquet file, then runs the whole batch
-(:func:`orientation.lot.traiter_fichier`: read, validate, rules, model, decisions, rejects,
+(:func:`orientation.flux.lot.traiter_fichier`: read, validate, rules, model, decisions, rejects,
 explanations) end to end, each configuration in a fresh process so that its peak memory
 (``ru_maxrss``) is its own.  Prints dossiers/s with and without explanations.
 
@@ -38,7 +38,7 @@ def generer(n: int, dossier: Path, departement: str) -> dict[str, Path]:
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
-    from orientation.synthetique import COLONNE_PARCOURS, generer_table
+    from orientation.modele.synthetique import COLONNE_PARCOURS, generer_table
 
     t0 = time.perf_counter()
     table = generer_table(n, graine=2026, departement=departement).drop_columns([COLONNE_PARCOURS])
@@ -55,7 +55,7 @@ def generer(n: int, dossier: Path, departement: str) -> dict[str, Path]:
 
 def une_mesure(flux: Path, departement: str, sortie: Path, explications: bool) -> dict[str, float]:
     """One run in this process; returns duration, rows and peak memory (MiB)."""
-    from orientation.lot import traiter_fichier
+    from orientation.flux.lot import traiter_fichier
 
     t0 = time.perf_counter()
     rapport = traiter_fichier(flux, departement, sortie / "decisions.csv",

@@ -14,9 +14,9 @@ import time
 
 import numpy as np
 
-from orientation import caracteristiques as car
-from orientation import synthetique as syn
-from orientation.modele import charger_modele_defaut
+from orientation.modele import caracteristiques as car
+from orientation.modele import synthetique as syn
+from orientation.modele.modele import charger_modele_defaut
 
 
 def _mesure(libelle: str, n: int, fonction) -> object:

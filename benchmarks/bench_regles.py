@@ -3,7 +3,7 @@
     python benchmarks/bench_regles.py            # 5,000 dossiers, national + Seine-Saint-Denis (93)
     python benchmarks/bench_regles.py --n 20000 --memoire 20000
 
-The dossiers are SYNTHETIC (``orientation.synthetique``).  ``Referentiel.evaluer`` runs durable-rules
+The dossiers are SYNTHETIC (``orientation.modele.synthetique``).  ``Referentiel.evaluer`` runs durable-rules
 (which decides which rules fire) plus the Python evaluator (per-condition details) and checks that
 they agree; ``evaluer_python`` is the pure-Python path used for batches; ``issue`` gives the
 outcome only (no per-condition details).  Also measured: the engine alone, and the resident memory over many engine evaluations (it must stay flat).  Figures depend on
@@ -18,8 +18,8 @@ import time
 from collections import Counter
 from typing import Any, Callable
 
-from orientation import synthetique as syn
-from orientation.referentiel import Referentiel
+from orientation.modele import synthetique as syn
+from orientation.regles.referentiel import Referentiel
 
 
 def _rss_mo() -> float:

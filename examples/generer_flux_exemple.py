@@ -17,8 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orientation.cnaf import CLES
-from orientation.synthetique import COLONNE_PARCOURS, generer_table
+from orientation.dossier.cnaf import CLES
+from orientation.modele.synthetique import COLONNE_PARCOURS, generer_table
 
 ICI = Path(__file__).resolve().parent
 N = 2_000

@@ -2,9 +2,9 @@
 
     python models/entrainer_demo.py
 
-Writes 60,000 synthetic dossiers (``orientation.synthetique``, graine 0, département 93,
+Writes 60,000 synthetic dossiers (``orientation.modele.synthetique``, graine 0, département 93,
 date de référence 2025-09-01) to a temporary CSV file, trains the calibrated logistic model
-on it (``orientation.entrainement.entrainer_fichier``) and writes ``modele.joblib`` +
+on it (``orientation.modele.entrainement.entrainer_fichier``) and writes ``modele.joblib`` +
 ``manifeste.json`` into ``models/demo/``.  Same library versions => same model and metrics
 (the manifest's creation date and the SHA-256 of the joblib file may differ).
 """
@@ -15,13 +15,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from orientation.entrainement import entrainer_fichier
-from orientation.synthetique import ecrire_csv
+from orientation.modele.entrainement import entrainer_fichier
+from orientation.modele.synthetique import ecrire_csv
 
 N, GRAINE, DEPARTEMENT = 60_000, 0, "93"
 DESCRIPTION = (
     "Modèle d'orientation « demo » : modèle de démonstration entraîné sur données synthétiques. "
-    f"{N} dossiers SYNTHÉTIQUES générés par orientation.synthetique (graine {GRAINE}, département {DEPARTEMENT} "
+    f"{N} dossiers SYNTHÉTIQUES générés par orientation.modele.synthetique (graine {GRAINE}, département {DEPARTEMENT} "
     "fictif, date de référence 2025-09-01), étiquetés par une politique de référents documentée avec un désaccord "
     "réaliste entre référents. Aucune personne réelle. Ne pas utiliser pour orienter de vraies personnes : "
     "réentraîner sur les orientations réelles du département (orientation entrainer)."

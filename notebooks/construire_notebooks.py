@@ -49,15 +49,15 @@ def nb_exploration() -> nbformat.NotebookNode:
         new_markdown_cell("""# 01 — Exploration des données synthétiques
 
 **Toutes les données de ce carnet sont SYNTHÉTIQUES** : aucune donnée socio-professionnelle (DSP) réelle
-n'est publique. Le module `orientation.synthetique` tire des dossiers réalistes de nouveaux bénéficiaires
+n'est publique. Le module `orientation.modele.synthetique` tire des dossiers réalistes de nouveaux bénéficiaires
 du RSA et le parcours qu'auraient choisi les référents d'un département (politique documentée, habitudes
 locales, désaccord réaliste entre référents).
 
 Ce carnet vérifie que les données générées reproduisent les chiffres publics
 (`shared/reference/dsp_cnaf.md`) et montre les corrélations voulues entre réponses et parcours."""),
         new_code_cell(ENTETE),
-        new_code_cell('''from orientation import codes
-from orientation import synthetique as syn
+        new_code_cell('''from orientation.dossier import codes
+from orientation.modele import synthetique as syn
 
 N = 5_000 if PETIT else 100_000
 colonnes = syn.generer_colonnes(N, graine=0, departement="93", avec_politique=True)
@@ -162,9 +162,9 @@ aléatoire (calibrée par régression isotonique). Ils sont comparés sur un jeu
 (autre graine) : accord avec les référents, couverture (part des dossiers orientés sans examen individuel),
 calibration des probabilités, et explication d'un dossier."""),
         new_code_cell(ENTETE),
-        new_code_cell('''from orientation import caracteristiques as car
-from orientation import modele as mod
-from orientation import synthetique as syn
+        new_code_cell('''from orientation.modele import caracteristiques as car
+from orientation.modele import modele as mod
+from orientation.modele import synthetique as syn
 
 N, N_TEST = (6_000, 3_000) if PETIT else (60_000, 30_000)
 donnees = syn.generer_colonnes(N, graine=0)
@@ -252,9 +252,9 @@ complémentaire, par nationalité) : couverture (part orientée sans examen indi
 référents sur les dossiers décidés, répartition des parcours. Le sexe et la nationalité ne sont jamais des
 entrées du modèle ; les écarts viennent des réponses qui leur sont corrélées."""),
         new_code_cell(ENTETE),
-        new_code_cell('''from orientation import caracteristiques as car
-from orientation import modele as mod
-from orientation import synthetique as syn
+        new_code_cell('''from orientation.modele import caracteristiques as car
+from orientation.modele import modele as mod
+from orientation.modele import synthetique as syn
 
 modele = mod.charger_modele_defaut()
 print(modele)

@@ -19,8 +19,8 @@ from typing import Any, Optional
 
 from hypothesis import strategies as st
 
-from orientation import codes
-from orientation.dossier import DEPARTEMENTS, Composition, Dossier, Fragilite, InscriptionFT, Nationalite, Sexe
+from orientation.dossier import codes
+from orientation.dossier.schema import DEPARTEMENTS, Composition, Dossier, Fragilite, InscriptionFT, Nationalite, Sexe
 
 #: Départements with a rule file first, then every other code.
 DEPARTEMENTS_AVEC_REGLES = ("93", "58", "69")

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orientation import caracteristiques as car
-from orientation import codes
-from orientation import synthetique as syn
-from orientation.dossier import Dossier, Nationalite, Sexe
+from orientation.modele import caracteristiques as car
+from orientation.dossier import codes
+from orientation.modele import synthetique as syn
+from orientation.dossier.schema import Dossier, Nationalite, Sexe
 from orientation.erreurs import DossierInvalide
-from orientation.tabulaire import enregistrement_vers_ligne
+from orientation.dossier.tabulaire import enregistrement_vers_ligne
 
 try:  # shared strategy written by another engineer, when present
     from tests.strategies import dossiers as _dossiers_partages

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from orientation import cas_tests
-from orientation.cas_tests import Cas, charger_cas, couverture, executer
+from orientation.regles import cas_tests
+from orientation.regles.cas_tests import Cas, charger_cas, couverture, executer
 from orientation.erreurs import ReglesInvalides
 
 CAS = charger_cas()

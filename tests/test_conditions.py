@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from orientation import conditions
-from orientation.conditions import (
+from orientation.regles import conditions
+from orientation.regles.conditions import (
     Atome,
     AuMoinsUn,
     Tous,
@@ -22,9 +22,9 @@ from orientation.conditions import (
     valeurs,
     verite,
 )
-from orientation.dossier import Dossier
+from orientation.dossier.schema import Dossier
 from orientation.erreurs import ReglesInvalides
-from orientation.referentiel import Referentiel
+from orientation.regles.referentiel import Referentiel
 from orientation.vocabulaire import Modalite, Parcours, Verite
 
 V, F, NR = Verite.vrai, Verite.faux, Verite.inconnu
@@ -57,7 +57,7 @@ def truth(brut: dict[str, Any], d: Dossier) -> Verite:
 
 
 def _atomes(c: Any) -> list[Atome]:
-    from orientation.conditions import atomes
+    from orientation.regles.conditions import atomes
 
     return atomes(c)
 
@@ -180,7 +180,7 @@ def test_conditions_satisfiables_acceptees(brut: dict[str, Any]) -> None:
 
 
 def test_ligne_couverte_par_les_precedentes() -> None:
-    from orientation.conditions import couverte
+    from orientation.regles.conditions import couverte
 
     oui = analyser({"champ": "dsp.permis_b", "egal": True})
     assert couverte(analyser({"champ": "dsp.permis_b", "different": False}), [oui])

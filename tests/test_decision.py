@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from orientation import Dossier, Modalite, Parcours, recommend
 from orientation.decision import ajouter_mois, decider, executer
-from orientation.dossier import EXEMPLE_CNAF
-from orientation.modele import charger_modele_defaut
-from orientation.referentiel import Referentiel
+from orientation.dossier.schema import EXEMPLE_CNAF
+from orientation.modele.modele import charger_modele_defaut
+from orientation.regles.referentiel import Referentiel
 from orientation.vocabulaire import Structure
 
 from .strategies import dossiers

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orientation import Modalite, codes, recommend
-from orientation.cnaf import CLES
-from orientation.dossier import EXEMPLE_CNAF, Dossier
+from orientation import Modalite, recommend
+from orientation.dossier import codes
+from orientation.dossier.cnaf import CLES
+from orientation.dossier.schema import EXEMPLE_CNAF, Dossier
 from orientation.erreurs import DossierInvalide
-from orientation.tabulaire import enregistrement_vers_ligne, ligne_vers_enregistrement
+from orientation.dossier.tabulaire import enregistrement_vers_ligne, ligne_vers_enregistrement
 
 from .strategies import dossiers
 

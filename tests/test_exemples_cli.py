@@ -9,7 +9,7 @@ import pytest
 
 from orientation import Dossier, recommend
 from orientation.cli import _lire_dossier, main
-from orientation.referentiel import Referentiel
+from orientation.regles.referentiel import Referentiel
 
 RACINE = Path(__file__).resolve().parents[1]
 EXEMPLES = sorted((RACINE / "examples" / "dossiers").glob("*.json"))

@@ -7,9 +7,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 
 from orientation import Dossier, Modalite, explain, recommend
-from orientation.conditions import modifier_dossier
-from orientation.dossier import EXEMPLE_CNAF
-from orientation.referentiel import Referentiel
+from orientation.regles.conditions import modifier_dossier
+from orientation.dossier.schema import EXEMPLE_CNAF
+from orientation.regles.referentiel import Referentiel
 from orientation.vocabulaire import Verite
 
 from .strategies import dossiers

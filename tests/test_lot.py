@@ -1,4 +1,4 @@
-"""Bulk orientation (orientation.lot): same decisions as recommend(), rejects, malformed files."""
+"""Bulk orientation (orientation.flux.lot): same decisions as recommend(), rejects, malformed files."""
 
 from __future__ import annotations
 
@@ -15,16 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orientation import lot
+from orientation.flux import lot
 from orientation.cli import main
-from orientation.cnaf import CLES
+from orientation.dossier.cnaf import CLES
 from orientation.decision import recommend
-from orientation.dossier import Dossier
+from orientation.dossier.schema import Dossier
 from orientation.erreurs import DossierInvalide
-from orientation.modele import charger_modele_defaut
-from orientation.referentiel import Referentiel
-from orientation.synthetique import generer_table
-from orientation.tabulaire import enregistrement_vers_ligne, ligne_vers_enregistrement
+from orientation.modele.modele import charger_modele_defaut
+from orientation.regles.referentiel import Referentiel
+from orientation.modele.synthetique import generer_table
+from orientation.dossier.tabulaire import enregistrement_vers_ligne, ligne_vers_enregistrement
 
 from .strategies import dossiers
 

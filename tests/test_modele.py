@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orientation import caracteristiques as car
-from orientation import modele as mod
-from orientation import synthetique as syn
-from orientation.dossier import Nationalite, Sexe
-from orientation.entrainement import commande_entrainer, entrainer_fichier
+from orientation.modele import caracteristiques as car
+from orientation.modele import modele as mod
+from orientation.modele import synthetique as syn
+from orientation.dossier.schema import Nationalite, Sexe
+from orientation.modele.entrainement import commande_entrainer, entrainer_fichier
 from orientation.erreurs import ModeleInvalide
 from orientation.vocabulaire import Parcours
 from tests.test_caracteristiques import dossiers

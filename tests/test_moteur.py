@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from orientation import moteur
-from orientation.conditions import Atome, Champ, Condition, _analyser, _Lieu, atomes, champ, valeurs, verite
-from orientation.dossier import Dossier
-from orientation.moteur import GARDE, MoteurDurable, MoteurIncoherent, compiler
-from orientation.referentiel import Referentiel
+from orientation.regles import moteur_durable as moteur
+from orientation.regles.conditions import Atome, Champ, Condition, _analyser, _Lieu, atomes, champ, valeurs, verite
+from orientation.dossier.schema import Dossier
+from orientation.regles.moteur_durable import GARDE, MoteurDurable, MoteurIncoherent, compiler
+from orientation.regles.referentiel import Referentiel
 from orientation.vocabulaire import Verite
 
 from .strategies import dossiers
@@ -124,7 +124,7 @@ def _valeur(c: Champ) -> st.SearchStrategy[Any]:
 
 @st.composite
 def atome_brut(draw: st.DrawFn) -> dict[str, Any]:
-    from orientation.conditions import OPERATEURS, OPERATEURS_LISTE
+    from orientation.regles.conditions import OPERATEURS, OPERATEURS_LISTE
 
     c = _CHAMPS[draw(st.sampled_from(sorted(_CHAMPS)))]
     op = draw(st.sampled_from([o for o in OPERATEURS[c.genre] if not o.startswith("ne_")]))

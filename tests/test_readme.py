@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from orientation.referentiel import verifier
+from orientation.regles.referentiel import verifier
 
 RACINE = Path(__file__).resolve().parents[1]
 README = (RACINE / "README.md").read_text(encoding="utf-8")

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from orientation.dossier import Dossier
+from orientation.dossier.schema import Dossier
 from orientation.erreurs import ReglesInvalides
-from orientation.referentiel import Referentiel, dossier_regles_defaut, verifier
+from orientation.regles.referentiel import Referentiel, dossier_regles_defaut, verifier
 from orientation.vocabulaire import Modalite, Parcours, Structure, Verite
 
 REGLES = Path(__file__).resolve().parents[1] / "rules"
@@ -219,7 +219,7 @@ def test_erreurs_de_fichier(tmp_path: Path, texte: str, morceau: str) -> None:
 
 
 def test_trop_de_proprietes_pour_durable_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from orientation import moteur
+    from orientation.regles import moteur_durable as moteur
 
     monkeypatch.setattr(moteur, "PROPRIETES_MAX", 3)
     exc = erreur(tmp_path, d93=GRILLE)

@@ -8,10 +8,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from orientation import synthetique as syn
-from orientation.cnaf import CLES
-from orientation.dossier import Dossier
-from orientation.tabulaire import enregistrement_vers_ligne
+from orientation.modele import synthetique as syn
+from orientation.dossier.cnaf import CLES
+from orientation.dossier.schema import Dossier
+from orientation.dossier.tabulaire import enregistrement_vers_ligne
 from orientation.vocabulaire import Parcours
 
 N_FIGURES = 30_000
@@ -107,7 +107,7 @@ def test_desaccord_des_referents_realiste(grand) -> None:
 
 
 def test_reponses_non_renseignees(grand) -> None:
-    from orientation import codes
+    from orientation.dossier import codes
 
     vides = np.mean([np.mean(grand[c.cnaf] == "") for c in codes.CHAMPS])
     assert 0.05 <= vides <= 0.20

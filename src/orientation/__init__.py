@@ -3,11 +3,11 @@
 Data flow: dossier → rules → model → decision → explanation.
 """
 
-from .decision import Decision, recommend
-from .dossier import DSP, Dossier, Foyer
-from .erreurs import DossierInvalide, ModeleInvalide, OrientationError, ReglesInvalides
-from .explication import Explication, explain
-from .vocabulaire import Modalite, Parcours, Structure
+from orientation.decision import Decision, recommend
+from orientation.dossier import DSP, Dossier, Foyer
+from orientation.erreurs import DossierInvalide, ModeleInvalide, OrientationError, ReglesInvalides
+from orientation.explication import Explication, explain
+from orientation.vocabulaire import Modalite, Parcours, Structure
 
 __all__ = [
     "DSP", "Dossier", "Foyer", "Decision", "Explication", "recommend", "explain",

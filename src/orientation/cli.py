@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from .erreurs import OrientationError
+from orientation.erreurs import OrientationError
 
 
 #: French for the messages argparse prints (it looks them up through its module-level ``_``).
@@ -28,8 +28,8 @@ argparse._ = lambda texte: _ARGPARSE_FR.get(texte, texte)  # type: ignore[attr-d
 
 
 def _lire_dossier(chemin: str) -> Any:
-    from .dossier import Dossier
-    from .erreurs import DossierInvalide, ErreurChamp
+    from orientation.dossier.schema import Dossier
+    from orientation.erreurs import DossierInvalide, ErreurChamp
 
     texte = sys.stdin.read() if chemin == "-" else Path(chemin).read_text(encoding="utf-8")
     try:
@@ -42,20 +42,20 @@ def _lire_dossier(chemin: str) -> Any:
 
 
 def _sources(args: argparse.Namespace, departement: str) -> tuple[Any, Any]:
-    from .referentiel import Referentiel
+    from orientation.regles.referentiel import Referentiel
 
     ref = Referentiel.charger(departement, Path(args.regles) if args.regles else None)
     if args.sans_modele:
         return ref, False
     if args.modele:
-        from .modele import ModeleOrientation
+        from orientation.modele.modele import ModeleOrientation
 
         return ref, ModeleOrientation.charger(Path(args.modele))
     return ref, None
 
 
 def _cmd_recommander(args: argparse.Namespace) -> int:
-    from .decision import recommend
+    from orientation.decision import recommend
 
     dossier = _lire_dossier(args.dossier)
     ref, mod = _sources(args, dossier.departement)
@@ -64,7 +64,7 @@ def _cmd_recommander(args: argparse.Namespace) -> int:
 
 
 def _cmd_expliquer(args: argparse.Namespace) -> int:
-    from .explication import explain
+    from orientation.explication.construction import explain
 
     dossier = _lire_dossier(args.dossier)
     ref, mod = _sources(args, dossier.departement)
@@ -73,7 +73,7 @@ def _cmd_expliquer(args: argparse.Namespace) -> int:
 
 
 def _cmd_regles_verifier(args: argparse.Namespace) -> int:
-    from .referentiel import verifier
+    from orientation.regles.referentiel import verifier
 
     lignes = verifier(Path(args.dossier_regles))
     erreurs = [x for x in lignes if x.startswith("ERREUR")]
@@ -87,7 +87,7 @@ def _cmd_regles_verifier(args: argparse.Namespace) -> int:
 
 
 def _cmd_regles_tester(args: argparse.Namespace) -> int:
-    from .cas_tests import tester
+    from orientation.regles.cas_tests import tester
 
     rapport = tester(Path(args.dossier_regles) if args.dossier_regles else None)
     print(rapport.texte())
@@ -95,7 +95,7 @@ def _cmd_regles_tester(args: argparse.Namespace) -> int:
 
 
 def _cmd_generer(args: argparse.Namespace) -> int:
-    from .synthetique import ecrire_csv
+    from orientation.modele.synthetique import ecrire_csv
 
     ecrire_csv(Path(args.sortie), args.nombre, graine=args.graine, departement=args.departement)
     print(f"{args.nombre} dossiers SYNTHÉTIQUES écrits dans {args.sortie} (graine {args.graine}).")
@@ -103,7 +103,7 @@ def _cmd_generer(args: argparse.Namespace) -> int:
 
 
 def _cmd_lot(args: argparse.Namespace) -> int:
-    from .lot import traiter_fichier
+    from orientation.flux.lot import traiter_fichier
 
     rapport = traiter_fichier(
         Path(args.flux), departement=args.departement, sortie=Path(args.sortie),
@@ -174,8 +174,8 @@ def construire_parseur() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["entrainer"]:  # its options live in orientation.entrainement (one definition)
-        from .entrainement import commande_entrainer
+    if argv[:1] == ["entrainer"]:  # its options live in orientation.modele.entrainement (one definition)
+        from orientation.modele.entrainement import commande_entrainer
 
         return commande_entrainer(argv[1:])
     args = construire_parseur().parse_args(argv)

@@ -1,6 +1,6 @@
 """recommend(): dossier → rules → model → typed decision.
 
->>> from orientation.dossier import Dossier, EXEMPLE_CNAF
+>>> from orientation.dossier.schema import Dossier, EXEMPLE_CNAF
 >>> d = recommend(Dossier.depuis_cnaf(EXEMPLE_CNAF))
 >>> d.modalite.value, d.delais.orientation_au_plus_tard.isoformat()
 ('rdv_obligatoire', '2025-10-20')
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from .dossier import Dossier
-from .evaluation import EvaluationRegles
-from .vocabulaire import Modalite, Parcours, Structure
+from orientation.dossier.schema import Dossier
+from orientation.regles.evaluation import EvaluationRegles
+from orientation.vocabulaire import Modalite, Parcours, Structure
 
 if TYPE_CHECKING:
-    from .modele import ModeleOrientation, PropositionModele
-    from .referentiel import Referentiel
+    from orientation.modele.modele import ModeleOrientation, PropositionModele
+    from orientation.regles.referentiel import Referentiel
 
 #: Seeds (DITP 2019, CASF art. L262-29 and loi plein emploi): orientation within one month of the
 #: notification of rights; first accompaniment appointment within two weeks of the orientation.
@@ -178,13 +178,13 @@ def decider(
 def _sources(
     dossier: Dossier, referentiel: Optional[Referentiel], modele: Optional[ModeleOrientation] | Literal[False]
 ) -> tuple[Referentiel, Optional[ModeleOrientation]]:
-    from .referentiel import Referentiel
+    from orientation.regles.referentiel import Referentiel
 
     ref = referentiel or Referentiel.charger(dossier.departement)
     if modele is False:
         return ref, None
     if modele is None:
-        from .modele import charger_modele_defaut
+        from orientation.modele.modele import charger_modele_defaut
 
         modele = charger_modele_defaut()
     return ref, modele

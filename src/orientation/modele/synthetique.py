@@ -62,8 +62,8 @@ from typing import Any, Iterator, Mapping, Optional
 
 import numpy as np
 
-from . import codes
-from .vocabulaire import Parcours
+from orientation.dossier import codes
+from orientation.vocabulaire import Parcours
 
 #: Prefix of every synthetic identifier.
 PREFIXE_SYNTHETIQUE = "SYN-"
@@ -690,7 +690,7 @@ def _cellules(t: _Tirage, departement: str, debut: int, graine: int, politique: 
 
 
 def _verifier(n: int, departement: str) -> None:
-    from .dossier import DEPARTEMENTS
+    from orientation.dossier.schema import DEPARTEMENTS
 
     if not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"nombre de dossiers invalide : {n!r} (entier positif ou nul attendu)")
@@ -710,12 +710,12 @@ def _blocs(n: int, graine: int, departement: str, date_reference: date, politiqu
 
 def generer_colonnes(n: int, graine: int = 0, departement: str = "93", date_reference: date = date(2025, 9, 1), *,
                      avec_politique: bool = False, politique: PolitiqueReferents = POLITIQUE) -> dict[str, np.ndarray]:
-    """SYNTHETIC dossiers as flat CNAF columns (CSV cell conventions of :mod:`orientation.tabulaire`).
+    """SYNTHETIC dossiers as flat CNAF columns (CSV cell conventions of :mod:`orientation.dossier.tabulaire`).
 
     Returns ``{column: numpy object array of str}``: every CNAF key, then
     ``parcours_referent`` (and ``parcours_politique`` when ``avec_politique``).
     """
-    from .cnaf import CLES
+    from orientation.dossier.cnaf import CLES
 
     cles = list(CLES) + [COLONNE_PARCOURS] + ([COLONNE_POLITIQUE] if avec_politique else [])
     blocs = list(_blocs(n, graine, departement, date_reference, politique, avec_politique))
@@ -732,7 +732,7 @@ def generer_table(n: int, graine: int = 0, departement: str = "93", date_referen
     """
     import pyarrow as pa
 
-    from .cnaf import CLES
+    from orientation.dossier.cnaf import CLES
 
     cles = list(CLES) + [COLONNE_PARCOURS] + ([COLONNE_POLITIQUE] if avec_politique else [])
     lots = []
@@ -760,7 +760,7 @@ def generer_enregistrements(n: int, graine: int = 0, departement: str = "93",
 def generer_cnaf(n: int, graine: int = 0, departement: str = "93",
                  date_reference: date = date(2025, 9, 1)) -> list[tuple[dict[str, Any], Parcours]]:
     """SYNTHETIC canonical CNAF records (as :meth:`Dossier.vers_cnaf` writes them) with the referent route."""
-    from .tabulaire import ligne_vers_enregistrement
+    from orientation.dossier.tabulaire import ligne_vers_enregistrement
 
     out = []
     for ligne in generer_enregistrements(n, graine, departement, date_reference):
@@ -771,14 +771,14 @@ def generer_cnaf(n: int, graine: int = 0, departement: str = "93",
 
 def generer(n: int, graine: int = 0, departement: str = "93", date_reference: date = date(2025, 9, 1), *,
             valider: bool = True) -> list[tuple[Any, Parcours]]:
-    """``n`` SYNTHETIC dossiers (:class:`~orientation.dossier.Dossier`) with the route referents chose.
+    """``n`` SYNTHETIC dossiers (:class:`~orientation.dossier.schema.Dossier`) with the route referents chose.
 
     With ``valider=True`` (default) every dossier goes through full pydantic validation
     (:meth:`Dossier.depuis_cnaf`, about 3,000 dossiers/s); ``valider=False`` builds the same
     objects column by column without re-validating them (about 4 times faster; the test suite
     checks that both give equal dossiers).
     """
-    from .dossier import Dossier
+    from orientation.dossier.schema import Dossier
 
     if valider:
         return [(Dossier.depuis_cnaf(rec), p) for rec, p in generer_cnaf(n, graine, departement, date_reference)]
@@ -799,8 +799,8 @@ def _valeurs_colonne(cellules: np.ndarray, conv: Any) -> np.ndarray:
 
 def _construire_sans_validation(bloc: Mapping[str, np.ndarray]) -> list[Any]:
     """Build Dossiers from canonical generated cells without pydantic validation (same objects)."""
-    from . import dossier as dm
-    from .cnaf import CLES_DOSSIER
+    from orientation.dossier import schema as dm
+    from orientation.dossier.cnaf import CLES_DOSSIER
 
     def conv_dsp(champ: codes.ChampDSP) -> Any:
         if champ.kind == "booleen":
@@ -867,7 +867,7 @@ def _construire_sans_validation(bloc: Mapping[str, np.ndarray]) -> list[Any]:
 def ecrire_csv(chemin: str | Path, n: int, graine: int = 0, departement: str = "93",
                date_reference: date = date(2025, 9, 1)) -> Path:
     """Write ``n`` SYNTHETIC dossiers to a CSV file (CNAF columns + ``parcours_referent``)."""
-    from .cnaf import CLES
+    from orientation.dossier.cnaf import CLES
 
     chemin = Path(chemin)
     chemin.parent.mkdir(parents=True, exist_ok=True)

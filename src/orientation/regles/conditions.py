@@ -14,7 +14,7 @@ A condition (key ``si`` of a rule or grid line) is a mapping, one of:
 (booleans); ``inscription_france_travail``, ``foyer.composition``, ``departement`` (codes);
 ``fragilites_declarees`` (several codes); ``foyer.ages_enfants`` (several integers);
 ``date_demande``, ``date_ouverture_droits``, ``date_notification_droits``, ``date_naissance``
-(dates); ``dsp.<champ>`` for every DSP field of :data:`orientation.codes.CHAMPS` under its
+(dates); ``dsp.<champ>`` for every DSP field of :data:`orientation.dossier.codes.CHAMPS` under its
 readable name (``dsp.logement``, ``dsp.difficultes_sociales``, ``dsp.annee_diplome_max``...).
 ``identifiant``, ``sexe`` and ``nationalite`` are refused (pseudonymous or protected data), and so
 are ``id`` and ``sid`` (reserved by the durable-rules engine).
@@ -72,7 +72,7 @@ rules (rendez-vous > examen individuel > orientation directe), or none.  A grid 
 ``description``, ``priorite``, ``si``, ``alors: {parcours, structure, motif}``) are tried by
 increasing ``priorite``, ties in file order; the first *vrai* line is the grid's proposal (the
 first grid's if there are several).  ``si: {toujours: true}`` is the catch-all line and must come
-last.  Test cases live in ``rules/tests/*.yaml`` (see :mod:`orientation.cas_tests`).
+last.  Test cases live in ``rules/tests/*.yaml`` (see :mod:`orientation.regles.cas_tests`).
 
 Validation at load raises :class:`orientation.erreurs.ReglesInvalides` naming the file and the
 rule for: unknown or protected field, unknown code (the admissible codes are listed),
@@ -97,14 +97,14 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, TypeVar, Uni
 
 from pydantic import BaseModel, ConfigDict
 
-from . import codes
-from .dossier import DEPARTEMENTS, LIBELLES_ENUMS, Composition, Dossier, Fragilite, InscriptionFT
-from .erreurs import ReglesInvalides
-from .evaluation import ConditionEvaluee
-from .vocabulaire import Modalite, Parcours, Verite
+from orientation.dossier import codes
+from orientation.dossier.schema import DEPARTEMENTS, LIBELLES_ENUMS, Composition, Dossier, Fragilite, InscriptionFT
+from orientation.erreurs import ReglesInvalides
+from orientation.regles.evaluation import ConditionEvaluee
+from orientation.vocabulaire import Modalite, Parcours, Verite
 
 if TYPE_CHECKING:
-    from .referentiel import Referentiel
+    from orientation.regles.referentiel import Referentiel
 
 Genre = Literal["booleen", "code", "codes", "entier", "entiers", "date"]
 

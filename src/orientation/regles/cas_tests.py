@@ -35,10 +35,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .dossier import Dossier
-from .erreurs import DossierInvalide, ReglesInvalides
-from .referentiel import Referentiel, charger_national, dossier_regles_defaut, lire_yaml
-from .vocabulaire import Modalite, Parcours, Structure, Verite
+from orientation.dossier.schema import Dossier
+from orientation.erreurs import DossierInvalide, ReglesInvalides
+from orientation.regles.referentiel import Referentiel, charger_national, dossier_regles_defaut, lire_yaml
+from orientation.vocabulaire import Modalite, Parcours, Structure, Verite
 
 _CLES_ATTENDU = {"modalite", "regles_declenchees", "parcours", "structure", "ligne_grille", "resultats"}
 

@@ -21,7 +21,7 @@ Hazards of the engine and how they are guarded (see also ``tests/test_moteur.py`
   synchronously in the calling thread.
 * Memory: assert + retract in one session keeps the memory flat (checked over 20,000 dossiers).
 * The engine has no ``not``: conditions are compiled from negation normal form (see
-  :mod:`orientation.conditions`); each atom first checks that its field exists (``$ex``), which
+  :mod:`orientation.regles.conditions`); each atom first checks that its field exists (``$ex``), which
   gives exactly the Kleene semantics (an atom on an absent field is never *vrai*).
 * Multi-valued fields are posted as their number of items (``v_dsp_difficultes_sociales = 2``)
   plus one 0/1 flag per code the rules mention (``v_dsp_difficultes_sociales__sante``); a fact may
@@ -41,8 +41,8 @@ from typing import Any, Callable, Sequence
 import durable_rules_engine
 from durable.engine import Host
 
-from .conditions import Atome, Champ, Condition, Toujours, Tous, Valeurs, atomes
-from .erreurs import OrientationError
+from orientation.regles.conditions import Atome, Champ, Condition, Toujours, Tous, Valeurs, atomes
+from orientation.erreurs import OrientationError
 
 #: Lock held around every call into durable-rules (process-global native state).
 VERROU = threading.RLock()

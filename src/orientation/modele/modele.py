@@ -10,7 +10,7 @@ dossier.  This module provides that model.
   forest), chooses the confidence threshold on the same validation split, and reports
   held-out metrics on a test split never used before.
 * Abstention: :attr:`PropositionModele.decide` is ``True`` (``orientation_directe`` may be
-  proposed) only when the dossier's coarse profile (:func:`orientation.caracteristiques.profils`)
+  proposed) only when the dossier's coarse profile (:func:`orientation.modele.caracteristiques.profils`)
   was seen at least ``seuil_recurrence`` times in the training split AND the highest
   calibrated probability reaches ``seuil``.  The threshold is the lowest one for which the
   agreement with referents on validation cases that would be decided reaches the target
@@ -47,10 +47,10 @@ from typing import Any, Literal, Optional, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_serializer
 
-from . import caracteristiques as car
-from .erreurs import ModeleInvalide
-from .francais import pourcent
-from .vocabulaire import Parcours
+from orientation.modele import caracteristiques as car
+from orientation.erreurs import ModeleInvalide
+from orientation.francais import pourcent
+from orientation.vocabulaire import Parcours
 
 FORMAT_ARTEFACT = 1
 FICHIER_MODELE = "modele.joblib"
@@ -153,8 +153,8 @@ class ContrefactuelModele(BaseModel):
     texte: str
 
     def appliquer(self, dossier: Any) -> Any:
-        """The dossier with these answers changed (validated :class:`~orientation.dossier.Dossier`)."""
-        from .dossier import Dossier
+        """The dossier with these answers changed (validated :class:`~orientation.dossier.schema.Dossier`)."""
+        from orientation.dossier.schema import Dossier
 
         donnees = dossier.model_dump(mode="json", exclude_none=True)
         donnees["dsp"] = dossier.dsp.model_dump(mode="json", exclude_none=True)
@@ -843,7 +843,7 @@ class ModeleOrientation:
 def _valeur_dossier(groupe: str, valeur: str) -> Any:
     g = car.GROUPES_PAR_NOM[groupe]
     if g.source == "dsp":
-        from . import codes
+        from orientation.dossier import codes
 
         if codes.PAR_NOM[groupe].kind == "booleen":
             return valeur == "oui"
@@ -898,7 +898,7 @@ def _motifs_reference(X: np.ndarray, couverture: float = 0.99, max_motifs: int =
 
 def empreinte_donnees(colonnes: Any) -> str:
     """SHA-256 of training data given as flat columns: that of the CSV text :func:`synthetique.ecrire_csv` writes."""
-    from .synthetique import texte_csv
+    from orientation.modele.synthetique import texte_csv
 
     if hasattr(colonnes, "column_names"):
         colonnes = {k: ["" if v is None else str(v) for v in colonnes[k].to_pylist()] for k in colonnes.column_names}
@@ -907,8 +907,8 @@ def empreinte_donnees(colonnes: Any) -> str:
 
 def _preparer(donnees: Any) -> tuple[np.ndarray, np.ndarray, str, int, bool]:
     """(X, y, data SHA-256, n, all identifiers synthetic?) from pairs or labelled columns."""
-    from .synthetique import COLONNE_PARCOURS, PREFIXE_SYNTHETIQUE
-    from .tabulaire import enregistrement_vers_ligne
+    from orientation.modele.synthetique import COLONNE_PARCOURS, PREFIXE_SYNTHETIQUE
+    from orientation.dossier.tabulaire import enregistrement_vers_ligne
 
     codes_rdvi = {"pro": "professionnel", "socio_pro": "socio_professionnel", "social": "social"}
     if hasattr(donnees, "column_names") or isinstance(donnees, dict):
@@ -1048,7 +1048,7 @@ def repertoire_modele_defaut() -> Path:
     env = os.environ.get(VARIABLE_ENV_MODELE)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / "demo"
+    return Path(__file__).resolve().parents[3] / "models" / "demo"
 
 
 @functools.lru_cache(maxsize=4)

@@ -15,7 +15,7 @@ feature either: asking for an appointment decides the modality (rules), not the 
 
 Two independent paths build the same matrix:
 
-* :func:`vectoriser` from :class:`~orientation.dossier.Dossier` objects;
+* :func:`vectoriser` from :class:`~orientation.dossier.schema.Dossier` objects;
 * :func:`vectoriser_colonnes` from flat CNAF columns (CSV cells, dict of lists / numpy
   arrays, or a pyarrow Table), vectorised with pyarrow/numpy for bulk scoring.
 
@@ -43,9 +43,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from . import codes
-from .dossier import LIBELLES_ENUMS, Fragilite
-from .erreurs import DossierInvalide, ErreurChamp
+from orientation.dossier import codes
+from orientation.dossier.schema import LIBELLES_ENUMS, Fragilite
+from orientation.erreurs import DossierInvalide, ErreurChamp
 
 #: Bump when the meaning of a feature or of the profile key changes (part of the schema hash).
 VERSION_CARACTERISTIQUES = "caracteristiques-1"

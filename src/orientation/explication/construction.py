@@ -8,7 +8,7 @@ change the outcome (counterfactuals, computed by re-running the chain on a modif
 dossier), and the four items of article R311-3-1-2 of the code des relations entre le
 public et l'administration.
 
->>> from orientation.dossier import Dossier, EXEMPLE_CNAF
+>>> from orientation.dossier.schema import Dossier, EXEMPLE_CNAF
 >>> e = explain(Dossier.depuis_cnaf(EXEMPLE_CNAF))
 >>> e.decision.modalite.value
 'rdv_obligatoire'
@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from .decision import Chaine, Decision, executer
-from .dossier import LIBELLES_ENUMS, Dossier
-from .erreurs import DossierInvalide
-from .francais import date_fr, nombre_fr, pourcent
-from .evaluation import EvaluationRegles, RegleEvaluee
-from .vocabulaire import SCENARIOS, Modalite, Parcours, Structure, Verite
+from orientation.decision import Chaine, Decision, executer
+from orientation.dossier.schema import LIBELLES_ENUMS, Dossier
+from orientation.erreurs import DossierInvalide
+from orientation.francais import date_fr, nombre_fr, pourcent
+from orientation.regles.evaluation import EvaluationRegles, RegleEvaluee
+from orientation.vocabulaire import SCENARIOS, Modalite, Parcours, Structure, Verite
 
 if TYPE_CHECKING:
-    from .modele import ModeleOrientation, PropositionModele
-    from .referentiel import Referentiel
+    from orientation.modele.modele import ModeleOrientation, PropositionModele
+    from orientation.regles.referentiel import Referentiel
 
 Format = Literal["texte", "markdown", "json"]
 
@@ -129,7 +129,7 @@ def _contrefactuels(dossier: Dossier, chaine: Chaine, maximum: int = 8) -> list[
     Only changes that alter the final recommendation (modality or route) are kept, at most
     ``maximum`` per layer; the effect states the new recommendation, then the layer's own reason.
     """
-    from .conditions import modifier_dossier
+    from orientation.regles.conditions import modifier_dossier
 
     candidats: list[tuple[Literal["regles", "modele"], list[str], str, Any]] = [
         ("regles", list(c.changements), c.effet,

@@ -32,11 +32,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from . import codes
-from .erreurs import ErreurChamp
+from orientation.dossier import codes
+from orientation.erreurs import ErreurChamp
 
 if TYPE_CHECKING:
-    from .dossier import Dossier
+    from orientation.dossier.schema import Dossier
 
 _SEXE = {"1": "homme", "2": "femme"}
 _NATI = {"F": "francaise", "C": "union_europeenne", "A": "hors_union_europeenne"}

@@ -23,8 +23,8 @@ from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
-from . import codes
-from .erreurs import DossierInvalide, ErreurChamp
+from orientation.dossier import codes
+from orientation.erreurs import DossierInvalide, ErreurChamp
 
 _DATE_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -288,7 +288,7 @@ class Dossier(BaseModel):
     @classmethod
     def depuis_cnaf(cls, enregistrement: dict[str, Any]) -> "Dossier":
         """Build a dossier from a flat CNAF-coded record (as in the CAF flux / WebRSA exports)."""
-        from .cnaf import chemin_vers_cle_cnaf, cnaf_vers_donnees
+        from orientation.dossier.cnaf import chemin_vers_cle_cnaf, cnaf_vers_donnees
 
         donnees, erreurs = cnaf_vers_donnees(enregistrement)
         ident = enregistrement.get("identifiant") if isinstance(enregistrement, dict) else None
@@ -305,7 +305,7 @@ class Dossier(BaseModel):
 
     def vers_cnaf(self) -> dict[str, Any]:
         """Write the dossier back to the flat CNAF-coded record, without loss."""
-        from .cnaf import dossier_vers_cnaf
+        from orientation.dossier.cnaf import dossier_vers_cnaf
 
         return dossier_vers_cnaf(self)
 

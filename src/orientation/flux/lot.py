@@ -2,7 +2,7 @@
 
 ``orientation lot flux.csv --departement 93 --sortie decisions.csv --explications explications.jsonl``
 reads a flat file of CNAF-coded dossiers (one row per person, columns as in
-:mod:`orientation.tabulaire`), decides every valid row exactly as :func:`orientation.recommend`
+:mod:`orientation.dossier.tabulaire`), decides every valid row exactly as :func:`orientation.recommend`
 would, and never stops on a bad row: each refused row goes to the rejects file.
 
 Input (format chosen by extension)
@@ -62,13 +62,13 @@ ranges), and each forked worker reads, validates and decides its block (:func:`l
 per worker in flight, so memory is bounded by the block size, not by the file size; outputs
 do not depend on the block size (tested down to one line per block).
 
-Rows are processed by blocks.  :func:`orientation.lot_vectoriel.encoder` validates every column
+Rows are processed by blocks.  :func:`orientation.regles.vectoriel.encoder` validates every column
 at once (each distinct cell is examined once) with a *sound* check: a row it does not flag is
 accepted by :meth:`Dossier.depuis_cnaf`.  Flagged rows take the per-row reference path
 (``Dossier.depuis_cnaf(tabulaire.ligne_vers_enregistrement(row))`` then
 :func:`chaine_reference`: durable-rules, ``proposer``, :func:`orientation.decision.decider`), which gives the exact French errors, or decides an unusual
 but valid spelling.  The other rows are decided by vectorised code: the référentiel's rule AST
-evaluated on whole columns (:class:`~orientation.lot_vectoriel.EvaluateurVectoriel`), the model
+evaluated on whole columns (:class:`~orientation.regles.vectoriel.EvaluateurVectoriel`), the model
 scored by :meth:`ModeleOrientation.proposer_lot` on :func:`caracteristiques.vectoriser_colonnes`,
 and :func:`decider_lot`, the vectorised twin of :func:`orientation.decision.decider`.  The test
 suite checks with hypothesis that both paths give the same decisions and explanations.
@@ -93,16 +93,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import caracteristiques as car
-from .modele import CLASSES as _PARCOURS_MODELE
-from .cnaf import CLES
-from .conditions import atomes, detailler
-from .decision import DELAI_PREMIER_RDV_JOURS, STRUCTURE_PAR_DEFAUT, Decision, version_bibliotheque
-from .erreurs import DossierInvalide, ErreurChamp, OrientationError
-from .explication import resume_decision
-from .lot_vectoriel import OBLIGATOIRES, EvaluateurVectoriel, Vecteurs, encoder
-from .tabulaire import CLES_ENTIERES, CLES_MULTIPLES, ligne_vers_enregistrement
-from .vocabulaire import Modalite, Parcours, Structure
+from orientation.modele import caracteristiques as car
+from orientation.modele.modele import CLASSES as _PARCOURS_MODELE
+from orientation.dossier.cnaf import CLES
+from orientation.regles.conditions import atomes, detailler
+from orientation.decision import DELAI_PREMIER_RDV_JOURS, STRUCTURE_PAR_DEFAUT, Decision, version_bibliotheque
+from orientation.erreurs import DossierInvalide, ErreurChamp, OrientationError
+from orientation.explication.construction import resume_decision
+from orientation.regles.vectoriel import OBLIGATOIRES, EvaluateurVectoriel, Vecteurs, encoder
+from orientation.dossier.tabulaire import CLES_ENTIERES, CLES_MULTIPLES, ligne_vers_enregistrement
+from orientation.vocabulaire import Modalite, Parcours, Structure
 
 #: Columns of the decisions file.
 COLONNES_DECISIONS: tuple[str, ...] = (
@@ -753,7 +753,7 @@ class Contexte:
         return self._fragments[rid]
 
     def condition(self, atome: Any, valeur: Any) -> str:
-        """JSON of one evaluated atom (from :func:`orientation.conditions.detailler`)."""
+        """JSON of one evaluated atom (from :func:`orientation.regles.conditions.detailler`)."""
         cle = (id(atome), _hachable(valeur))
         if cle not in self._conditions:
             self._conditions[cle] = json_condition(detailler(atome, valeur))
@@ -761,7 +761,7 @@ class Contexte:
 
 
 def json_condition(c: Any) -> str:
-    """Compact JSON of a :class:`~orientation.evaluation.ConditionEvaluee`."""
+    """Compact JSON of a :class:`~orientation.regles.evaluation.ConditionEvaluee`."""
     return _j({"champ": c.champ, "valeur": c.valeur, "valeur_libelle": c.valeur_libelle,
                "resultat": c.resultat.value})
 
@@ -1202,7 +1202,7 @@ def chaine_reference(dossier: Any, referentiel: Any, modele: Any) -> tuple[Any, 
     Same steps as :func:`orientation.recommend`; kept here so that the batch can write the
     explanation of a row decided by the per-row path.
     """
-    from .decision import decider
+    from orientation.decision import decider
 
     evaluation = referentiel.evaluer(dossier)
     proposition = None
@@ -1213,7 +1213,7 @@ def chaine_reference(dossier: Any, referentiel: Any, modele: Any) -> tuple[Any, 
 
 def _traiter_ligne(ctx: Contexte, rec: dict[str, Any], ligne: int) -> tuple[Optional[Decision], list[Rejet], str]:
     """Per-row reference path: (decision or None, rejects, explanation JSON or "")."""
-    from .dossier import Dossier
+    from orientation.dossier.schema import Dossier
 
     ident = _identifiant_lisible(rec.get("identifiant"))
     try:
@@ -1376,12 +1376,12 @@ class Rapport:
 
 
 def _charger(departement: str, regles: Optional[Path], modele: Path | None | Literal[False]) -> tuple[Any, Any]:
-    from .referentiel import Referentiel
+    from orientation.regles.referentiel import Referentiel
 
     ref = Referentiel.charger(departement, regles)
     if modele is False:
         return ref, None
-    from .modele import ModeleOrientation, charger_modele_defaut
+    from orientation.modele.modele import ModeleOrientation, charger_modele_defaut
 
     return ref, (charger_modele_defaut() if modele is None else ModeleOrientation.charger(modele))
 
@@ -1591,7 +1591,7 @@ def orienter_table(table: pa.Table | dict[str, Iterable[Any]], departement: str,
     (``False``: rules only).  Line numbers default to 2, 3... (as in a CSV file with a header).
     Unknown columns are ignored.
     """
-    from .referentiel import Referentiel
+    from orientation.regles.referentiel import Referentiel
 
     if not isinstance(table, pa.Table):
         table = pa.table({k: pa.array([None if v is None else str(v) for v in vals], pa.string())
@@ -1599,7 +1599,7 @@ def orienter_table(table: pa.Table | dict[str, Iterable[Any]], departement: str,
     table = table.select([k for k in table.column_names if k in CLES])
     ref = referentiel or Referentiel.charger(departement)
     if modele is None:
-        from .modele import charger_modele_defaut
+        from orientation.modele.modele import charger_modele_defaut
 
         modele = charger_modele_defaut()
     ctx = Contexte(departement, ref, modele or None, explications)

@@ -1,9 +1,9 @@
 """Train an orientation model from a labelled CSV file and write its artifact (used by ``orientation entrainer``).
 
-The CSV has the flat CNAF columns of :mod:`orientation.tabulaire` plus ``parcours_referent``
+The CSV has the flat CNAF columns of :mod:`orientation.dossier.tabulaire` plus ``parcours_referent``
 (``professionnel`` / ``socio_professionnel`` / ``social``, or the rdv-insertion codes
 ``pro`` / ``socio_pro`` / ``social``).  :func:`entrainer_fichier` reads it, trains with
-:func:`orientation.modele.entrainer`, writes ``modele.joblib`` + ``manifeste.json`` into the
+:func:`orientation.modele.modele.entrainer`, writes ``modele.joblib`` + ``manifeste.json`` into the
 output directory and returns a :class:`ResultatEntrainement` whose :meth:`~ResultatEntrainement.resume`
 is a French summary.  The training data SHA-256 in the manifest is the SHA-256 of the CSV file.
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from .erreurs import OrientationError
-from .modele import CLASSES, LIBELLES_TYPE, ModeleOrientation, TypeModele, entrainer, pourcent
+from orientation.erreurs import OrientationError
+from orientation.modele.modele import CLASSES, LIBELLES_TYPE, ModeleOrientation, TypeModele, entrainer, pourcent
 
 
 @dataclass

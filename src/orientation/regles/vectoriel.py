@@ -1,26 +1,26 @@
 """Column-oriented validation and three-valued rule evaluation for bulk orientation.
 
-Used by :mod:`orientation.lot`.  Two pieces:
+Used by :mod:`orientation.flux.lot`.  Two pieces:
 
 * :func:`encoder` reads flat CNAF cells (a pyarrow Table of string or dictionary columns, one
   row per person) and, column by column, validates and encodes them.  Every column is
   dictionary-encoded and each *distinct* cell is examined once in Python with the same
-  normalisation as :func:`orientation.tabulaire.ligne_vers_enregistrement` (``str.strip``,
+  normalisation as :func:`orientation.dossier.tabulaire.ligne_vers_enregistrement` (``str.strip``,
   ``|``-separated lists, ``-`` for an answered empty list), so the per-row cost is a few numpy
   ``take`` calls.  The check is **sound**: a row that is not flagged ``suspect`` is accepted by
   :meth:`Dossier.depuis_cnaf` (it only accepts canonical spellings, and checks the cross-field
   rules of the dossier: age 16 to 120 at the request, notification after opening, diploma after
   birth).  Suspect rows must go through the per-row reference path, which gives the exact French
   errors (or accepts an unusual but valid spelling).  The encoder also rebuilds the canonical
-  cells of every column (input of :func:`orientation.caracteristiques.vectoriser_colonnes`).
+  cells of every column (input of :func:`orientation.modele.caracteristiques.vectoriser_colonnes`).
 
 * :class:`EvaluateurVectoriel` evaluates the parsed rule AST of a
-  :class:`~orientation.referentiel.Referentiel` (:class:`~orientation.conditions.Atome`,
-  :class:`~orientation.conditions.Tous`, :class:`~orientation.conditions.AuMoinsUn`,
-  :class:`~orientation.conditions.Toujours`, derived values ``age(...)``, ``mois_entre(...)``,
+  :class:`~orientation.regles.referentiel.Referentiel` (:class:`~orientation.regles.conditions.Atome`,
+  :class:`~orientation.regles.conditions.Tous`, :class:`~orientation.regles.conditions.AuMoinsUn`,
+  :class:`~orientation.regles.conditions.Toujours`, derived values ``age(...)``, ``mois_entre(...)``,
   ``annees_entre(...)``, ``nombre(...)``) on whole columns with Kleene semantics: each condition
   gives two boolean arrays, *vrai* and *faux* (neither = « non renseigné »).  It is an
-  independent re-implementation of :func:`orientation.conditions.verite`; the test suite checks
+  independent re-implementation of :func:`orientation.regles.conditions.verite`; the test suite checks
   with hypothesis that both agree on random dossiers.
 """
 
@@ -35,10 +35,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import codes
-from .cnaf import CLES, CLES_DOSSIER
-from .conditions import Atome, AuMoinsUn, Champ, Condition, Toujours, Tous, champ as resoudre_champ
-from .dossier import DEPARTEMENTS, Fragilite
+from orientation.dossier import codes
+from orientation.dossier.cnaf import CLES, CLES_DOSSIER
+from orientation.regles.conditions import Atome, AuMoinsUn, Champ, Condition, Toujours, Tous, champ as resoudre_champ
+from orientation.dossier.schema import DEPARTEMENTS, Fragilite
 
 #: Columns a row cannot do without (the departement column may be absent: the lot's one is used).
 OBLIGATOIRES: tuple[str, ...] = ("identifiant", "departement", "dtdemrsa", "dtouvdroit", "dtnai", "typefoyer",
@@ -196,7 +196,7 @@ def _table_dict(cle: str, noms: Optional[list[str]] = None) -> dict[str, tuple[i
 
 
 def _analyseurs(departement: str) -> dict[str, Analyseur]:
-    from .conditions import CHAMPS as CH
+    from orientation.regles.conditions import CHAMPS as CH
 
     noms = {chemin: [n for n, _ in CH[chemin].codes] for chemin in ("inscription_france_travail", "foyer.composition")}
     dep_index = sorted(DEPARTEMENTS).index(departement)
@@ -338,7 +338,7 @@ class Vecteur:
     """Values of one rule field for every row: ``val`` (int64), ``nul`` (non renseigné).
 
     ``bits`` is True for multi-valued fields (``val`` is a bitmask).  ``python(i)`` gives the
-    readable value (as :attr:`orientation.conditions.Champ.lire` returns it) of row ``i``;
+    readable value (as :attr:`orientation.regles.conditions.Champ.lire` returns it) of row ``i``;
     ``cle`` is a per-row key such that rows with the same key have the same readable value.
     """
 

@@ -1,8 +1,8 @@
 """Typed results of evaluating a référentiel of rules on one dossier.
 
-Produced by :mod:`orientation.referentiel` (durable-rules runtime plus the independent
+Produced by :mod:`orientation.regles.referentiel` (durable-rules runtime plus the independent
 three-valued evaluator that gives each condition's actual value), consumed by
-:mod:`orientation.decision` and :mod:`orientation.explication`.
+:mod:`orientation.decision` and :mod:`orientation.explication.construction`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from .vocabulaire import Modalite, Parcours, Structure, Verite
+from orientation.vocabulaire import Modalite, Parcours, Structure, Verite
 
 
 class Effet(BaseModel):

@@ -10,7 +10,7 @@ Files (default directory: ``$ORIENTATION_REGLES``, else the repository's ``rules
 
 A département **without a file** gets the default: scenario 4 and the national rules only, no
 grid.  Scenarios 1 to 3 add a generated rule ``scenario_rdv_systematique`` (every dossier gets a
-mandatory appointment).  See :mod:`orientation.conditions` for the condition language.
+mandatory appointment).  See :mod:`orientation.regles.conditions` for the condition language.
 
 >>> ref = Referentiel.charger("93")
 >>> ref.scenario, len(ref.version)
@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Optional
 
 import yaml
 
-from .conditions import (
+from orientation.regles.conditions import (
     Condition,
     Contrefactuel,
     Toujours,
@@ -43,11 +43,11 @@ from .conditions import (
     valeurs,
     verite,
 )
-from .dossier import DEPARTEMENTS, Dossier
-from .erreurs import ReglesInvalides
-from .evaluation import Effet, EvaluationRegles, RegleEvaluee
-from .moteur import MoteurDurable, MoteurIncoherent
-from .vocabulaire import SCENARIOS, Modalite, Parcours, Structure, Verite
+from orientation.dossier.schema import DEPARTEMENTS, Dossier
+from orientation.erreurs import ReglesInvalides
+from orientation.regles.evaluation import Effet, EvaluationRegles, RegleEvaluee
+from orientation.regles.moteur_durable import MoteurDurable, MoteurIncoherent
+from orientation.vocabulaire import SCENARIOS, Modalite, Parcours, Structure, Verite
 
 ID_REGLE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -58,7 +58,7 @@ _SCENARIOS_NOMS = {1: "rendez-vous 2-en-1", 2: "aiguillage rapide", 3: "diagnost
 def dossier_regles_defaut() -> Path:
     """``$ORIENTATION_REGLES`` if set, else the repository's ``rules/`` directory."""
     env = os.environ.get("ORIENTATION_REGLES")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "rules"
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "rules"
 
 
 # --------------------------------------------------------------------------- model
@@ -453,7 +453,7 @@ class Referentiel:
     def evaluer(self, dossier: Dossier) -> EvaluationRegles:
         """Evaluate with durable-rules deciding which rules fire; the Python evaluator gives the details.
 
-        Raises :class:`orientation.moteur.MoteurIncoherent` if the two disagree.
+        Raises :class:`orientation.regles.moteur_durable.MoteurIncoherent` if the two disagree.
         """
         vals = valeurs(dossier, self._champs)
         tirees = self._moteur.declenchees(vals)
@@ -492,7 +492,7 @@ class Referentiel:
         return Issue(max(modalites, key=lambda m: m.force) if modalites else None, proposition, frozenset(tirees))
 
     def contrefactuels(self, dossier: Dossier) -> list[Contrefactuel]:
-        """See :func:`orientation.conditions.contrefactuels`."""
+        """See :func:`orientation.regles.conditions.contrefactuels`."""
         return contrefactuels(self, dossier)
 
     def _evaluation(self, dossier: Dossier, vals: dict[str, Any]) -> EvaluationRegles:

@@ -2,7 +2,7 @@
 
 Conventions for one row per person (documented in the README):
 
-* columns are the CNAF keys of :mod:`orientation.cnaf` (``natlog``, ``difsoc``, ``dtnai``...);
+* columns are the CNAF keys of :mod:`orientation.dossier.cnaf` (``natlog``, ``difsoc``, ``dtnai``...);
 * an empty cell means « non renseigné »;
 * a multi-valued field (``difsoc``, ``difdisp``, ``agesenfants``, ``fragilites``...) holds its
   codes separated by ``|`` (``0402|0406``); the single character ``-`` means "answered, no code";
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import codes
-from .cnaf import CLES
+from orientation.dossier import codes
+from orientation.dossier.cnaf import CLES
 
 SEPARATEUR = "|"
 LISTE_VIDE = "-"

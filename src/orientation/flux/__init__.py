@@ -1,0 +1,1 @@
+"""Bulk orientation of CAF flux files (CSV, JSON Lines, Parquet): readers, orchestration, outputs."""
