@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from orientation.regles import conditions
+from orientation.regles.champs import champ
+from orientation.regles.contrefactuels import contrefactuels
 from orientation.regles.conditions import (
     Atome,
     AuMoinsUn,
     Tous,
     analyser,
-    champ,
-    contrefactuels,
     decrire,
     evaluer,
     satisfiable,
@@ -340,7 +340,7 @@ def test_contrefactuels_recalcules() -> None:
                 dsp={"logement": "autonome_individuel", "difficultes_sociales": ["aucune"],
                      "historique_professionnel": "a_deja_travaille", "motif_demande": "faibles_ressources"})
     assert ref.evaluer(d).modalite is None
-    cfs = ref.contrefactuels(d)
+    cfs = contrefactuels(ref, d)
     par_champ = {c.champ: c for c in cfs}
     primo = par_champ["primo_demandeur"]
     assert primo.valeur_alternative is True and primo.modalite == Modalite.rdv_obligatoire

@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 
 from orientation import Dossier, Modalite, explain, recommend
-from orientation.regles.conditions import modifier_dossier
+from orientation.regles.contrefactuels import contrefactuels, modifier_dossier
 from orientation.dossier.schema import EXEMPLE_CNAF
 from orientation.regles.referentiel import Referentiel
 from orientation.vocabulaire import Verite
@@ -68,7 +68,7 @@ def test_contrefactuels_verifies_en_rejouant_la_chaine() -> None:
     regles = [c for c in e.contrefactuels if c.source == "regles"]
     assert any("Primo-demandeur" in c.changements[0] for c in regles)
     ref = Referentiel.charger("93")
-    for c in ref.contrefactuels(dossier):
+    for c in contrefactuels(ref, dossier):
         change = recommend(modifier_dossier(dossier, c.champ, c.valeur_alternative), ref)
         if any(c.changements == x.changements for x in regles):
             assert (change.modalite, change.parcours) != (e.decision.modalite, e.decision.parcours)

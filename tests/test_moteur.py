@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from orientation.regles import moteur_durable as moteur
-from orientation.regles.conditions import Atome, Champ, Condition, _analyser, _Lieu, atomes, champ, valeurs, verite
+from orientation.regles.champs import Champ, Lieu, champ
+from orientation.regles.conditions import Atome, Condition, _analyser, atomes, valeurs, verite
 from orientation.dossier.schema import Dossier
 from orientation.regles.moteur_durable import GARDE, MoteurDurable, MoteurIncoherent, compiler
 from orientation.regles.referentiel import Referentiel
@@ -154,14 +155,14 @@ def kleene(brut: dict[str, Any], d: Dossier) -> Verite:
         return fort if fort in res else (Verite.inconnu if Verite.inconnu in res else faible)
     if "non" in brut:
         return {Verite.vrai: Verite.faux, Verite.faux: Verite.vrai, Verite.inconnu: Verite.inconnu}[kleene(brut["non"], d)]
-    c = _analyser(brut, _Lieu("t", None), negatif=False)
+    c = _analyser(brut, Lieu("t", None), negatif=False)
     return verite(c, valeurs(d, [c.champ]))  # type: ignore[union-attr]
 
 
 @rapide(25)
 @given(st.lists(condition_brute, min_size=8, max_size=8), st.lists(dossiers(), min_size=12, max_size=12))
 def test_conditions_aleatoires_moteur_python_reference(bruts: list[dict[str, Any]], ds: list[Dossier]) -> None:
-    conds: list[Condition] = [_analyser(b, _Lieu("t", None), negatif=False, racine=True) for b in bruts]
+    conds: list[Condition] = [_analyser(b, Lieu("t", None), negatif=False, racine=True) for b in bruts]
     m = MoteurDurable([(f"r{i}", c) for i, c in enumerate(conds)])
     try:
         for d in ds:
@@ -248,6 +249,6 @@ def test_memoire_stable(ds: list[Dossier]) -> None:
 
 
 def test_atomes_compiles_verifient_l_existence() -> None:
-    c = _analyser({"non": {"champ": "dsp.logement", "egal": "sans_abri"}}, _Lieu("t", None), False)
+    c = _analyser({"non": {"champ": "dsp.logement", "egal": "sans_abri"}}, Lieu("t", None), False)
     assert isinstance(c, Atome) and atomes(c) == [c]
     assert compiler(c) == {"$and": [{"$ex": {"v_dsp_logement": 1}}, {"$neq": {"v_dsp_logement": "sans_abri"}}]}

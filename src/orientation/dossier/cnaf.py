@@ -30,13 +30,11 @@ topdemanderdv                 demande_rdv                        ``0``/``1``
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from orientation.dossier import codes
 from orientation.erreurs import ErreurChamp
 
-if TYPE_CHECKING:
-    from orientation.dossier.schema import Dossier
 
 _SEXE = {"1": "homme", "2": "femme"}
 _NATI = {"F": "francaise", "C": "union_europeenne", "A": "hors_union_europeenne"}
@@ -144,8 +142,12 @@ def cnaf_vers_donnees(enregistrement: dict[str, Any]) -> tuple[dict[str, Any], l
     return donnees, erreurs
 
 
-def dossier_vers_cnaf(d: Dossier) -> dict[str, Any]:
-    """Write a dossier as a canonical flat CNAF record (non-renseigné fields omitted)."""
+def dossier_vers_cnaf(d: Any) -> dict[str, Any]:
+    """Write a dossier as a canonical flat CNAF record (non-renseigné fields omitted).
+
+    ``d`` is a :class:`orientation.dossier.schema.Dossier`; this module sits below the schema
+    (which calls it), so it reads the dossier by attribute and does not import it.
+    """
     inv = {k: {v: c for c, v in conv.items()} for k, (_, conv) in CLES_DOSSIER.items() if isinstance(conv, dict)}
     out: dict[str, Any] = {}
     for cle, (champ, conv) in CLES_DOSSIER.items():

@@ -24,6 +24,7 @@ from typing import Annotated, Any, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from orientation.dossier import codes
+from orientation.dossier.cnaf import chemin_vers_cle_cnaf, cnaf_vers_donnees, dossier_vers_cnaf
 from orientation.erreurs import DossierInvalide, ErreurChamp
 
 _DATE_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -288,8 +289,6 @@ class Dossier(BaseModel):
     @classmethod
     def depuis_cnaf(cls, enregistrement: dict[str, Any]) -> "Dossier":
         """Build a dossier from a flat CNAF-coded record (as in the CAF flux / WebRSA exports)."""
-        from orientation.dossier.cnaf import chemin_vers_cle_cnaf, cnaf_vers_donnees
-
         donnees, erreurs = cnaf_vers_donnees(enregistrement)
         ident = enregistrement.get("identifiant") if isinstance(enregistrement, dict) else None
         ident = ident if isinstance(ident, str) else None
@@ -305,8 +304,6 @@ class Dossier(BaseModel):
 
     def vers_cnaf(self) -> dict[str, Any]:
         """Write the dossier back to the flat CNAF-coded record, without loss."""
-        from orientation.dossier.cnaf import dossier_vers_cnaf
-
         return dossier_vers_cnaf(self)
 
 

@@ -129,12 +129,12 @@ def _contrefactuels(dossier: Dossier, chaine: Chaine, maximum: int = 8) -> list[
     Only changes that alter the final recommendation (modality or route) are kept, at most
     ``maximum`` per layer; the effect states the new recommendation, then the layer's own reason.
     """
-    from orientation.regles.conditions import modifier_dossier
+    from orientation.regles.contrefactuels import contrefactuels, modifier_dossier
 
     candidats: list[tuple[Literal["regles", "modele"], list[str], str, Any]] = [
         ("regles", list(c.changements), c.effet,
          lambda d, c=c: modifier_dossier(d, c.champ, c.valeur_alternative))
-        for c in chaine.referentiel.contrefactuels(dossier)
+        for c in contrefactuels(chaine.referentiel, dossier)
     ]
     if chaine.modele is not None and chaine.proposition is not None:
         candidats += [("modele", list(c.changements), c.effet, c.appliquer)

@@ -86,258 +86,18 @@ earlier lines: every dossier that makes it *vrai* makes an earlier line *vrai*).
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import enum
 import itertools
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, TypeVar, Union
+from typing import Any, Optional, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-from orientation.dossier import codes
-from orientation.dossier.schema import DEPARTEMENTS, LIBELLES_ENUMS, Composition, Dossier, Fragilite, InscriptionFT
-from orientation.erreurs import ReglesInvalides
+from orientation.dossier.schema import Dossier
+from orientation.regles.champs import Champ, Genre, Lieu, champ, valeur_json
 from orientation.regles.evaluation import ConditionEvaluee
-from orientation.vocabulaire import Modalite, Parcours, Verite
-
-if TYPE_CHECKING:
-    from orientation.regles.referentiel import Referentiel
-
-Genre = Literal["booleen", "code", "codes", "entier", "entiers", "date"]
-
-# --------------------------------------------------------------------------- fields
-
-
-@dataclass(frozen=True)
-class Champ:
-    """A field (or derived value) that conditions can test.
-
-    ``lire`` returns the readable value of a dossier (``None`` = non renseigné): ``bool``, code
-    name (``str``), list of code names, ``int``, list of ``int`` or ``date``.
-    """
-
-    chemin: str
-    libelle: str
-    genre: Genre
-    lire: Callable[[Dossier], Any] = field(compare=False, repr=False)
-    codes: tuple[tuple[str, str], ...] = ()  # (name, French label)
-    cnaf: tuple[tuple[str, str], ...] = ()  # (CNAF code, name)
-    toujours_renseigne: bool = False
-    bornes: Optional[tuple[int, int]] = None
-    unite: str = ""
-    #: base fields a derived value is computed from (itself for a plain field)
-    bases: tuple[str, ...] = ()
-
-    @property
-    def multiple(self) -> bool:
-        return self.genre in ("codes", "entiers")
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_libelles", dict(self.codes))
-
-    def libelle_code(self, nom: object) -> str:
-        return self._libelles.get(nom, str(nom))  # type: ignore[attr-defined, no-any-return]
-
-    def libelle_valeur(self, v: Any) -> str:
-        """French label of a value of this field; ``None`` reads « non renseigné »."""
-        if v is None:
-            return "non renseigné"
-        if self.genre == "booleen":
-            return "oui" if v else "non"
-        if self.genre == "code":
-            return self.libelle_code(v)
-        if self.genre == "codes":
-            return ", ".join(self.libelle_code(x) for x in v) or "aucun élément"
-        if self.genre == "entiers":
-            return ", ".join(str(x) for x in v) or "aucun élément"
-        if self.genre == "date":
-            return v.strftime("%d/%m/%Y")
-        return f"{v} {self.unite}".strip()
-
-
-def _attr(chemin: str) -> Callable[[Dossier], Any]:
-    parties = chemin.split(".")
-
-    def lire(d: Dossier) -> Any:
-        obj: Any = d
-        for p in parties:
-            obj = getattr(obj, p)
-        if isinstance(obj, list):
-            return [x.value if isinstance(x, enum.Enum) else x for x in obj]
-        return obj.value if isinstance(obj, enum.Enum) else obj
-
-    return lire
-
-
-def _enum_codes(en: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((m.value, LIBELLES_ENUMS.get(m.value, m.value)) for m in en)
-
-
-def _champs_de_base() -> dict[str, Champ]:
-    out: list[Champ] = [
-        Champ("primo_demandeur", "Primo-demandeur (aucun droit RSA antérieur)", "booleen",
-              _attr("primo_demandeur"), toujours_renseigne=True),
-        Champ("demande_rdv", "La personne demande un rendez-vous", "booleen", _attr("demande_rdv")),
-        Champ("soumis_droits_devoirs", "Soumis aux droits et devoirs", "booleen", _attr("soumis_droits_devoirs"),
-              toujours_renseigne=True),
-        Champ("inscription_france_travail", "Inscription à France Travail", "code",
-              _attr("inscription_france_travail"), codes=_enum_codes(InscriptionFT)),
-        Champ("fragilites_declarees", "Fragilités déclarées", "codes", _attr("fragilites_declarees"),
-              codes=_enum_codes(Fragilite)),
-        Champ("foyer.composition", "Composition du foyer", "code", _attr("foyer.composition"),
-              codes=_enum_codes(Composition), toujours_renseigne=True),
-        Champ("foyer.ages_enfants", "Âges des enfants", "entiers", _attr("foyer.ages_enfants"),
-              toujours_renseigne=True, bornes=(0, 25)),
-        Champ("departement", "Département", "code", _attr("departement"),
-              codes=tuple((d, f"département {d}") for d in sorted(DEPARTEMENTS)), toujours_renseigne=True),
-        Champ("date_demande", "Date de la demande de RSA", "date", _attr("date_demande"), toujours_renseigne=True),
-        Champ("date_ouverture_droits", "Date d'ouverture des droits", "date", _attr("date_ouverture_droits"),
-              toujours_renseigne=True),
-        Champ("date_notification_droits", "Date de notification des droits au département", "date",
-              _attr("date_notification_droits")),
-        Champ("date_naissance", "Date de naissance", "date", _attr("date_naissance"), toujours_renseigne=True),
-    ]
-    for c in codes.CHAMPS:
-        genre: Genre = {"code": "code", "codes": "codes", "booleen": "booleen", "entier": "entier"}[c.kind]  # type: ignore[assignment]
-        out.append(Champ(
-            f"dsp.{c.nom}", c.libelle, genre, _attr(f"dsp.{c.nom}"),
-            codes=tuple((k.nom, k.libelle) for k in c.codes),
-            cnaf=tuple((k.cnaf, k.nom) for k in c.codes),
-            bornes=(1900, 2100) if genre == "entier" else None,
-        ))
-    return {c.chemin: dataclasses.replace(c, bases=(c.chemin,)) for c in out}
-
-
-#: Every plain field a condition may test, by path.
-CHAMPS: dict[str, Champ] = _champs_de_base()
-
-#: Fields refused in rules (pseudonymous identifier, protected attributes).
-CHAMPS_PROTEGES: frozenset[str] = frozenset({"identifiant", "sexe", "nationalite"})
-#: Names reserved by durable-rules (a condition on them hangs the engine).
-NOMS_RESERVES: frozenset[str] = frozenset({"id", "sid"})
-
-_DERIVEE = re.compile(r"^\s*([a-z_]+)\s*\((.*)\)\s*$")
-FONCTIONS: tuple[str, ...] = ("age", "mois_entre", "annees_entre", "nombre")
-
-
-def _mois(a: date, b: date) -> int:
-    if b < a:
-        return -_mois(b, a)
-    return (b.year - a.year) * 12 + (b.month - a.month) - (b.day < a.day)
-
-
-def _annees(a: date | int, b: date | int) -> int:
-    if isinstance(a, date) and isinstance(b, date):
-        return _mois(a, b) // 12 if b >= a else -(_mois(b, a) // 12)
-    ya = a.year if isinstance(a, date) else a
-    yb = b.year if isinstance(b, date) else b
-    return yb - ya
-
-
-class _Lieu:
-    """Where an error is: file and rule id (for :class:`ReglesInvalides`)."""
-
-    def __init__(self, fichier: str, regle: Optional[str]):
-        self.fichier = fichier
-        self.regle = regle
-
-    def erreur(self, raison: str) -> ReglesInvalides:
-        return ReglesInvalides(self.fichier, self.regle, raison)
-
-
-def _champ_simple(nom: str, lieu: _Lieu) -> Champ:
-    nom = nom.strip()
-    derniere = nom.split(".")[-1]
-    if nom in CHAMPS_PROTEGES or derniere in CHAMPS_PROTEGES:
-        return _refus_protege(nom, lieu)
-    if nom in NOMS_RESERVES or derniere in NOMS_RESERVES:
-        raise lieu.erreur(f"le nom de champ « {nom} » est réservé par le moteur de règles (durable-rules) "
-                          "et interdit dans les conditions")
-    if nom not in CHAMPS:
-        proches = difflib.get_close_matches(nom, list(CHAMPS), n=3, cutoff=0.6)
-        suggestion = f" ; vouliez-vous dire : {', '.join(proches)} ?" if proches else ""
-        raise lieu.erreur(f"champ inconnu « {nom} » (champs admis : primo_demandeur, demande_rdv, "
-                          "soumis_droits_devoirs, fragilites_declarees, inscription_france_travail, "
-                          "foyer.composition, foyer.ages_enfants, departement, date_demande, "
-                          "date_ouverture_droits, date_notification_droits, date_naissance, "
-                          f"dsp.<champ DSP>, et les valeurs dérivées {', '.join(f + '(...)' for f in FONCTIONS)})"
-                          f"{suggestion}")
-    return CHAMPS[nom]
-
-
-def _refus_protege(nom: str, lieu: _Lieu) -> Champ:
-    raise lieu.erreur(f"le champ « {nom} » est protégé (identifiant pseudonyme ou donnée sensible : "
-                      "sexe, nationalité) et ne peut pas être utilisé dans une règle")
-
-
-_LIB_DATE = {
-    "date_demande": "la date de la demande",
-    "date_ouverture_droits": "la date d'ouverture des droits",
-    "date_notification_droits": "la date de notification des droits",
-    "date_naissance": "la date de naissance",
-}
-
-
-def _lib_arg(c: Champ) -> str:
-    return _LIB_DATE.get(c.chemin, f"« {c.libelle} »")
-
-
-def champ(chemin: str, lieu: Optional[_Lieu] = None) -> Champ:
-    """Resolve a field path or derived expression (``age(date_demande)``) to a :class:`Champ`."""
-    lieu = lieu or _Lieu("(condition)", None)
-    if not isinstance(chemin, str) or not chemin.strip():
-        raise lieu.erreur(f"« champ » doit être un chemin de champ (texte), reçu {chemin!r}")
-    m = _DERIVEE.match(chemin)
-    if not m:
-        return _champ_simple(chemin, lieu)
-    fonction, brut = m.group(1), m.group(2)
-    args = [_champ_simple(a, lieu) for a in brut.split(",")] if brut.strip() else []
-    chemin = f"{fonction}({', '.join(a.chemin for a in args)})"
-    if fonction not in FONCTIONS:
-        raise lieu.erreur(f"fonction inconnue « {fonction} » (fonctions admises : {', '.join(FONCTIONS)})")
-    attendus = {"age": 1, "mois_entre": 2, "annees_entre": 2, "nombre": 1}[fonction]
-    if len(args) != attendus:
-        raise lieu.erreur(f"« {fonction} » attend {attendus} argument(s), reçu {len(args)} dans « {chemin} »")
-    bases = tuple(a.chemin for a in args)
-    renseigne = all(a.toujours_renseigne for a in args)
-    if fonction == "nombre":
-        (a,) = args
-        if not a.multiple:
-            raise lieu.erreur(f"« nombre » s'applique à un champ à plusieurs valeurs, pas à « {a.chemin} »")
-        def lire_nombre(d: Dossier, a: Champ = a) -> Optional[int]:
-            v = a.lire(d)
-            return None if v is None else len(v)
-
-        return Champ(chemin, f"Nombre d'éléments de « {a.libelle} »", "entier", lire_nombre,
-                     toujours_renseigne=renseigne, bornes=(0, 100), bases=bases)
-    for a in args:
-        admis = a.genre == "date" or (fonction == "annees_entre" and a.genre == "entier")
-        if not admis:
-            genre = "une date ou une année" if fonction == "annees_entre" else "une date"
-            raise lieu.erreur(f"l'argument « {a.chemin} » de « {fonction} » doit être {genre}")
-    if fonction == "age":
-        (a,) = args
-
-        def lire_age(d: Dossier, a: Champ = a) -> Optional[int]:
-            v = a.lire(d)
-            return None if v is None else d.age(v)
-
-        return Champ(chemin, f"Âge à {_lib_arg(a)}", "entier", lire_age,
-                     toujours_renseigne=renseigne, unite="ans", bases=bases + ("date_naissance",))
-    a, b = args
-    f: Callable[[Any, Any], int] = _mois if fonction == "mois_entre" else _annees
-
-    def lire_ecart(d: Dossier, a: Champ = a, b: Champ = b) -> Optional[int]:
-        va, vb = a.lire(d), b.lire(d)
-        return None if va is None or vb is None else f(va, vb)
-
-    unite, quoi = ("mois", "Mois écoulés") if fonction == "mois_entre" else ("ans", "Années écoulées")
-    return Champ(chemin, f"{quoi} entre {_lib_arg(a)} et {_lib_arg(b)}", "entier", lire_ecart,
-                 toujours_renseigne=renseigne, unite=unite, bases=bases)
-
+from orientation.vocabulaire import Verite
 
 # --------------------------------------------------------------------------- conditions (negation normal form)
 
@@ -376,7 +136,7 @@ class Atome:
     attendu_libelle: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "attendu_json", _json(self.valeur))
+        object.__setattr__(self, "attendu_json", valeur_json(self.valeur))
         object.__setattr__(self, "attendu_libelle", attendu_texte(self))
 
 
@@ -432,13 +192,13 @@ def analyser(brut: Any, fichier: str = "(condition)", regle: Optional[str] = Non
 
     Raises :class:`ReglesInvalides` naming ``fichier`` and ``regle``.
     """
-    lieu = _Lieu(fichier, regle)
+    lieu = Lieu(fichier, regle)
     cond = _analyser(brut, lieu, negatif=False, racine=True)
     _verifier_satisfiable(cond, lieu)
     return cond
 
 
-def _analyser(brut: Any, lieu: _Lieu, negatif: bool, racine: bool = False) -> Condition:
+def _analyser(brut: Any, lieu: Lieu, negatif: bool, racine: bool = False) -> Condition:
     if not isinstance(brut, dict) or not brut:
         raise lieu.erreur(f"condition mal formée : un objet (tous, au_moins_un, non, champ...) est attendu, "
                           f"reçu {brut!r}")
@@ -496,7 +256,7 @@ _GENRES: dict[str, str] = {
 }
 
 
-def _valeur(ch: Champ, op: str, brut: Any, lieu: _Lieu) -> Any:
+def _valeur(ch: Champ, op: str, brut: Any, lieu: Lieu) -> Any:
     if op == "renseigne":
         if not isinstance(brut, bool):
             raise lieu.erreur(f"« renseigne » attend true ou false (booléen YAML), reçu {brut!r}")
@@ -515,7 +275,7 @@ def _valeur(ch: Champ, op: str, brut: Any, lieu: _Lieu) -> Any:
     return _scalaire(ch, brut, lieu)
 
 
-def _scalaire(ch: Champ, v: Any, lieu: _Lieu) -> Any:
+def _scalaire(ch: Champ, v: Any, lieu: Lieu) -> Any:
     genre = ch.genre
     if genre == "booleen":
         if not isinstance(v, bool):
@@ -634,7 +394,7 @@ def couverte(c: Condition, precedentes: list[Condition]) -> bool:
     return not _tous_satisfiable([c] + [n for n in negations if n is not None])
 
 
-def _verifier_satisfiable(c: Condition, lieu: _Lieu) -> None:
+def _verifier_satisfiable(c: Condition, lieu: Lieu) -> None:
     if isinstance(c, (Tous, AuMoinsUn)):
         for x in c.items:
             _verifier_satisfiable(x, lieu)
@@ -847,13 +607,6 @@ def _combiner(c: Tous | AuMoinsUn, res: list[Verite]) -> Verite:
     return faible
 
 
-def _json(v: Any) -> Any:
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, tuple):
-        return [_json(x) for x in v]
-    return v
-
 
 _M = TypeVar("_M", bound=BaseModel)
 _LIB_VERITE: dict[Verite, str] = {v: v.libelle for v in Verite}
@@ -877,7 +630,7 @@ def detailler(a: Atome, v: Any) -> ConditionEvaluee:
     texte = f"{a.champ.libelle} = {lib} (attendu : {a.attendu_libelle}) → {_LIB_VERITE[r]}"
     return construire(
         ConditionEvaluee, champ=a.champ.chemin, libelle_champ=a.champ.libelle, operateur=a.operateur,
-        attendu=a.attendu_json, valeur=_json(v), valeur_libelle=lib, resultat=r, texte=texte)
+        attendu=a.attendu_json, valeur=valeur_json(v), valeur_libelle=lib, resultat=r, texte=texte)
 
 
 def evaluer(c: Condition, vals: Valeurs) -> tuple[Verite, list[ConditionEvaluee]]:
@@ -894,133 +647,3 @@ def evaluer(c: Condition, vals: Valeurs) -> tuple[Verite, list[ConditionEvaluee]
 
     return combiner(c), details
 
-
-# --------------------------------------------------------------------------- counterfactuals
-
-
-class Contrefactuel(BaseModel):
-    """A single-field change that changes the rules' outcome, found by re-evaluating the dossier."""
-
-    model_config = ConfigDict(frozen=True)
-
-    champ: str
-    libelle_champ: str
-    valeur_actuelle: Any
-    valeur_alternative: Any
-    changements: list[str]
-    effet: str
-    regles: list[str]
-    modalite: Optional[Modalite]
-    parcours: Optional[Parcours]
-
-
-def _candidats(ch: Champ, actuel: Any, mentionnes: list[Any]) -> list[Any]:
-    vides: list[Any] = [] if ch.toujours_renseigne else [None]
-    if ch.genre == "booleen":
-        out: list[Any] = [True, False] + vides
-    elif ch.genre == "code":
-        out = [n for n, _ in ch.codes if ch.chemin != "departement"] + vides
-    elif ch.multiple:
-        base = list(actuel) if actuel is not None else []
-        # adding a code also drops the "none" code (« aucune difficulté ») it contradicts
-        out = [sorted(set(base) - {m} if m in base else (set(base) - _AUCUN) | {m}, key=_rang(ch))
-               for m in mentionnes]
-        out += ([[]] if actuel is None else []) + vides
-    elif ch.genre == "entier":
-        out = sorted({m + d for m in mentionnes for d in (-1, 0, 1)}) + vides
-    else:
-        out = []
-    return [x for x in out if x != actuel]
-
-
-_AUCUN = frozenset({"aucun", "aucune"})
-
-
-def _rang(ch: Champ) -> Callable[[Any], Any]:
-    ordre = {n: i for i, (n, _) in enumerate(ch.codes)}
-    return lambda x: ordre.get(x, x if isinstance(x, int) else 0)
-
-
-def modifier_dossier(dossier: Dossier, chemin: str, valeur: Any) -> Dossier:
-    """The dossier with one field (rule path, readable value as in a :class:`Contrefactuel`) changed."""
-    if chemin.startswith("dsp."):
-        nom = chemin[4:]
-        champ_dsp = codes.PAR_NOM[nom]
-        if valeur is not None and champ_dsp.kind in ("code", "codes"):
-            en = codes.ENUMS[nom]
-            valeur = [en(x) for x in valeur] if champ_dsp.kind == "codes" else en(valeur)
-        dsp: BaseModel = dossier.dsp
-        return dossier.model_copy(update={"dsp": dsp.model_copy(update={nom: valeur})})
-    if chemin.startswith("foyer."):
-        nom = chemin[6:]
-        if nom == "composition":
-            valeur = Composition(valeur)
-        return dossier.model_copy(update={"foyer": dossier.foyer.model_copy(update={nom: valeur})})
-    if valeur is not None and chemin == "inscription_france_travail":
-        valeur = InscriptionFT(valeur)
-    if valeur is not None and chemin == "fragilites_declarees":
-        valeur = [Fragilite(x) for x in valeur]
-    return dossier.model_copy(update={chemin: valeur})
-
-
-def contrefactuels(referentiel: Referentiel, dossier: Dossier) -> list[Contrefactuel]:
-    """Single-field changes of the dossier that change the modality or the grid's route.
-
-    Each candidate value of each plain field tested by the référentiel's rules is applied with
-    ``model_copy(update=...)`` and the modified dossier is re-evaluated (Python evaluator, truth
-    values only: :meth:`Referentiel.issue`); for each field the first value giving each distinct
-    new outcome (modality, route) is kept.
-    """
-    avant = referentiel.issue(dossier)
-    mentionnes: dict[str, list[Any]] = {}
-    for r in referentiel.toutes_regles():
-        for a in atomes(r.si):
-            if a.champ.chemin in CHAMPS:
-                vals = a.valeur if isinstance(a.valeur, tuple) else (a.valeur,)
-                lst = mentionnes.setdefault(a.champ.chemin, [])
-                lst.extend(v for v in vals if v not in lst and not isinstance(v, bool))
-    titres = {r.id: r.titre for r in referentiel.toutes_regles()}
-    out: list[Contrefactuel] = []
-    for chemin, ments in mentionnes.items():
-        ch = CHAMPS[chemin]
-        if ch.genre == "date" or chemin == "departement":
-            continue
-        actuel = ch.lire(dossier)
-        vus = {avant.cle}
-        for alt in _candidats(ch, actuel, ments):
-            apres = referentiel.issue(modifier_dossier(dossier, chemin, alt))
-            if apres.cle in vus:
-                continue
-            vus.add(apres.cle)
-            out.append(_contrefactuel(ch, actuel, alt, avant, apres, titres))
-    return out
-
-
-def _contrefactuel(ch: Champ, actuel: Any, alt: Any, avant: Any, apres: Any, titres: dict[str, str]) -> Contrefactuel:
-    effets = []
-    m0, m1 = avant.modalite, apres.modalite
-    f0, f1 = avant.declenchees, apres.declenchees
-    changees = sorted(f0 ^ f1)
-    if m0 != m1:
-        def lm(m: Optional[Modalite]) -> str:
-            return m.libelle if m else "aucune modalité imposée par les règles"
-        nouvelles = [f"« {titres[i]} »" for i in sorted(f1 - f0)]
-        pourquoi = f" (règle {', '.join(nouvelles)})" if nouvelles else ""
-        effets.append(f"la modalité serait « {lm(m1)} » au lieu de « {lm(m0)} »{pourquoi}")
-    p0, p1 = avant.proposition, apres.proposition
-    par0 = p0.effet.parcours if p0 is not None else None
-    par1 = p1.effet.parcours if p1 is not None else None
-    if par0 != par1:
-        def lp(p: Any) -> str:
-            return p.libelle if p else "aucune pré-orientation"
-        ligne = f" (ligne « {p1.titre} »)" if p1 is not None else ""
-        if par0 and par1:
-            effets.append(f"la grille de pré-orientation proposerait le {lp(par1)} au lieu du {lp(par0)}{ligne}")
-        else:
-            effets.append(f"la pré-orientation serait « {lp(par1)} » au lieu de « {lp(par0)} »{ligne}")
-    changement = (f"« {ch.libelle} » était « {ch.libelle_valeur(alt)} » "
-                  f"(au lieu de « {ch.libelle_valeur(actuel)} »)")
-    return Contrefactuel(
-        champ=ch.chemin, libelle_champ=ch.libelle, valeur_actuelle=_json(actuel), valeur_alternative=_json(alt),
-        changements=[changement], effet=" ; ".join(effets), regles=changees, modalite=m1,
-        parcours=par1)

@@ -41,7 +41,8 @@ from typing import Any, Callable, Sequence
 import durable_rules_engine
 from durable.engine import Host
 
-from orientation.regles.conditions import Atome, Champ, Condition, Toujours, Tous, Valeurs, atomes
+from orientation.regles.champs import Champ
+from orientation.regles.conditions import Atome, Condition, Toujours, Tous, Valeurs, atomes
 from orientation.erreurs import OrientationError
 
 #: Lock held around every call into durable-rules (process-global native state).

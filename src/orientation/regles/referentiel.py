@@ -31,13 +31,11 @@ import yaml
 
 from orientation.regles.conditions import (
     Condition,
-    Contrefactuel,
     Toujours,
     analyser,
     atomes,
     cle,
     construire,
-    contrefactuels,
     couverte,
     evaluer,
     valeurs,
@@ -491,9 +489,6 @@ class Referentiel:
                 proposition = proposition or ligne
         return Issue(max(modalites, key=lambda m: m.force) if modalites else None, proposition, frozenset(tirees))
 
-    def contrefactuels(self, dossier: Dossier) -> list[Contrefactuel]:
-        """See :func:`orientation.regles.conditions.contrefactuels`."""
-        return contrefactuels(self, dossier)
 
     def _evaluation(self, dossier: Dossier, vals: dict[str, Any]) -> EvaluationRegles:
         evaluees: list[RegleEvaluee] = []

@@ -37,7 +37,8 @@ import pyarrow.compute as pc
 
 from orientation.dossier import codes
 from orientation.dossier.cnaf import CLES, CLES_DOSSIER
-from orientation.regles.conditions import Atome, AuMoinsUn, Champ, Condition, Toujours, Tous, champ as resoudre_champ
+from orientation.regles.champs import CHAMPS, Champ, champ as resoudre_champ
+from orientation.regles.conditions import Atome, AuMoinsUn, Condition, Toujours, Tous
 from orientation.dossier.schema import DEPARTEMENTS, Fragilite
 
 #: Columns a row cannot do without (the departement column may be absent: the lot's one is used).
@@ -196,9 +197,7 @@ def _table_dict(cle: str, noms: Optional[list[str]] = None) -> dict[str, tuple[i
 
 
 def _analyseurs(departement: str) -> dict[str, Analyseur]:
-    from orientation.regles.conditions import CHAMPS as CH
-
-    noms = {chemin: [n for n, _ in CH[chemin].codes] for chemin in ("inscription_france_travail", "foyer.composition")}
+    noms = {chemin: [n for n, _ in CHAMPS[chemin].codes] for chemin in ("inscription_france_travail", "foyer.composition")}
     dep_index = sorted(DEPARTEMENTS).index(departement)
     out: dict[str, Analyseur] = {
         "departement": _analyseur_table({departement: (dep_index, departement)}),
@@ -338,7 +337,7 @@ class Vecteur:
     """Values of one rule field for every row: ``val`` (int64), ``nul`` (non renseigné).
 
     ``bits`` is True for multi-valued fields (``val`` is a bitmask).  ``python(i)`` gives the
-    readable value (as :attr:`orientation.regles.conditions.Champ.lire` returns it) of row ``i``;
+    readable value (as :attr:`orientation.regles.champs.Champ.lire` returns it) of row ``i``;
     ``cle`` is a per-row key such that rows with the same key have the same readable value.
     """
 
@@ -351,7 +350,7 @@ class Vecteur:
 
 def _mois(ya: np.ndarray, ma: np.ndarray, ja: np.ndarray, yb: np.ndarray, mb: np.ndarray, jb: np.ndarray,
           b_avant: np.ndarray) -> np.ndarray:
-    """Full months from a to b (negative when b is earlier), as conditions._mois."""
+    """Full months from a to b (negative when b is earlier), as champs._mois."""
     avant = (yb - ya) * 12 + (mb - ma) - (jb < ja)
     arriere = -((ya - yb) * 12 + (ma - mb) - (ja < jb))
     return np.where(b_avant, arriere, avant)

@@ -1,0 +1,149 @@
+"""Counterfactuals of the rules: single-field changes of a dossier that change their outcome.
+
+Each candidate is applied to a copy of the dossier (:func:`modifier_dossier`) and the whole
+référentiel is re-evaluated, so every counterfactual is true by construction.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from orientation.dossier import codes
+from orientation.dossier.schema import Composition, Dossier, Fragilite, InscriptionFT
+from orientation.regles.champs import CHAMPS, Champ, valeur_json
+from orientation.regles.conditions import atomes
+from orientation.vocabulaire import Modalite, Parcours
+
+if TYPE_CHECKING:
+    from orientation.regles.referentiel import Referentiel
+
+
+
+class Contrefactuel(BaseModel):
+    """A single-field change that changes the rules' outcome, found by re-evaluating the dossier."""
+
+    model_config = ConfigDict(frozen=True)
+
+    champ: str
+    libelle_champ: str
+    valeur_actuelle: Any
+    valeur_alternative: Any
+    changements: list[str]
+    effet: str
+    regles: list[str]
+    modalite: Optional[Modalite]
+    parcours: Optional[Parcours]
+
+
+def _candidats(ch: Champ, actuel: Any, mentionnes: list[Any]) -> list[Any]:
+    vides: list[Any] = [] if ch.toujours_renseigne else [None]
+    if ch.genre == "booleen":
+        out: list[Any] = [True, False] + vides
+    elif ch.genre == "code":
+        out = [n for n, _ in ch.codes if ch.chemin != "departement"] + vides
+    elif ch.multiple:
+        base = list(actuel) if actuel is not None else []
+        # adding a code also drops the "none" code (« aucune difficulté ») it contradicts
+        out = [sorted(set(base) - {m} if m in base else (set(base) - _AUCUN) | {m}, key=_rang(ch))
+               for m in mentionnes]
+        out += ([[]] if actuel is None else []) + vides
+    elif ch.genre == "entier":
+        out = sorted({m + d for m in mentionnes for d in (-1, 0, 1)}) + vides
+    else:
+        out = []
+    return [x for x in out if x != actuel]
+
+
+_AUCUN = frozenset({"aucun", "aucune"})
+
+
+def _rang(ch: Champ) -> Callable[[Any], Any]:
+    ordre = {n: i for i, (n, _) in enumerate(ch.codes)}
+    return lambda x: ordre.get(x, x if isinstance(x, int) else 0)
+
+
+def modifier_dossier(dossier: Dossier, chemin: str, valeur: Any) -> Dossier:
+    """The dossier with one field (rule path, readable value as in a :class:`Contrefactuel`) changed."""
+    if chemin.startswith("dsp."):
+        nom = chemin[4:]
+        champ_dsp = codes.PAR_NOM[nom]
+        if valeur is not None and champ_dsp.kind in ("code", "codes"):
+            en = codes.ENUMS[nom]
+            valeur = [en(x) for x in valeur] if champ_dsp.kind == "codes" else en(valeur)
+        dsp: BaseModel = dossier.dsp
+        return dossier.model_copy(update={"dsp": dsp.model_copy(update={nom: valeur})})
+    if chemin.startswith("foyer."):
+        nom = chemin[6:]
+        if nom == "composition":
+            valeur = Composition(valeur)
+        return dossier.model_copy(update={"foyer": dossier.foyer.model_copy(update={nom: valeur})})
+    if valeur is not None and chemin == "inscription_france_travail":
+        valeur = InscriptionFT(valeur)
+    if valeur is not None and chemin == "fragilites_declarees":
+        valeur = [Fragilite(x) for x in valeur]
+    return dossier.model_copy(update={chemin: valeur})
+
+
+def contrefactuels(referentiel: Referentiel, dossier: Dossier) -> list[Contrefactuel]:
+    """Single-field changes of the dossier that change the modality or the grid's route.
+
+    Each candidate value of each plain field tested by the référentiel's rules is applied with
+    ``model_copy(update=...)`` and the modified dossier is re-evaluated (Python evaluator, truth
+    values only: :meth:`Referentiel.issue`); for each field the first value giving each distinct
+    new outcome (modality, route) is kept.
+    """
+    avant = referentiel.issue(dossier)
+    mentionnes: dict[str, list[Any]] = {}
+    for r in referentiel.toutes_regles():
+        for a in atomes(r.si):
+            if a.champ.chemin in CHAMPS:
+                vals = a.valeur if isinstance(a.valeur, tuple) else (a.valeur,)
+                lst = mentionnes.setdefault(a.champ.chemin, [])
+                lst.extend(v for v in vals if v not in lst and not isinstance(v, bool))
+    titres = {r.id: r.titre for r in referentiel.toutes_regles()}
+    out: list[Contrefactuel] = []
+    for chemin, ments in mentionnes.items():
+        ch = CHAMPS[chemin]
+        if ch.genre == "date" or chemin == "departement":
+            continue
+        actuel = ch.lire(dossier)
+        vus = {avant.cle}
+        for alt in _candidats(ch, actuel, ments):
+            apres = referentiel.issue(modifier_dossier(dossier, chemin, alt))
+            if apres.cle in vus:
+                continue
+            vus.add(apres.cle)
+            out.append(_contrefactuel(ch, actuel, alt, avant, apres, titres))
+    return out
+
+
+def _contrefactuel(ch: Champ, actuel: Any, alt: Any, avant: Any, apres: Any, titres: dict[str, str]) -> Contrefactuel:
+    effets = []
+    m0, m1 = avant.modalite, apres.modalite
+    f0, f1 = avant.declenchees, apres.declenchees
+    changees = sorted(f0 ^ f1)
+    if m0 != m1:
+        def lm(m: Optional[Modalite]) -> str:
+            return m.libelle if m else "aucune modalité imposée par les règles"
+        nouvelles = [f"« {titres[i]} »" for i in sorted(f1 - f0)]
+        pourquoi = f" (règle {', '.join(nouvelles)})" if nouvelles else ""
+        effets.append(f"la modalité serait « {lm(m1)} » au lieu de « {lm(m0)} »{pourquoi}")
+    p0, p1 = avant.proposition, apres.proposition
+    par0 = p0.effet.parcours if p0 is not None else None
+    par1 = p1.effet.parcours if p1 is not None else None
+    if par0 != par1:
+        def lp(p: Any) -> str:
+            return p.libelle if p else "aucune pré-orientation"
+        ligne = f" (ligne « {p1.titre} »)" if p1 is not None else ""
+        if par0 and par1:
+            effets.append(f"la grille de pré-orientation proposerait le {lp(par1)} au lieu du {lp(par0)}{ligne}")
+        else:
+            effets.append(f"la pré-orientation serait « {lp(par1)} » au lieu de « {lp(par0)} »{ligne}")
+    changement = (f"« {ch.libelle} » était « {ch.libelle_valeur(alt)} » "
+                  f"(au lieu de « {ch.libelle_valeur(actuel)} »)")
+    return Contrefactuel(
+        champ=ch.chemin, libelle_champ=ch.libelle, valeur_actuelle=valeur_json(actuel), valeur_alternative=valeur_json(alt),
+        changements=[changement], effet=" ; ".join(effets), regles=changees, modalite=m1,
+        parcours=par1)
