@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from orientation.erreurs import OrientationError
-from orientation.modele.modele import CLASSES, LIBELLES_TYPE, ModeleOrientation, TypeModele, entrainer, pourcent
+from orientation.francais import pourcent
+from orientation.modele.classes import CLASSES, LIBELLES_TYPE, TypeModele
+from orientation.modele.modele import ModeleOrientation, entrainer
 
 
 @dataclass
