@@ -18,6 +18,7 @@ from orientation.modele import caracteristiques as car
 from orientation.modele import modele as mod
 from orientation.modele import synthetique as syn
 from orientation.dossier.schema import Nationalite, Sexe
+from orientation.modele.artefact import VARIABLE_ENV_MODELE, _jsonable
 from orientation.modele.classes import CLASSES
 from orientation.modele.entrainement import commande_entrainer, entrainer_fichier
 from orientation.modele.metriques import choisir_seuil, ece_confiance, ece_par_classe
@@ -231,7 +232,7 @@ def test_determinisme(donnees, logistique) -> None:
     X = car.vectoriser_colonnes(syn.generer_colonnes(500, graine=3))
     assert np.array_equal(encore.probabilites(X), logistique.probabilites(X))
     assert np.array_equal(encore.seuils, logistique.seuils)
-    assert mod._jsonable(encore.metriques) == mod._jsonable(logistique.metriques)  # NaN -> None
+    assert _jsonable(encore.metriques) == _jsonable(logistique.metriques)  # NaN -> None
 
 
 def test_donnees_d_entrainement_invalides() -> None:
@@ -321,10 +322,10 @@ def test_manifeste_absent_ou_incoherent(artefact, tmp_path) -> None:
 
 
 def test_modele_par_defaut_variable_d_environnement(artefact, monkeypatch) -> None:
-    monkeypatch.setenv(mod.VARIABLE_ENV_MODELE, str(artefact))
+    monkeypatch.setenv(VARIABLE_ENV_MODELE, str(artefact))
     m = mod.charger_modele_defaut()
     assert m.nom == "test_logistique" and mod.charger_modele_defaut() is m  # cached
-    monkeypatch.setenv(mod.VARIABLE_ENV_MODELE, str(artefact.parent / "absent"))
+    monkeypatch.setenv(VARIABLE_ENV_MODELE, str(artefact.parent / "absent"))
     with pytest.raises(ModeleInvalide):
         mod.charger_modele_defaut()
 

@@ -35,18 +35,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
-import platform
-import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_serializer
 
+from orientation.modele import artefact
 from orientation.modele import caracteristiques as car
 from orientation.modele import contributions as contrib
 from orientation.modele.classes import CLASSES, LIBELLES_TYPE, TypeModele
@@ -55,11 +52,6 @@ from orientation.modele.metriques import brier_par_classe, choisir_seuil, ece_co
 from orientation.erreurs import ModeleInvalide
 from orientation.francais import pourcent
 from orientation.vocabulaire import Parcours
-
-FORMAT_ARTEFACT = 1
-FICHIER_MODELE = "modele.joblib"
-FICHIER_MANIFESTE = "manifeste.json"
-VARIABLE_ENV_MODELE = "ORIENTATION_MODELE"
 
 
 # --------------------------------------------------------------------------- typed results
@@ -191,29 +183,6 @@ def _nouvel_estimateur(type_modele: str, graine: int) -> Any:
         return RandomForestClassifier(n_estimators=120, min_samples_leaf=20, max_features="sqrt",
                                       n_jobs=-1, random_state=graine)
     raise ValueError(f"type de modèle inconnu : {type_modele!r} (attendu « logistique » ou « foret »)")
-
-
-def _sha256_fichier(chemin: Path) -> str:
-    h = hashlib.sha256()
-    with chemin.open("rb") as f:
-        for bloc in iter(lambda: f.read(1 << 20), b""):
-            h.update(bloc)
-    return h.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    import joblib
-    import scipy
-    import sklearn
-
-    try:
-        from importlib.metadata import version
-
-        v_orientation = version("orientation")
-    except Exception:  # pragma: no cover - not installed
-        v_orientation = "inconnue"
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": np.__version__,
-            "scipy": scipy.__version__, "joblib": joblib.__version__, "orientation": v_orientation}
 
 
 # --------------------------------------------------------------------------- the model
@@ -425,51 +394,13 @@ class ModeleOrientation:
 
     # ----------------------------------------------------------------- artifact
 
-    def _contenu(self) -> dict[str, Any]:
-        return {"format": FORMAT_ARTEFACT, "pipeline": self.pipeline, "base": self.base,
-                "type_modele": self.type_modele, "seuils": self.seuils.tolist(), "seuil_recurrence": self.seuil_recurrence,
-                "profils_cles": self.profils_cles, "profils_effectifs": self.profils_effectifs,
-                "reference": self.reference, "motifs_reference": self.motifs_reference,
-                "empreinte_schema": self.empreinte_schema, "caracteristiques": list(car.NOMS),
-                "classes": [p.value for p in CLASSES], "entrainement": self.entrainement}
-
     def enregistrer(self, dossier: str | Path) -> Path:
-        """Write ``modele.joblib`` and ``manifeste.json`` into ``dossier``; returns the manifest path."""
-        import joblib
+        """Write ``modele.joblib`` and ``manifeste.json`` into ``dossier``; returns the manifest path.
 
-        dossier = Path(dossier)
-        dossier.mkdir(parents=True, exist_ok=True)
-        chemin = dossier / FICHIER_MODELE
-        joblib.dump(self._contenu(), chemin, compress=3)
-        self.sha256 = _sha256_fichier(chemin)
-        manifeste = {
-            "nom": self.nom,
-            "version": self.version,
-            "description": self.description,
-            "donnees_synthetiques": self.donnees_synthetiques,
-            "type_modele": self.type_modele,
-            "libelle_type_modele": LIBELLES_TYPE[self.type_modele],
-            "date_creation": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-            "format": FORMAT_ARTEFACT,
-            "fichier_modele": FICHIER_MODELE,
-            "sha256_modele": self.sha256,
-            "taille_modele_octets": chemin.stat().st_size,
-            "bibliotheques": _versions(),
-            "schema": {"empreinte": self.empreinte_schema, "version": car.VERSION_CARACTERISTIQUES,
-                       "caracteristiques": list(car.NOMS)},
-            "classes": [p.value for p in CLASSES],
-            "seuils": {p.value: (float(self.seuils[k]) if np.isfinite(self.seuils[k]) else None)
-                       for k, p in enumerate(CLASSES)},
-            "seuil_recurrence": self.seuil_recurrence,
-            "definition_profil": ("âge (moins de 30 / 30-49 / 50 et plus) × foyer × logement × activité × "
-                                  "formation × frein de santé × prêt aux démarches × fragilité déclarée"),
-            "entrainement": {k: v for k, v in self.entrainement.items() if k != "score_moyen"},
-            "metriques": self.metriques,
-        }
-        self.manifeste = manifeste
-        chemin_manifeste = dossier / FICHIER_MANIFESTE
-        chemin_manifeste.write_text(json.dumps(_jsonable(manifeste), ensure_ascii=False, indent=2) + "\n",
-                                    encoding="utf-8")
+        See :func:`orientation.modele.artefact.ecrire`.
+        """
+        chemin_manifeste, self.manifeste = artefact.ecrire(self, dossier)
+        self.sha256 = self.manifeste["sha256_modele"]
         return chemin_manifeste
 
     @classmethod
@@ -478,90 +409,15 @@ class ModeleOrientation:
 
         Checks, in this order and before unpickling anything: the manifest exists and is
         valid JSON; its feature schema equals the library's; ``modele.joblib`` exists and its
-        SHA-256 equals the manifest's.  Raises :class:`~orientation.erreurs.ModeleInvalide`.
+        SHA-256 equals the manifest's.  Raises :class:`~orientation.erreurs.ModeleInvalide`
+        (:func:`orientation.modele.artefact.lire`).
         """
-        dossier = Path(dossier)
-        chemin_manifeste = dossier / FICHIER_MANIFESTE
-        if not chemin_manifeste.is_file():
-            raise ModeleInvalide(f"Manifeste absent : {chemin_manifeste} n'existe pas. Un modèle n'est chargé "
-                                 f"qu'avec son manifeste (empreinte SHA-256, schéma des caractéristiques).")
-        try:
-            manifeste = json.loads(chemin_manifeste.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ModeleInvalide(f"Manifeste illisible : {chemin_manifeste} ({exc}).") from None
-        manquantes = [k for k in ("nom", "version", "sha256_modele", "schema", "seuils", "seuil_recurrence",
-                                  "fichier_modele")
-                      if k not in manifeste]
-        if manquantes:
-            raise ModeleInvalide(f"Manifeste incomplet : {chemin_manifeste} (clé(s) absente(s) : "
-                                 f"{', '.join(manquantes)}).")
-        schema = manifeste.get("schema") or {}
-        attendue = car.empreinte_schema()
-        if schema.get("empreinte") != attendue or schema.get("caracteristiques") != list(car.NOMS):
-            diff = ""
-            if isinstance(schema.get("caracteristiques"), list):
-                en_trop = sorted(set(schema["caracteristiques"]) - set(car.NOMS))[:5]
-                absentes = sorted(set(car.NOMS) - set(schema["caracteristiques"]))[:5]
-                diff = f" Caractéristiques inconnues : {en_trop or 'aucune'} ; absentes du modèle : {absentes or 'aucune'}."
-            raise ModeleInvalide(
-                f"Schéma des caractéristiques incompatible pour le modèle {chemin_manifeste.parent} : empreinte du "
-                f"manifeste {schema.get('empreinte')!r}, empreinte de la bibliothèque {attendue!r}.{diff} "
-                f"Réentraîner le modèle avec cette version de la bibliothèque.")
-        chemin = dossier / str(manifeste["fichier_modele"])
-        if chemin.name != FICHIER_MODELE or not chemin.is_file():
-            raise ModeleInvalide(f"Fichier de modèle absent : {dossier / FICHIER_MODELE}.")
-        reelle = _sha256_fichier(chemin)
-        if reelle != manifeste["sha256_modele"]:
-            raise ModeleInvalide(
-                f"Empreinte SHA-256 incorrecte pour {chemin} : attendue {manifeste['sha256_modele']} (manifeste), "
-                f"obtenue {reelle}. Le fichier a été modifié ou corrompu ; chargement refusé.")
-        import joblib
-
-        contenu = joblib.load(chemin)
-        if not isinstance(contenu, dict) or contenu.get("format") != FORMAT_ARTEFACT:
-            raise ModeleInvalide(f"Format d'artefact inconnu dans {chemin}.")
-        seuils_m = manifeste.get("seuils") or {}
-        seuils_m = [float("inf") if seuils_m.get(p.value) is None else float(seuils_m[p.value]) for p in CLASSES]
-        if (contenu["empreinte_schema"] != attendue or contenu["seuil_recurrence"] != manifeste["seuil_recurrence"]
-                or seuils_m != list(contenu["seuils"])):
-            raise ModeleInvalide(f"Le manifeste {chemin_manifeste} ne correspond pas au modèle {chemin} "
-                                 f"(seuil, seuil de récurrence ou schéma différents).")
-        versions = _versions()
-        biblio = manifeste.get("bibliotheques") or {}
-        for lib in ("scikit-learn", "numpy"):
-            if biblio.get(lib) and biblio[lib] != versions[lib]:
-                warnings.warn(f"Modèle {manifeste['nom']} entraîné avec {lib} {biblio[lib]}, chargé avec "
-                              f"{versions[lib]} : vérifier ses prédictions.", stacklevel=2)
-        m = cls(pipeline=contenu["pipeline"], base=contenu["base"], type_modele=contenu["type_modele"],
-                seuils=contenu["seuils"], seuil_recurrence=contenu["seuil_recurrence"],
-                profils_cles=contenu["profils_cles"], profils_effectifs=contenu["profils_effectifs"],
-                reference=contenu["reference"], motifs_reference=contenu["motifs_reference"],
-                nom=str(manifeste["nom"]), version=str(manifeste["version"]),
-                description=str(manifeste.get("description", "")),
-                donnees_synthetiques=bool(manifeste.get("donnees_synthetiques", False)),
-                metriques=manifeste.get("metriques", {}), entrainement=contenu["entrainement"], sha256=reelle,
-                manifeste=manifeste)
-        return m
+        return cls(**artefact.lire(dossier))
 
     def __repr__(self) -> str:
         seuils = ", ".join(f"{p.value}={self.seuils[k]:.3f}" for k, p in enumerate(CLASSES))
         return (f"ModeleOrientation(nom={self.nom!r}, version={self.version!r}, type={self.type_modele!r}, "
                 f"seuils=({seuils}), seuil_recurrence={self.seuil_recurrence})")
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, (np.floating, float)):
-        f = float(v)
-        return None if not np.isfinite(f) else f
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
-    return v
 
 
 # --------------------------------------------------------------------------- training
@@ -728,14 +584,6 @@ def _entrainer(donnees: Any, *, type_modele: TypeModele, accord_cible: float, gr
 # --------------------------------------------------------------------------- default model
 
 
-def repertoire_modele_defaut() -> Path:
-    """``$ORIENTATION_MODELE`` if set, else the repository's ``models/demo``."""
-    env = os.environ.get(VARIABLE_ENV_MODELE)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "models" / "demo"
-
-
 @functools.lru_cache(maxsize=4)
 def _charger_cache(chemin: str) -> ModeleOrientation:
     return ModeleOrientation.charger(chemin)
@@ -743,8 +591,8 @@ def _charger_cache(chemin: str) -> ModeleOrientation:
 
 def charger_modele_defaut() -> ModeleOrientation:
     """The default model (cached): ``$ORIENTATION_MODELE`` or ``models/demo`` of the repository."""
-    chemin = repertoire_modele_defaut()
-    if not (chemin / FICHIER_MANIFESTE).is_file() and not os.environ.get(VARIABLE_ENV_MODELE):
+    chemin = artefact.repertoire_modele_defaut()
+    if not (chemin / artefact.FICHIER_MANIFESTE).is_file() and not os.environ.get(artefact.VARIABLE_ENV_MODELE):
         raise ModeleInvalide(f"Modèle par défaut introuvable : {chemin} (définir la variable "
-                             f"{VARIABLE_ENV_MODELE} avec le répertoire d'un modèle).")
+                             f"{artefact.VARIABLE_ENV_MODELE} avec le répertoire d'un modèle).")
     return _charger_cache(str(chemin.resolve()))
