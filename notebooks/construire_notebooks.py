@@ -164,13 +164,13 @@ calibration des probabilités, et explication d'un dossier."""),
         new_code_cell(ENTETE),
         new_code_cell('''from orientation.modele import caracteristiques as car
 from orientation.modele import metriques as met
-from orientation.modele import modele as mod
 from orientation.modele import synthetique as syn
 from orientation.modele.classes import CLASSES
+from orientation.modele.entrainement import entrainer
 
 N, N_TEST = (6_000, 3_000) if PETIT else (60_000, 30_000)
 donnees = syn.generer_colonnes(N, graine=0)
-modeles = {t: mod.entrainer(donnees, type_modele=t, graine=0, nom=t, accord_cible=0.95) for t in ("logistique", "foret")}
+modeles = {t: entrainer(donnees, type_modele=t, graine=0, nom=t, accord_cible=0.95) for t in ("logistique", "foret")}
 test = syn.generer_colonnes(N_TEST, graine=1)
 X_test = car.vectoriser_colonnes(test)
 y_test = np.array([[p.value for p in CLASSES].index(v) for v in test["parcours_referent"]])

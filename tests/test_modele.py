@@ -20,7 +20,7 @@ from orientation.modele import synthetique as syn
 from orientation.dossier.schema import Nationalite, Sexe
 from orientation.modele.artefact import VARIABLE_ENV_MODELE, _jsonable
 from orientation.modele.classes import CLASSES
-from orientation.modele.entrainement import commande_entrainer, entrainer_fichier
+from orientation.modele.entrainement import commande_entrainer, empreinte_donnees, entrainer, entrainer_fichier
 from orientation.modele.metriques import choisir_seuil, ece_confiance, ece_par_classe
 from orientation.erreurs import ModeleInvalide
 from orientation.vocabulaire import Parcours
@@ -37,12 +37,12 @@ def donnees() -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def logistique(donnees) -> mod.ModeleOrientation:
-    return mod.entrainer(donnees, type_modele="logistique", accord_cible=CIBLE, graine=0, nom="test_logistique")
+    return entrainer(donnees, type_modele="logistique", accord_cible=CIBLE, graine=0, nom="test_logistique")
 
 
 @pytest.fixture(scope="module")
 def foret(donnees) -> mod.ModeleOrientation:
-    return mod.entrainer(donnees, type_modele="foret", accord_cible=CIBLE, graine=0, nom="test_foret")
+    return entrainer(donnees, type_modele="foret", accord_cible=CIBLE, graine=0, nom="test_foret")
 
 
 @pytest.fixture(scope="module")
@@ -228,7 +228,7 @@ def test_sexe_et_nationalite_ne_changent_pas_la_proposition(logistique, d, sexe,
 
 
 def test_determinisme(donnees, logistique) -> None:
-    encore = mod.entrainer(donnees, type_modele="logistique", accord_cible=CIBLE, graine=0, nom="test_logistique")
+    encore = entrainer(donnees, type_modele="logistique", accord_cible=CIBLE, graine=0, nom="test_logistique")
     X = car.vectoriser_colonnes(syn.generer_colonnes(500, graine=3))
     assert np.array_equal(encore.probabilites(X), logistique.probabilites(X))
     assert np.array_equal(encore.seuils, logistique.seuils)
@@ -238,11 +238,11 @@ def test_determinisme(donnees, logistique) -> None:
 def test_donnees_d_entrainement_invalides() -> None:
     col = syn.generer_colonnes(400, graine=1)
     with pytest.raises(ValueError, match="parcours_referent"):
-        mod.entrainer({k: v for k, v in col.items() if k != syn.COLONNE_PARCOURS})
+        entrainer({k: v for k, v in col.items() if k != syn.COLONNE_PARCOURS})
     faux = dict(col)
     faux[syn.COLONNE_PARCOURS] = np.array(["pro"] * 399 + ["emploi"], dtype=object)
     with pytest.raises(ValueError, match="ligne 400"):
-        mod.entrainer(faux)
+        entrainer(faux)
 
 
 # --------------------------------------------------------------------------- artifact
@@ -341,9 +341,9 @@ def test_entrainer_fichier_et_commande(tmp_path) -> None:
     assert "SYNTHÉTIQUES" in texte and "accord sur les dossiers décidés" in texte and "couverture" in texte
     manifeste = json.loads(r.chemin_manifeste.read_text())
     assert manifeste["entrainement"]["sha256_donnees"] == hashlib.sha256(csv.read_bytes()).hexdigest()
-    assert manifeste["entrainement"]["sha256_donnees"] == mod.empreinte_donnees(syn.generer_colonnes(3000, graine=4))
+    assert manifeste["entrainement"]["sha256_donnees"] == empreinte_donnees(syn.generer_colonnes(3000, graine=4))
     # same data through the Python API: same model
-    direct = mod.entrainer(syn.generer_colonnes(3000, graine=4), accord_cible=0.9)
+    direct = entrainer(syn.generer_colonnes(3000, graine=4), accord_cible=0.9)
     X = car.vectoriser_colonnes(syn.generer_colonnes(100, graine=1))
     assert np.array_equal(direct.probabilites(X), r.modele.probabilites(X))
     assert commande_entrainer([str(csv), "--sortie", str(tmp_path / "m2"), "--accord-cible", "0.9",
