@@ -163,15 +163,17 @@ aléatoire (calibrée par régression isotonique). Ils sont comparés sur un jeu
 calibration des probabilités, et explication d'un dossier."""),
         new_code_cell(ENTETE),
         new_code_cell('''from orientation.modele import caracteristiques as car
-from orientation.modele import modele as mod
+from orientation.modele import metriques as met
 from orientation.modele import synthetique as syn
+from orientation.modele.classes import CLASSES
+from orientation.modele.entrainement import entrainer
 
 N, N_TEST = (6_000, 3_000) if PETIT else (60_000, 30_000)
 donnees = syn.generer_colonnes(N, graine=0)
-modeles = {t: mod.entrainer(donnees, type_modele=t, graine=0, nom=t, accord_cible=0.95) for t in ("logistique", "foret")}
+modeles = {t: entrainer(donnees, type_modele=t, graine=0, nom=t, accord_cible=0.95) for t in ("logistique", "foret")}
 test = syn.generer_colonnes(N_TEST, graine=1)
 X_test = car.vectoriser_colonnes(test)
-y_test = np.array([[p.value for p in mod.CLASSES].index(v) for v in test["parcours_referent"]])
+y_test = np.array([[p.value for p in CLASSES].index(v) for v in test["parcours_referent"]])
 for m in modeles.values():
     print(m)'''),
         new_markdown_cell("## Résultats sur le jeu de test indépendant"),
@@ -194,7 +196,7 @@ fonctionnement retenu (seuils par parcours choisis sur la validation)."""),
         new_code_cell('''fig, ax = plt.subplots(figsize=(7, 5))
 for nom, m in modeles.items():
     lot = m.proposer_lot(X_test, seuil=0.0)
-    courbe = pd.DataFrame(mod.courbe_accord_couverture(lot.probabilites, y_test, lot.profil_recurrent))
+    courbe = pd.DataFrame(met.courbe_accord_couverture(lot.probabilites, y_test, lot.profil_recurrent))
     ax.plot(courbe.couverture, courbe.accord, label=nom)
     e = m.evaluer(X_test, y_test)
     ax.scatter([e["couverture"]], [e["accord_decides"]], s=60, zorder=3)
@@ -213,10 +215,10 @@ for ax, (nom, m) in zip(axes, modeles.items()):
         juste = P.argmax(axis=1) == y_test
         b = np.clip(np.digitize(conf, bornes) - 1, 0, 9)
         points = pd.DataFrame({"b": b, "conf": conf, "juste": juste}).groupby("b").mean()
-        ax.plot(points.conf, points.juste, marker="o", label=f"{etiquette} (ECE {mod.ece_confiance(P, y_test):.3f})")
-        calibration.append({"modèle": nom, "étape": etiquette, "ECE confiance": mod.ece_confiance(P, y_test),
-                            **{f"ECE {p.value}": v for p, v in zip(mod.CLASSES, mod.ece_par_classe(P, y_test))},
-                            **{f"Brier {p.value}": v for p, v in zip(mod.CLASSES, mod.brier_par_classe(P, y_test))}})
+        ax.plot(points.conf, points.juste, marker="o", label=f"{etiquette} (ECE {met.ece_confiance(P, y_test):.3f})")
+        calibration.append({"modèle": nom, "étape": etiquette, "ECE confiance": met.ece_confiance(P, y_test),
+                            **{f"ECE {p.value}": v for p, v in zip(CLASSES, met.ece_par_classe(P, y_test))},
+                            **{f"Brier {p.value}": v for p, v in zip(CLASSES, met.brier_par_classe(P, y_test))}})
     ax.plot([0, 1], [0, 1], color="grey", ls=":")
     ax.set(title=nom, xlabel="confiance annoncée", ylabel="part de propositions justes")
     ax.legend()
@@ -255,6 +257,7 @@ entrées du modèle ; les écarts viennent des réponses qui leur sont corrélé
         new_code_cell('''from orientation.modele import caracteristiques as car
 from orientation.modele import modele as mod
 from orientation.modele import synthetique as syn
+from orientation.modele.classes import CLASSES
 
 modele = mod.charger_modele_defaut()
 print(modele)
@@ -262,7 +265,7 @@ print(modele.description)
 N = 5_000 if PETIT else 60_000
 col = syn.generer_colonnes(N, graine=2024)
 X = car.vectoriser_colonnes(col)
-y = np.array([[p.value for p in mod.CLASSES].index(v) for v in col["parcours_referent"]])
+y = np.array([[p.value for p in CLASSES].index(v) for v in col["parcours_referent"]])
 lot = modele.proposer_lot(X)
 tranches = np.array([v for v, _ in car.GROUPES_PAR_NOM["tranche_age"].valeurs])
 libelles_tranches = dict(car.GROUPES_PAR_NOM["tranche_age"].valeurs)
@@ -295,7 +298,7 @@ for variable in groupes.columns:
                  "IC95 accord bas": wilson(juste[i][d].sum(), d.sum())[0],
                  "IC95 accord haut": wilson(juste[i][d].sum(), d.sum())[1],
                  "accord global": juste[i].mean()}
-        for k, p in enumerate(mod.CLASSES):
+        for k, p in enumerate(CLASSES):
             ligne[f"référents : {p.value}"] = (y[i] == k).mean()
             ligne[f"décidés : {p.value}"] = (lot.parcours[i][d] == k).mean() if d.any() else np.nan
         lignes.append(ligne)
@@ -316,10 +319,10 @@ for j, variable in enumerate(["sexe", "tranche d'âge", "type de foyer"]):
 plt.tight_layout()
 montrer(fig)'''),
         new_code_cell('''fig, axes = plt.subplots(1, 3, figsize=(16, 4))
-colonnes_routes = [f"décidés : {p.value}" for p in mod.CLASSES]
+colonnes_routes = [f"décidés : {p.value}" for p in CLASSES]
 for ax, variable in zip(axes, ["sexe", "tranche d'âge", "type de foyer"]):
     a = audit[audit.variable == variable].set_index("groupe")[colonnes_routes]
-    a.columns = [p.value for p in mod.CLASSES]
+    a.columns = [p.value for p in CLASSES]
     a.plot.barh(stacked=True, ax=ax, legend=ax is axes[0], title=f"Parcours des dossiers décidés par {variable}")
     ax.set_xlabel("part")
 plt.tight_layout()

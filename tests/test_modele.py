@@ -18,7 +18,10 @@ from orientation.modele import caracteristiques as car
 from orientation.modele import modele as mod
 from orientation.modele import synthetique as syn
 from orientation.dossier.schema import Nationalite, Sexe
-from orientation.modele.entrainement import commande_entrainer, entrainer_fichier
+from orientation.modele.artefact import VARIABLE_ENV_MODELE, _jsonable
+from orientation.modele.classes import CLASSES
+from orientation.modele.entrainement import commande_entrainer, empreinte_donnees, entrainer, entrainer_fichier
+from orientation.modele.metriques import choisir_seuil, ece_confiance, ece_par_classe
 from orientation.erreurs import ModeleInvalide
 from orientation.vocabulaire import Parcours
 from tests.test_caracteristiques import dossiers
@@ -34,12 +37,12 @@ def donnees() -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def logistique(donnees) -> mod.ModeleOrientation:
-    return mod.entrainer(donnees, type_modele="logistique", accord_cible=CIBLE, graine=0, nom="test_logistique")
+    return entrainer(donnees, type_modele="logistique", accord_cible=CIBLE, graine=0, nom="test_logistique")
 
 
 @pytest.fixture(scope="module")
 def foret(donnees) -> mod.ModeleOrientation:
-    return mod.entrainer(donnees, type_modele="foret", accord_cible=CIBLE, graine=0, nom="test_foret")
+    return entrainer(donnees, type_modele="foret", accord_cible=CIBLE, graine=0, nom="test_foret")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +50,7 @@ def jeu_independant() -> tuple[np.ndarray, np.ndarray, list]:
     """Fresh held-out data (another seed) with its dossiers."""
     paires = syn.generer(4000, graine=777, valider=False)
     X = car.vectoriser([d for d, _ in paires])
-    y = np.array([mod.CLASSES.index(p) for _, p in paires])
+    y = np.array([CLASSES.index(p) for _, p in paires])
     return X, y, paires
 
 
@@ -66,10 +69,10 @@ def test_calibration_logistique(logistique, jeu_independant) -> None:
     P = logistique.probabilites(X)
     brut = logistique.probabilites_brutes(X)
     assert np.allclose(P.sum(axis=1), 1)
-    assert mod.ece_confiance(P, y) < 0.03
-    assert max(mod.ece_par_classe(P, y)) < 0.03
+    assert ece_confiance(P, y) < 0.03
+    assert max(ece_par_classe(P, y)) < 0.03
     # temperature scaling does not make a nearly calibrated logistic model worse (within noise)
-    assert mod.ece_confiance(P, y) <= mod.ece_confiance(brut, y) + 0.01
+    assert ece_confiance(P, y) <= ece_confiance(brut, y) + 0.01
     cal = logistique.metriques["test"]["calibration"]
     assert set(cal["ece_par_classe_apres"]) == {p.value for p in Parcours}
     assert all(0 < v < 0.2 for v in cal["brier_par_classe_apres"].values())
@@ -77,11 +80,11 @@ def test_calibration_logistique(logistique, jeu_independant) -> None:
 
 def test_calibration_foret_ameliore_nettement(foret, jeu_independant) -> None:
     X, y, _ = jeu_independant
-    avant = mod.ece_confiance(foret.probabilites_brutes(X), y)
-    apres = mod.ece_confiance(foret.probabilites(X), y)
+    avant = ece_confiance(foret.probabilites_brutes(X), y)
+    apres = ece_confiance(foret.probabilites(X), y)
     assert apres < 0.035
     assert apres < avant / 2  # random forests are under-confident; isotonic calibration fixes it
-    assert np.mean(mod.ece_par_classe(foret.probabilites(X), y)) < np.mean(mod.ece_par_classe(foret.probabilites_brutes(X), y))
+    assert np.mean(ece_par_classe(foret.probabilites(X), y)) < np.mean(ece_par_classe(foret.probabilites_brutes(X), y))
 
 
 # --------------------------------------------------------------------------- abstention
@@ -132,12 +135,12 @@ def test_choisir_seuil() -> None:
     rng = np.random.default_rng(0)
     conf = rng.uniform(0.34, 1, 20_000)
     correct = rng.random(20_000) < conf  # calibrated by construction
-    seuil, info = mod.choisir_seuil(conf, correct, np.ones(20_000, bool), 0.9, marge_z=0)
+    seuil, info = choisir_seuil(conf, correct, np.ones(20_000, bool), 0.9, marge_z=0)
     assert 0.75 < seuil < 0.85
     assert info["accord_validation"] >= 0.9
-    plus_prudent, _ = mod.choisir_seuil(conf, correct, np.ones(20_000, bool), 0.9, marge_z=3)
+    plus_prudent, _ = choisir_seuil(conf, correct, np.ones(20_000, bool), 0.9, marge_z=3)
     assert plus_prudent > seuil
-    jamais, _ = mod.choisir_seuil(conf, correct, np.ones(20_000, bool), 0.9999)
+    jamais, _ = choisir_seuil(conf, correct, np.ones(20_000, bool), 0.9999)
     assert jamais == float("inf")
 
 
@@ -156,7 +159,7 @@ def test_proposer_et_proposer_lot_identiques(logistique) -> None:
     for i, (d, _) in enumerate(paires):
         p = logistique.proposer(d)
         assert p.decide == bool(lot_c.decide[i])
-        assert p.parcours == mod.CLASSES[lot_c.parcours[i]]
+        assert p.parcours == CLASSES[lot_c.parcours[i]]
         assert p.effectif_profil == lot_c.effectif_profil[i]
         assert p.probabilites[p.parcours] == pytest.approx(lot_c.confiance[i], abs=1e-12)
         assert sum(p.probabilites.values()) == pytest.approx(1)
@@ -176,7 +179,7 @@ def test_contributions_exactes_reproduisent_les_scores(logistique) -> None:
             assert total == pytest.approx(p.scores[route], abs=1e-9)
         # the scores are the base model's logits
         x = car.vectoriser([d])
-        assert np.allclose(logistique.base.decision_function(x)[0], [p.scores[r] for r in mod.CLASSES])
+        assert np.allclose(logistique.base.decision_function(x)[0], [p.scores[r] for r in CLASSES])
         # each contribution names the field and the person's answer in French
         logement = next(c for c in p.contributions if c.champ == "logement")
         attendu = d.dsp.logement
@@ -225,21 +228,21 @@ def test_sexe_et_nationalite_ne_changent_pas_la_proposition(logistique, d, sexe,
 
 
 def test_determinisme(donnees, logistique) -> None:
-    encore = mod.entrainer(donnees, type_modele="logistique", accord_cible=CIBLE, graine=0, nom="test_logistique")
+    encore = entrainer(donnees, type_modele="logistique", accord_cible=CIBLE, graine=0, nom="test_logistique")
     X = car.vectoriser_colonnes(syn.generer_colonnes(500, graine=3))
     assert np.array_equal(encore.probabilites(X), logistique.probabilites(X))
     assert np.array_equal(encore.seuils, logistique.seuils)
-    assert mod._jsonable(encore.metriques) == mod._jsonable(logistique.metriques)  # NaN -> None
+    assert _jsonable(encore.metriques) == _jsonable(logistique.metriques)  # NaN -> None
 
 
 def test_donnees_d_entrainement_invalides() -> None:
     col = syn.generer_colonnes(400, graine=1)
     with pytest.raises(ValueError, match="parcours_referent"):
-        mod.entrainer({k: v for k, v in col.items() if k != syn.COLONNE_PARCOURS})
+        entrainer({k: v for k, v in col.items() if k != syn.COLONNE_PARCOURS})
     faux = dict(col)
     faux[syn.COLONNE_PARCOURS] = np.array(["pro"] * 399 + ["emploi"], dtype=object)
     with pytest.raises(ValueError, match="ligne 400"):
-        mod.entrainer(faux)
+        entrainer(faux)
 
 
 # --------------------------------------------------------------------------- artifact
@@ -319,10 +322,10 @@ def test_manifeste_absent_ou_incoherent(artefact, tmp_path) -> None:
 
 
 def test_modele_par_defaut_variable_d_environnement(artefact, monkeypatch) -> None:
-    monkeypatch.setenv(mod.VARIABLE_ENV_MODELE, str(artefact))
+    monkeypatch.setenv(VARIABLE_ENV_MODELE, str(artefact))
     m = mod.charger_modele_defaut()
     assert m.nom == "test_logistique" and mod.charger_modele_defaut() is m  # cached
-    monkeypatch.setenv(mod.VARIABLE_ENV_MODELE, str(artefact.parent / "absent"))
+    monkeypatch.setenv(VARIABLE_ENV_MODELE, str(artefact.parent / "absent"))
     with pytest.raises(ModeleInvalide):
         mod.charger_modele_defaut()
 
@@ -338,9 +341,9 @@ def test_entrainer_fichier_et_commande(tmp_path) -> None:
     assert "SYNTHÉTIQUES" in texte and "accord sur les dossiers décidés" in texte and "couverture" in texte
     manifeste = json.loads(r.chemin_manifeste.read_text())
     assert manifeste["entrainement"]["sha256_donnees"] == hashlib.sha256(csv.read_bytes()).hexdigest()
-    assert manifeste["entrainement"]["sha256_donnees"] == mod.empreinte_donnees(syn.generer_colonnes(3000, graine=4))
+    assert manifeste["entrainement"]["sha256_donnees"] == empreinte_donnees(syn.generer_colonnes(3000, graine=4))
     # same data through the Python API: same model
-    direct = mod.entrainer(syn.generer_colonnes(3000, graine=4), accord_cible=0.9)
+    direct = entrainer(syn.generer_colonnes(3000, graine=4), accord_cible=0.9)
     X = car.vectoriser_colonnes(syn.generer_colonnes(100, graine=1))
     assert np.array_equal(direct.probabilites(X), r.modele.probabilites(X))
     assert commande_entrainer([str(csv), "--sortie", str(tmp_path / "m2"), "--accord-cible", "0.9",

@@ -94,7 +94,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orientation.modele import caracteristiques as car
-from orientation.modele.modele import CLASSES as _PARCOURS_MODELE
+from orientation.modele.classes import CLASSES as _PARCOURS_MODELE
 from orientation.dossier.cnaf import CLES
 from orientation.regles.conditions import atomes, detailler
 from orientation.decision import DELAI_PREMIER_RDV_JOURS, STRUCTURE_PAR_DEFAUT, Decision, version_bibliotheque

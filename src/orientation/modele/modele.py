@@ -2,84 +2,51 @@
 
 DITP 2019 scenario 4: a recurring profile may be oriented without an appointment on
 algorithmic review when a trained model is confident; otherwise a referent examines the
-dossier.  This module provides that model.
+dossier.  :class:`ModeleOrientation` is that model once trained; this module scores with it.
 
-* :func:`entrainer` fits a scikit-learn model (``"logistique"``: multinomial logistic
-  regression; ``"foret"``: random forest) on a training split, calibrates its probabilities
-  on a validation split (temperature scaling for the logistic model, isotonic for the
-  forest), chooses the confidence threshold on the same validation split, and reports
-  held-out metrics on a test split never used before.
 * Abstention: :attr:`PropositionModele.decide` is ``True`` (``orientation_directe`` may be
   proposed) only when the dossier's coarse profile (:func:`orientation.modele.caracteristiques.profils`)
   was seen at least ``seuil_recurrence`` times in the training split AND the highest
-  calibrated probability reaches ``seuil``.  The threshold is the lowest one for which the
-  agreement with referents on validation cases that would be decided reaches the target
-  (default 95 %), with a one-sided confidence margin (``marge_z``).
-* Explanation: signed contribution of each answer of THIS dossier to the score of each route.
-  For the logistic model they are exact: ``coefficient × (x − mean of the training data)``
-  summed over the indicators of one field, in log-odds; ``valeurs_de_base`` plus the
-  contributions reproduce the model's scores (``scores``).  For the forest they are an
-  approximation by occlusion: score of the dossier minus the mean score obtained when the
-  field's answer is replaced by the answers observed in the training data (weighted by their
-  frequency); the remainder is reported in ``residu``.
-* :meth:`ModeleOrientation.contrefactuels_modele` searches, by re-scoring, the smallest sets
-  of changed DSP answers (and France Travail registration) that change the proposed route or
-  let the model decide.
-* Artifact: ``models/<nom>/modele.joblib`` + ``manifeste.json``.  :meth:`ModeleOrientation.charger`
-  refuses (:class:`~orientation.erreurs.ModeleInvalide`) a missing manifest, a feature schema
-  different from the library's, and a ``modele.joblib`` whose SHA-256 differs from the
-  manifest — checked BEFORE anything is unpickled.
+  calibrated probability reaches the threshold of the proposed route (chosen on validation
+  data by :func:`orientation.modele.metriques.choisir_seuil`).  A dossier of a département
+  the model was not trained for is never decided.
+* Explanation: :meth:`ModeleOrientation.proposer` returns the signed contribution of each
+  answer of THIS dossier to the score of each route, and
+  :meth:`ModeleOrientation.contrefactuels_modele` the smallest sets of changed answers that
+  change the outcome (both computed by :mod:`orientation.modele.contributions`).
+* Artifact: :meth:`ModeleOrientation.enregistrer` and :meth:`ModeleOrientation.charger` write
+  and read ``modele.joblib`` + ``manifeste.json`` (:mod:`orientation.modele.artefact`: a model
+  whose SHA-256 or feature schema differs from its manifest is refused before unpickling);
+  :func:`charger_modele_defaut` loads once ``$ORIENTATION_MODELE`` or ``models/demo``.
+
+Training (:func:`orientation.modele.entrainement.entrainer`) builds a :class:`ModeleOrientation`;
+held-out metrics are computed by :meth:`ModeleOrientation.evaluer` with
+:mod:`orientation.modele.metriques`.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
-import platform
-import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_serializer
 
-from orientation.modele import caracteristiques as car
 from orientation.erreurs import ModeleInvalide
 from orientation.francais import pourcent
+from orientation.modele import artefact
+from orientation.modele import caracteristiques as car
+from orientation.modele import contributions as contrib
+from orientation.modele.classes import CLASSES
+from orientation.modele.contributions import METHODE_APPROCHEE, METHODE_EXACTE, Contribution, ContrefactuelModele
+from orientation.modele.metriques import brier_par_classe, ece_confiance, ece_par_classe
 from orientation.vocabulaire import Parcours
-
-FORMAT_ARTEFACT = 1
-FICHIER_MODELE = "modele.joblib"
-FICHIER_MANIFESTE = "manifeste.json"
-VARIABLE_ENV_MODELE = "ORIENTATION_MODELE"
-CLASSES: tuple[Parcours, ...] = (Parcours.professionnel, Parcours.socio_professionnel, Parcours.social)
-TypeModele = Literal["logistique", "foret"]
-LIBELLES_TYPE = {"logistique": "régression logistique multinomiale calibrée (température)",
-                 "foret": "forêt aléatoire calibrée (isotonique)"}
-METHODE_EXACTE = ("contributions exactes du modèle linéaire : coefficient × écart à la moyenne des données "
-                  "d'entraînement, en log-cote, sommées par champ ; base + contributions = score du modèle")
-METHODE_APPROCHEE = ("contributions APPROXIMATIVES par occlusion : score du dossier moins le score moyen obtenu en "
-                     "remplaçant la réponse du champ par les réponses observées à l'entraînement (forêt aléatoire, "
-                     "effets non additifs : le reste figure dans « residu »)")
 
 
 # --------------------------------------------------------------------------- typed results
-
-
-class Contribution(BaseModel):
-    """Signed contribution of one answer of the dossier to the score of one route."""
-
-    model_config = ConfigDict(frozen=True)
-
-    champ: str
-    libelle_champ: str
-    valeur: str
-    parcours: Parcours
-    poids: float
 
 
 class PropositionModele(BaseModel):
@@ -122,50 +89,6 @@ class PropositionModele(BaseModel):
         return [c for c in self.contributions if c.parcours == p][:n]
 
 
-class Changement(BaseModel):
-    """One changed answer in a counterfactual."""
-
-    model_config = ConfigDict(frozen=True)
-
-    champ: str
-    libelle_champ: str
-    valeur_actuelle: str
-    nouvelle_valeur: str
-    valeur: Any  # new value for the Dossier field (code name(s), bool), see ContrefactuelModele.appliquer
-
-
-class ContrefactuelModele(BaseModel):
-    """A smallest set of answer changes that changes the model's outcome (found by re-scoring).
-
-    ``changements`` are French sentences (one per changed answer), ``details`` the same changes
-    typed, ``effet`` what the model would then propose, ``texte`` the whole sentence.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    objectif: Literal["changer_parcours", "atteindre_seuil"]
-    changements: list[str]
-    details: list[Changement]
-    effet: str
-    parcours: Parcours
-    confiance: float
-    decide: bool
-    texte: str
-
-    def appliquer(self, dossier: Any) -> Any:
-        """The dossier with these answers changed (validated :class:`~orientation.dossier.schema.Dossier`)."""
-        from orientation.dossier.schema import Dossier
-
-        donnees = dossier.model_dump(mode="json", exclude_none=True)
-        donnees["dsp"] = dossier.dsp.model_dump(mode="json", exclude_none=True)
-        for ch in self.details:
-            if ch.champ == "inscription_france_travail":
-                donnees[ch.champ] = ch.valeur
-            else:
-                donnees["dsp"][ch.champ] = ch.valeur
-        return Dossier.valider(donnees)
-
-
 @dataclass(frozen=True)
 class PropositionsLot:
     """Vectorised proposals (same decisions as :meth:`ModeleOrientation.proposer`, row by row)."""
@@ -185,87 +108,6 @@ class PropositionsLot:
 
     def __len__(self) -> int:
         return len(self.parcours)
-
-
-# --------------------------------------------------------------------------- metrics
-
-
-def ece_par_classe(P: np.ndarray, y: np.ndarray, bins: int = 10) -> list[float]:
-    """Expected calibration error of each class (one-vs-rest, equal-width bins)."""
-    out = []
-    for k in range(P.shape[1]):
-        out.append(_ece(P[:, k], (y == k).astype(float), bins))
-    return out
-
-
-def ece_confiance(P: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
-    """Top-label ECE: |confidence − accuracy| averaged over confidence bins."""
-    return _ece(P.max(axis=1), (P.argmax(axis=1) == y).astype(float), bins)
-
-
-def _ece(p: np.ndarray, t: np.ndarray, bins: int) -> float:
-    if len(p) == 0:
-        return 0.0
-    b = np.minimum((p * bins).astype(int), bins - 1)
-    tot = 0.0
-    for i in range(bins):
-        m = b == i
-        if m.any():
-            tot += abs(p[m].mean() - t[m].mean()) * m.sum()
-    return float(tot / len(p))
-
-
-def brier_par_classe(P: np.ndarray, y: np.ndarray) -> list[float]:
-    return [float(np.mean((P[:, k] - (y == k)) ** 2)) for k in range(P.shape[1])]
-
-
-def courbe_accord_couverture(P: np.ndarray, y: np.ndarray, recurrent: np.ndarray,
-                             seuils: Optional[Sequence[float]] = None) -> list[dict[str, float]]:
-    """Agreement on decided cases and coverage for a range of thresholds (for plots)."""
-    if seuils is None:
-        seuils = np.round(np.linspace(0.34, 0.99, 66), 3)
-    conf = P.max(axis=1)
-    ok = P.argmax(axis=1) == y
-    out = []
-    for s in seuils:
-        d = recurrent & (conf >= s)
-        out.append({"seuil": float(s), "couverture": float(d.mean()) if len(d) else 0.0,
-                    "accord": float(ok[d].mean()) if d.any() else float("nan"), "n_decides": int(d.sum())})
-    return out
-
-
-def choisir_seuil(confiance: np.ndarray, correct: np.ndarray, eligible: np.ndarray, cible: float,
-                  marge_z: float = 1.0, effectif_min: int = 30) -> tuple[float, dict[str, float]]:
-    """Lowest confidence threshold whose decided eligible cases reach ``cible`` agreement.
-
-    Candidates are the distinct confidences of eligible cases, from the highest down; at each
-    one, the decided set is every eligible case at least that confident.  Agreement must reach
-    the target with a one-sided Wilson lower bound (``marge_z``; 0 = point estimate) on at
-    least ``effectif_min`` cases.  The threshold returned is halfway between the chosen
-    confidence and the next lower one, so no validation case sits on it.  If no threshold
-    qualifies, returns ``inf`` (the model never decides).
-    """
-    c = confiance[eligible]
-    ok = correct[eligible].astype(float)
-    if len(c) == 0:
-        return float("inf"), {"accord_validation": float("nan"), "couverture_validation": 0.0}
-    ordre = np.argsort(-c, kind="stable")
-    c, ok = c[ordre], ok[ordre]
-    cum = np.cumsum(ok)
-    nb = np.arange(1, len(c) + 1)
-    # only positions where the next confidence is strictly lower (ties are decided together)
-    fin = np.r_[c[1:] < c[:-1], True]
-    p = cum / nb
-    z2 = marge_z ** 2
-    borne = (p + z2 / (2 * nb) - marge_z * np.sqrt(p * (1 - p) / nb + z2 / (4 * nb ** 2))) / (1 + z2 / nb)
-    valides = np.flatnonzero(fin & (borne >= cible) & (nb >= effectif_min))
-    if len(valides) == 0:
-        return float("inf"), {"accord_validation": float("nan"), "couverture_validation": 0.0}
-    j = int(valides.max())
-    suivant = c[j + 1] if j + 1 < len(c) else c[j] - 1e-6
-    seuil = float((c[j] + suivant) / 2)
-    return seuil, {"accord_validation": float(p[j]), "couverture_validation": float(nb[j] / len(eligible)),
-                   "n_decides_validation": int(nb[j])}
 
 
 # --------------------------------------------------------------------------- sklearn pieces
@@ -320,42 +162,6 @@ def vers_matrice(donnees: Any) -> np.ndarray:
     if hasattr(donnees, "column_names") or isinstance(donnees, dict):
         return car.vectoriser_colonnes(donnees)
     return car.vectoriser(donnees)
-
-
-def _nouvel_estimateur(type_modele: str, graine: int) -> Any:
-    if type_modele == "logistique":
-        from sklearn.linear_model import LogisticRegression
-
-        return LogisticRegression(C=1.0, max_iter=1000, tol=1e-4)
-    if type_modele == "foret":
-        from sklearn.ensemble import RandomForestClassifier
-
-        return RandomForestClassifier(n_estimators=120, min_samples_leaf=20, max_features="sqrt",
-                                      n_jobs=-1, random_state=graine)
-    raise ValueError(f"type de modèle inconnu : {type_modele!r} (attendu « logistique » ou « foret »)")
-
-
-def _sha256_fichier(chemin: Path) -> str:
-    h = hashlib.sha256()
-    with chemin.open("rb") as f:
-        for bloc in iter(lambda: f.read(1 << 20), b""):
-            h.update(bloc)
-    return h.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    import joblib
-    import scipy
-    import sklearn
-
-    try:
-        from importlib.metadata import version
-
-        v_orientation = version("orientation")
-    except Exception:  # pragma: no cover - not installed
-        v_orientation = "inconnue"
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": np.__version__,
-            "scipy": scipy.__version__, "joblib": joblib.__version__, "orientation": v_orientation}
 
 
 # --------------------------------------------------------------------------- the model
@@ -503,18 +309,9 @@ class ModeleOrientation:
         seuil_p = float(self.seuils[i_p])
         raison = self.raison_abstention(i_p, conf, eff, rec, decide, bool(lot.departement_couvert[0]),
                                         dossier.departement)
-        scores, base, contribs, exact = self._contributions(x)
+        scores, base, contribs, exact = contrib.calculer_contributions(self, x)
         residu = scores - base - contribs.sum(axis=1)
-        liste = []
-        valeurs = [car.libelle_valeur_groupe(x[0], g.nom) for g in car.GROUPES]
-        for k, p in enumerate(CLASSES):
-            for j, g in enumerate(car.GROUPES):
-                w = float(contribs[k, j])
-                if abs(w) > 1e-12:
-                    # already typed values: built without re-validation (about 140 per proposal)
-                    liste.append(Contribution.model_construct(champ=g.nom, libelle_champ=g.libelle,
-                                                              valeur=valeurs[j], parcours=p, poids=w))
-        liste.sort(key=lambda c: -abs(c.poids))
+        liste = contrib.liste_contributions(x, contribs)
         return PropositionModele(
             modele=self.nom, version=self.version, sha256=self.sha256, type_modele=self.type_modele,
             donnees_synthetiques=self.donnees_synthetiques,
@@ -528,155 +325,15 @@ class ModeleOrientation:
             contributions=liste, contributions_exactes=exact,
             methode_contributions=METHODE_EXACTE if exact else METHODE_APPROCHEE)
 
-    def _contributions(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-        """(scores (3,), base (3,), contributions (3, n_groups), exact?) for one row."""
-        ng = len(car.GROUPES)
-        if self.type_modele == "logistique":
-            W = self.base.coef_
-            b = self.base.intercept_
-            ecart = W * (x[0] - self.reference)  # (3, p)
-            contribs = np.zeros((3, ng))
-            np.add.at(contribs.T, car.GROUPE_DE_COLONNE, ecart.T)
-            base = b + W @ self.reference
-            scores = self.scores(x)[0]
-            return scores, base, contribs, True
-        # occlusion against the training answers of each field
-        lignes = []
-        poids = []
-        for g in car.GROUPES:
-            motifs, freq = self.motifs_reference[g.nom]
-            cols = car.COLONNES_GROUPE[g.nom]
-            bloc = np.repeat(x, len(motifs), axis=0)
-            bloc[:, cols] = motifs
-            lignes.append(bloc)
-            poids.append(freq)
-        S = self.scores(np.vstack([x] + lignes))
-        score = S[0]
-        contribs = np.zeros((3, ng))
-        debut = 1
-        for j, f in enumerate(poids):
-            bloc = S[debut:debut + len(f)]
-            contribs[:, j] = score - (f[:, None] * bloc).sum(axis=0)
-            debut += len(f)
-        base = np.asarray(self.entrainement.get("score_moyen", np.zeros(3)), dtype=float)
-        return score, base, contribs, False
-
     # ----------------------------------------------------------------- counterfactuals
 
     def contrefactuels_modele(self, dossier: Any, max_changes: int = 3, max_resultats: int = 5,
                               largeur: int = 25) -> list[ContrefactuelModele]:
         """Smallest sets of answer changes that change the route or let the model decide.
 
-        Only DSP answers and the France Travail registration may change (not age, household,
-        dates...), never to « non renseigné ».  Every candidate is re-scored with the model
-        (beam search of width ``largeur``, up to ``max_changes`` changes).
+        See :func:`orientation.modele.contributions.contrefactuels_modele`.
         """
-        x = car.vectoriser([dossier])[0]
-        depart = self._lot_matrice(x[None, :], departements=[dossier.departement])
-        p0 = int(depart.parcours[0])
-        d0 = bool(depart.decide[0])
-        candidats = self._candidats(x)
-        if not candidats:
-            return []
-        trouves: dict[str, list[tuple[tuple[int, ...], int, float, bool]]] = {"changer_parcours": [],
-                                                                              "atteindre_seuil": []}
-        faisceau: list[tuple[int, ...]] = [()]
-        for niveau in range(1, max_changes + 1):
-            combos: list[tuple[int, ...]] = []
-            vus = set()
-            for base_combo in faisceau:
-                groupes_pris = {candidats[i][0] for i in base_combo}
-                for i, (g, _, _) in enumerate(candidats):
-                    if g in groupes_pris:
-                        continue
-                    combo = tuple(sorted(base_combo + (i,)))
-                    if combo in vus:
-                        continue
-                    if any(set(sol[0]) <= set(combo) for sols in trouves.values() for sol in sols):
-                        continue
-                    vus.add(combo)
-                    combos.append(combo)
-            if not combos:
-                break
-            X = np.repeat(x[None, :], len(combos), axis=0)
-            for r, combo in enumerate(combos):
-                for i in combo:
-                    g, vect, _ = candidats[i]
-                    X[r, car.COLONNES_GROUPE[g]] = vect
-            lot = self._lot_matrice(X, departements=[dossier.departement] * len(combos))
-            progres = np.zeros(len(combos))
-            for r, combo in enumerate(combos):
-                if int(lot.parcours[r]) != p0:
-                    trouves["changer_parcours"].append((combo, int(lot.parcours[r]), float(lot.confiance[r]),
-                                                        bool(lot.decide[r])))
-                elif not d0 and bool(lot.decide[r]):
-                    trouves["atteindre_seuil"].append((combo, int(lot.parcours[r]), float(lot.confiance[r]), True))
-                else:
-                    progres[r] = max(1.0 - lot.probabilites[r, p0],
-                                     0.0 if d0 else float(lot.confiance[r]) + 0.5 * float(lot.profil_recurrent[r]))
-            restants = [r for r in np.argsort(-progres) if progres[r] > 0][:largeur]
-            faisceau = [combos[r] for r in restants]
-            if all(len(v) >= max_resultats for v in trouves.values()) or not faisceau:
-                break
-        out = []
-        for objectif, sols in trouves.items():
-            sols.sort(key=lambda s: (len(s[0]), -s[2]))
-            for combo, parcours, conf, decide in sols[:max_resultats]:
-                chs = [self._changement(x, candidats[i]) for i in combo]
-                phrases = [_phrase_changement(c) for c in chs]
-                effet = _effet(objectif, CLASSES[parcours], conf, decide)
-                out.append(ContrefactuelModele(objectif=objectif, changements=phrases, details=chs,  # type: ignore[arg-type]
-                                               effet=effet, parcours=CLASSES[parcours], confiance=conf,
-                                               decide=decide, texte=f"Si {' ; '.join(phrases)}, {effet}."))
-        return out
-
-    def _candidats(self, x: np.ndarray) -> list[tuple[str, np.ndarray, Any]]:
-        """(group, new indicator vector, new Dossier value) for every single answer change."""
-        out: list[tuple[str, np.ndarray, Any]] = []
-        for g in car.GROUPES:
-            if not g.modifiable:
-                continue
-            cols = car.COLONNES_GROUPE[g.nom]
-            actuel = x[cols] > 0.5
-            valeurs = [v for v, _ in g.valeurs]
-            if not g.multiple:
-                for j, v in enumerate(valeurs):
-                    if v in (car.NON_RENSEIGNE, "code_v") or actuel[j]:  # no unanswered / unexplained targets
-                        continue
-                    vect = np.zeros(len(cols))
-                    vect[j] = 1.0
-                    out.append((g.nom, vect, _valeur_dossier(g.nom, v)))
-            else:
-                j_nr = valeurs.index(car.NON_RENSEIGNE)
-                j_vide = valeurs.index(car.AUCUN_CODE)
-                for j, v in enumerate(valeurs):
-                    if j in (j_nr, j_vide):
-                        continue
-                    nouveau = actuel.copy()
-                    nouveau[j_nr] = False
-                    nouveau[j_vide] = False
-                    nouveau[j] = not actuel[j]
-                    if nouveau[j]:
-                        # « aucun(e) » excludes every other code of the field, and conversely.
-                        j_aucun = [i for i, w in enumerate(valeurs) if w in ("aucun", "aucune")]
-                        if j in j_aucun:
-                            nouveau[:] = False
-                            nouveau[j] = True
-                        else:
-                            nouveau[j_aucun] = False
-                    if not nouveau.any():
-                        nouveau[j_vide] = True
-                    codes_actifs = [valeurs[i] for i in range(len(valeurs)) if nouveau[i] and i not in (j_nr, j_vide)]
-                    out.append((g.nom, nouveau.astype(float), codes_actifs))
-        return out
-
-    def _changement(self, x: np.ndarray, cand: tuple[str, np.ndarray, Any]) -> Changement:
-        g, vect, valeur = cand
-        groupe = car.GROUPES_PAR_NOM[g]
-        y = x.copy()
-        y[car.COLONNES_GROUPE[g]] = vect
-        return Changement(champ=g, libelle_champ=groupe.libelle, valeur_actuelle=car.libelle_valeur_groupe(x, g),
-                          nouvelle_valeur=car.libelle_valeur_groupe(y, g), valeur=valeur)
+        return contrib.contrefactuels_modele(self, dossier, max_changes, max_resultats, largeur)
 
     # ----------------------------------------------------------------- evaluation
 
@@ -716,51 +373,13 @@ class ModeleOrientation:
 
     # ----------------------------------------------------------------- artifact
 
-    def _contenu(self) -> dict[str, Any]:
-        return {"format": FORMAT_ARTEFACT, "pipeline": self.pipeline, "base": self.base,
-                "type_modele": self.type_modele, "seuils": self.seuils.tolist(), "seuil_recurrence": self.seuil_recurrence,
-                "profils_cles": self.profils_cles, "profils_effectifs": self.profils_effectifs,
-                "reference": self.reference, "motifs_reference": self.motifs_reference,
-                "empreinte_schema": self.empreinte_schema, "caracteristiques": list(car.NOMS),
-                "classes": [p.value for p in CLASSES], "entrainement": self.entrainement}
-
     def enregistrer(self, dossier: str | Path) -> Path:
-        """Write ``modele.joblib`` and ``manifeste.json`` into ``dossier``; returns the manifest path."""
-        import joblib
+        """Write ``modele.joblib`` and ``manifeste.json`` into ``dossier``; returns the manifest path.
 
-        dossier = Path(dossier)
-        dossier.mkdir(parents=True, exist_ok=True)
-        chemin = dossier / FICHIER_MODELE
-        joblib.dump(self._contenu(), chemin, compress=3)
-        self.sha256 = _sha256_fichier(chemin)
-        manifeste = {
-            "nom": self.nom,
-            "version": self.version,
-            "description": self.description,
-            "donnees_synthetiques": self.donnees_synthetiques,
-            "type_modele": self.type_modele,
-            "libelle_type_modele": LIBELLES_TYPE[self.type_modele],
-            "date_creation": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-            "format": FORMAT_ARTEFACT,
-            "fichier_modele": FICHIER_MODELE,
-            "sha256_modele": self.sha256,
-            "taille_modele_octets": chemin.stat().st_size,
-            "bibliotheques": _versions(),
-            "schema": {"empreinte": self.empreinte_schema, "version": car.VERSION_CARACTERISTIQUES,
-                       "caracteristiques": list(car.NOMS)},
-            "classes": [p.value for p in CLASSES],
-            "seuils": {p.value: (float(self.seuils[k]) if np.isfinite(self.seuils[k]) else None)
-                       for k, p in enumerate(CLASSES)},
-            "seuil_recurrence": self.seuil_recurrence,
-            "definition_profil": ("âge (moins de 30 / 30-49 / 50 et plus) × foyer × logement × activité × "
-                                  "formation × frein de santé × prêt aux démarches × fragilité déclarée"),
-            "entrainement": {k: v for k, v in self.entrainement.items() if k != "score_moyen"},
-            "metriques": self.metriques,
-        }
-        self.manifeste = manifeste
-        chemin_manifeste = dossier / FICHIER_MANIFESTE
-        chemin_manifeste.write_text(json.dumps(_jsonable(manifeste), ensure_ascii=False, indent=2) + "\n",
-                                    encoding="utf-8")
+        See :func:`orientation.modele.artefact.ecrire`.
+        """
+        chemin_manifeste, self.manifeste = artefact.ecrire(self, dossier)
+        self.sha256 = self.manifeste["sha256_modele"]
         return chemin_manifeste
 
     @classmethod
@@ -769,70 +388,10 @@ class ModeleOrientation:
 
         Checks, in this order and before unpickling anything: the manifest exists and is
         valid JSON; its feature schema equals the library's; ``modele.joblib`` exists and its
-        SHA-256 equals the manifest's.  Raises :class:`~orientation.erreurs.ModeleInvalide`.
+        SHA-256 equals the manifest's.  Raises :class:`~orientation.erreurs.ModeleInvalide`
+        (:func:`orientation.modele.artefact.lire`).
         """
-        dossier = Path(dossier)
-        chemin_manifeste = dossier / FICHIER_MANIFESTE
-        if not chemin_manifeste.is_file():
-            raise ModeleInvalide(f"Manifeste absent : {chemin_manifeste} n'existe pas. Un modèle n'est chargé "
-                                 f"qu'avec son manifeste (empreinte SHA-256, schéma des caractéristiques).")
-        try:
-            manifeste = json.loads(chemin_manifeste.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ModeleInvalide(f"Manifeste illisible : {chemin_manifeste} ({exc}).") from None
-        manquantes = [k for k in ("nom", "version", "sha256_modele", "schema", "seuils", "seuil_recurrence",
-                                  "fichier_modele")
-                      if k not in manifeste]
-        if manquantes:
-            raise ModeleInvalide(f"Manifeste incomplet : {chemin_manifeste} (clé(s) absente(s) : "
-                                 f"{', '.join(manquantes)}).")
-        schema = manifeste.get("schema") or {}
-        attendue = car.empreinte_schema()
-        if schema.get("empreinte") != attendue or schema.get("caracteristiques") != list(car.NOMS):
-            diff = ""
-            if isinstance(schema.get("caracteristiques"), list):
-                en_trop = sorted(set(schema["caracteristiques"]) - set(car.NOMS))[:5]
-                absentes = sorted(set(car.NOMS) - set(schema["caracteristiques"]))[:5]
-                diff = f" Caractéristiques inconnues : {en_trop or 'aucune'} ; absentes du modèle : {absentes or 'aucune'}."
-            raise ModeleInvalide(
-                f"Schéma des caractéristiques incompatible pour le modèle {chemin_manifeste.parent} : empreinte du "
-                f"manifeste {schema.get('empreinte')!r}, empreinte de la bibliothèque {attendue!r}.{diff} "
-                f"Réentraîner le modèle avec cette version de la bibliothèque.")
-        chemin = dossier / str(manifeste["fichier_modele"])
-        if chemin.name != FICHIER_MODELE or not chemin.is_file():
-            raise ModeleInvalide(f"Fichier de modèle absent : {dossier / FICHIER_MODELE}.")
-        reelle = _sha256_fichier(chemin)
-        if reelle != manifeste["sha256_modele"]:
-            raise ModeleInvalide(
-                f"Empreinte SHA-256 incorrecte pour {chemin} : attendue {manifeste['sha256_modele']} (manifeste), "
-                f"obtenue {reelle}. Le fichier a été modifié ou corrompu ; chargement refusé.")
-        import joblib
-
-        contenu = joblib.load(chemin)
-        if not isinstance(contenu, dict) or contenu.get("format") != FORMAT_ARTEFACT:
-            raise ModeleInvalide(f"Format d'artefact inconnu dans {chemin}.")
-        seuils_m = manifeste.get("seuils") or {}
-        seuils_m = [float("inf") if seuils_m.get(p.value) is None else float(seuils_m[p.value]) for p in CLASSES]
-        if (contenu["empreinte_schema"] != attendue or contenu["seuil_recurrence"] != manifeste["seuil_recurrence"]
-                or seuils_m != list(contenu["seuils"])):
-            raise ModeleInvalide(f"Le manifeste {chemin_manifeste} ne correspond pas au modèle {chemin} "
-                                 f"(seuil, seuil de récurrence ou schéma différents).")
-        versions = _versions()
-        biblio = manifeste.get("bibliotheques") or {}
-        for lib in ("scikit-learn", "numpy"):
-            if biblio.get(lib) and biblio[lib] != versions[lib]:
-                warnings.warn(f"Modèle {manifeste['nom']} entraîné avec {lib} {biblio[lib]}, chargé avec "
-                              f"{versions[lib]} : vérifier ses prédictions.", stacklevel=2)
-        m = cls(pipeline=contenu["pipeline"], base=contenu["base"], type_modele=contenu["type_modele"],
-                seuils=contenu["seuils"], seuil_recurrence=contenu["seuil_recurrence"],
-                profils_cles=contenu["profils_cles"], profils_effectifs=contenu["profils_effectifs"],
-                reference=contenu["reference"], motifs_reference=contenu["motifs_reference"],
-                nom=str(manifeste["nom"]), version=str(manifeste["version"]),
-                description=str(manifeste.get("description", "")),
-                donnees_synthetiques=bool(manifeste.get("donnees_synthetiques", False)),
-                metriques=manifeste.get("metriques", {}), entrainement=contenu["entrainement"], sha256=reelle,
-                manifeste=manifeste)
-        return m
+        return cls(**artefact.lire(dossier))
 
     def __repr__(self) -> str:
         seuils = ", ".join(f"{p.value}={self.seuils[k]:.3f}" for k, p in enumerate(CLASSES))
@@ -840,215 +399,7 @@ class ModeleOrientation:
                 f"seuils=({seuils}), seuil_recurrence={self.seuil_recurrence})")
 
 
-def _valeur_dossier(groupe: str, valeur: str) -> Any:
-    g = car.GROUPES_PAR_NOM[groupe]
-    if g.source == "dsp":
-        from orientation.dossier import codes
-
-        if codes.PAR_NOM[groupe].kind == "booleen":
-            return valeur == "oui"
-    return valeur
-
-
-def _phrase_changement(c: Changement) -> str:
-    return f"« {c.libelle_champ} » : {c.valeur_actuelle} → {c.nouvelle_valeur}"
-
-
-def _effet(objectif: str, parcours: Parcours, conf: float, decide: bool) -> str:
-    if objectif == "changer_parcours":
-        suite = f"le modèle proposerait le {parcours.libelle} (confiance {pourcent(conf, 0)})"
-        if decide:
-            suite += " et déciderait sans examen individuel"
-    else:
-        suite = f"le modèle déciderait le {parcours.libelle} sans examen individuel (confiance {pourcent(conf, 0)})"
-    return suite
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, (np.floating, float)):
-        f = float(v)
-        return None if not np.isfinite(f) else f
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
-    return v
-
-
-# --------------------------------------------------------------------------- training
-
-
-def _motifs_reference(X: np.ndarray, couverture: float = 0.99, max_motifs: int = 40) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Most frequent answer patterns of each group in the training data (for occlusion)."""
-    out = {}
-    for g in car.GROUPES:
-        cols = car.COLONNES_GROUPE[g.nom]
-        motifs, nb = np.unique(X[:, cols], axis=0, return_counts=True)
-        ordre = np.argsort(-nb, kind="stable")
-        motifs, nb = motifs[ordre], nb[ordre]
-        garde = min(max_motifs, int(np.searchsorted(np.cumsum(nb) / nb.sum(), couverture) + 1))
-        motifs, nb = motifs[:garde], nb[:garde]
-        out[g.nom] = (motifs.astype(np.float64), (nb / nb.sum()).astype(np.float64))
-    return out
-
-
-def empreinte_donnees(colonnes: Any) -> str:
-    """SHA-256 of training data given as flat columns: that of the CSV text :func:`synthetique.ecrire_csv` writes."""
-    from orientation.modele.synthetique import texte_csv
-
-    if hasattr(colonnes, "column_names"):
-        colonnes = {k: ["" if v is None else str(v) for v in colonnes[k].to_pylist()] for k in colonnes.column_names}
-    return hashlib.sha256(texte_csv(colonnes).encode("utf-8")).hexdigest()
-
-
-def _preparer(donnees: Any) -> tuple[np.ndarray, np.ndarray, str, int, bool]:
-    """(X, y, data SHA-256, n, all identifiers synthetic?) from pairs or labelled columns."""
-    from orientation.modele.synthetique import COLONNE_PARCOURS, PREFIXE_SYNTHETIQUE
-    from orientation.dossier.tabulaire import enregistrement_vers_ligne
-
-    codes_rdvi = {"pro": "professionnel", "socio_pro": "socio_professionnel", "social": "social"}
-    if hasattr(donnees, "column_names") or isinstance(donnees, dict):
-        noms = donnees.column_names if hasattr(donnees, "column_names") else list(donnees)
-        if COLONNE_PARCOURS not in noms:
-            raise ValueError(f"colonne « {COLONNE_PARCOURS} » absente : le parcours choisi par le référent est "
-                             f"nécessaire pour entraîner")
-        brut = donnees[COLONNE_PARCOURS]
-        etiquettes = brut.to_pylist() if hasattr(brut, "to_pylist") else list(brut)
-        X = car.vectoriser_colonnes({k: donnees[k] for k in noms if k != COLONNE_PARCOURS}
-                                    if isinstance(donnees, dict) else donnees.drop_columns([COLONNE_PARCOURS]))
-        ids = donnees["identifiant"] if "identifiant" in noms else []
-        ids = ids.to_pylist() if hasattr(ids, "to_pylist") else list(ids)
-        empreinte = empreinte_donnees(donnees)
-    else:
-        paires = list(donnees)
-        X = car.vectoriser([d for d, _ in paires])
-        etiquettes = [str(p) for _, p in paires]
-        ids = [d.identifiant for d, _ in paires]
-        lignes = [dict(enregistrement_vers_ligne(d.vers_cnaf()), **{COLONNE_PARCOURS: str(p)}) for d, p in paires]
-        colonnes = {k: [l[k] for l in lignes] for k in (lignes[0] if lignes else {})}
-        empreinte = empreinte_donnees(colonnes) if lignes else hashlib.sha256(b"").hexdigest()
-    valeurs = [p.value for p in CLASSES]
-    y = np.empty(len(etiquettes), dtype=np.int64)
-    for i, e in enumerate(etiquettes):
-        e = codes_rdvi.get(str(e).strip(), str(e).strip()) if e is not None else ""
-        if e not in valeurs:
-            raise ValueError(f"parcours du référent inconnu ligne {i + 1} : {e!r} (attendu : {', '.join(valeurs)})")
-        y[i] = valeurs.index(e)
-    synth = bool(ids) and all(str(i).startswith(PREFIXE_SYNTHETIQUE) for i in ids)
-    deps = _departements(donnees if (hasattr(donnees, "column_names") or isinstance(donnees, dict))
-                         else [d for d, _ in paires])
-    departements = sorted({str(d) for d in deps if d not in (None, "")}) if deps is not None else []
-    return X, y, empreinte, len(y), synth, departements
-
-
-def entrainer(donnees: Any, *, type_modele: TypeModele = "logistique", accord_cible: float = 0.95, graine: int = 0,
-              seuil_recurrence: int = 20, marge_z: float = 1.645, seuil_par_parcours: bool = True,
-              proportions: tuple[float, float, float] = (0.6, 0.2, 0.2),
-              nom: str = "modele", version: str = "1.0", description: Optional[str] = None,
-              donnees_synthetiques: Optional[bool] = None, empreinte: Optional[str] = None,
-              source: Optional[str] = None) -> ModeleOrientation:
-    """Train, calibrate and evaluate an orientation model.
-
-    ``donnees``: ``[(Dossier, Parcours), ...]`` or flat CNAF columns (mapping / pyarrow
-    Table) with a ``parcours_referent`` column.  Splits (stratified, seeded): training
-    (fit), validation (calibration and threshold), test (reported metrics only).
-    ``donnees_synthetiques`` defaults to "every identifier starts with ``SYN-``".
-
-    BLAS is limited to one thread while training: on these small dense matrices threads only
-    add contention (measured 5 to 7 times slower on a shared 2-CPU machine).
-    """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _entrainer(donnees, type_modele=type_modele, accord_cible=accord_cible, graine=graine,
-                          seuil_recurrence=seuil_recurrence, marge_z=marge_z, seuil_par_parcours=seuil_par_parcours,
-                          proportions=proportions, nom=nom, version=version, description=description,
-                          donnees_synthetiques=donnees_synthetiques, empreinte=empreinte, source=source)
-
-
-def _entrainer(donnees: Any, *, type_modele: TypeModele, accord_cible: float, graine: int, seuil_recurrence: int,
-               marge_z: float, seuil_par_parcours: bool, proportions: tuple[float, float, float], nom: str,
-               version: str, description: Optional[str], donnees_synthetiques: Optional[bool],
-               empreinte: Optional[str], source: Optional[str]) -> ModeleOrientation:
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.frozen import FrozenEstimator
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import Pipeline
-
-    if not 0.5 <= accord_cible < 1:
-        raise ValueError(f"accord visé invalide : {accord_cible} (attendu entre 0,5 et 1)")
-    if seuil_recurrence < 1:
-        raise ValueError(f"seuil de récurrence invalide : {seuil_recurrence} (au moins 1)")
-    X, y, empreinte_calc, n, synth_ids, departements = _preparer(donnees)
-    synth = synth_ids if donnees_synthetiques is None else donnees_synthetiques
-    if n < 300:
-        raise ValueError(f"trop peu de dossiers pour entraîner ({n}, au moins 300)")
-    manquants = [CLASSES[k].value for k in range(3) if not (y == k).any()]
-    if manquants:
-        raise ValueError(f"aucun dossier étiqueté {', '.join(manquants)} : les trois parcours sont nécessaires")
-    p_tr, p_va, p_te = proportions
-    idx = np.arange(n)
-    i_tr, i_reste = train_test_split(idx, train_size=p_tr / (p_tr + p_va + p_te), random_state=graine, stratify=y)
-    i_va, i_te = train_test_split(i_reste, train_size=p_va / (p_va + p_te), random_state=graine + 1,
-                                  stratify=y[i_reste])
-    base = _nouvel_estimateur(type_modele, graine)
-    base.fit(X[i_tr], y[i_tr])
-    methode = "temperature" if type_modele == "logistique" else "isotonic"
-    calibre = CalibratedClassifierCV(FrozenEstimator(base), method=methode).fit(X[i_va], y[i_va])
-    pipeline = Pipeline([("vectoriseur", Vectoriseur()), ("classifieur", calibre)])
-    cles, effectifs = np.unique(car.profils(X[i_tr]), return_counts=True)
-    modele = ModeleOrientation(
-        pipeline=pipeline, base=base, type_modele=type_modele, seuils=[float("inf")] * 3,
-        seuil_recurrence=seuil_recurrence,
-        profils_cles=cles, profils_effectifs=effectifs, reference=X[i_tr].mean(axis=0),
-        motifs_reference=_motifs_reference(X[i_tr]), nom=nom, version=version, description="",
-        donnees_synthetiques=synth, metriques={}, entrainement={})
-    # threshold on validation
-    lot_va = modele._lot_matrice(X[i_va])
-    correct = lot_va.parcours == y[i_va]
-    if seuil_par_parcours:
-        info_seuil = {}
-        for k, p in enumerate(CLASSES):
-            s_k, info_seuil[p.value] = choisir_seuil(lot_va.confiance, correct,
-                                                     lot_va.profil_recurrent & (lot_va.parcours == k),
-                                                     accord_cible, marge_z)
-            modele.seuils[k] = s_k
-    else:
-        s_g, info_seuil = choisir_seuil(lot_va.confiance, correct, lot_va.profil_recurrent, accord_cible, marge_z)
-        modele.seuils[:] = s_g
-    modele.entrainement = {
-        "departements": departements,
-        "n_dossiers": n, "n_entrainement": int(len(i_tr)), "n_validation": int(len(i_va)), "n_test": int(len(i_te)),
-        "graine": graine, "accord_cible": accord_cible, "marge_z": marge_z, "calibration": methode,
-        "seuil_par_parcours": seuil_par_parcours,
-        "sha256_donnees": empreinte or empreinte_calc, "source_donnees": source or "objets Python",
-        "n_profils_distincts": int(len(cles)), "n_profils_recurrents": int((effectifs >= seuil_recurrence).sum()),
-        "seuil_validation": info_seuil, "score_moyen": modele.scores(X[i_tr][:2000]).mean(axis=0).tolist(),
-        "hyperparametres": {k: v for k, v in base.get_params().items() if isinstance(v, (int, float, str, bool))},
-    }
-    modele.metriques = {"test": modele.evaluer(X[i_te], y[i_te]), "validation": modele.evaluer(X[i_va], y[i_va])}
-    if description is None:
-        description = (f"Modèle d'orientation « {nom} » ({LIBELLES_TYPE[type_modele]}), entraîné sur {n} dossiers"
-                       + (" SYNTHÉTIQUES (données générées, aucune personne réelle) : modèle de démonstration "
-                          "entraîné sur données synthétiques, à ne pas utiliser pour orienter de vraies personnes."
-                          if synth else "."))
-    modele.description = description
-    return modele
-
-
 # --------------------------------------------------------------------------- default model
-
-
-def repertoire_modele_defaut() -> Path:
-    """``$ORIENTATION_MODELE`` if set, else the repository's ``models/demo``."""
-    env = os.environ.get(VARIABLE_ENV_MODELE)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "models" / "demo"
 
 
 @functools.lru_cache(maxsize=4)
@@ -1058,8 +409,8 @@ def _charger_cache(chemin: str) -> ModeleOrientation:
 
 def charger_modele_defaut() -> ModeleOrientation:
     """The default model (cached): ``$ORIENTATION_MODELE`` or ``models/demo`` of the repository."""
-    chemin = repertoire_modele_defaut()
-    if not (chemin / FICHIER_MANIFESTE).is_file() and not os.environ.get(VARIABLE_ENV_MODELE):
+    chemin = artefact.repertoire_modele_defaut()
+    if not (chemin / artefact.FICHIER_MANIFESTE).is_file() and not os.environ.get(artefact.VARIABLE_ENV_MODELE):
         raise ModeleInvalide(f"Modèle par défaut introuvable : {chemin} (définir la variable "
-                             f"{VARIABLE_ENV_MODELE} avec le répertoire d'un modèle).")
+                             f"{artefact.VARIABLE_ENV_MODELE} avec le répertoire d'un modèle).")
     return _charger_cache(str(chemin.resolve()))
