@@ -12,7 +12,6 @@ $(VENV)/.installe: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
 	touch $@
 
 demo: installer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -11,13 +13,27 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def _executer(nom: str, monkeypatch) -> nbformat.NotebookNode:
+@pytest.fixture(scope="module")
+def noyau(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A kernel spec for THIS interpreter, so the notebooks run the code under test (not whatever
+    a user-wide ``python3`` kernel points at)."""
+    racine = tmp_path_factory.mktemp("jupyter")
+    dossier = racine / "kernels" / "orientation-tests"
+    dossier.mkdir(parents=True)
+    (dossier / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "orientation (tests)", "language": "python"}))
+    return racine
+
+
+def _executer(nom: str, monkeypatch, noyau: Path) -> nbformat.NotebookNode:
+    monkeypatch.setenv("JUPYTER_PATH", str(noyau))
     monkeypatch.setenv("ORIENTATION_NB_TAILLE", "small")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
     monkeypatch.delenv("ORIENTATION_MODELE", raising=False)
     nb = nbformat.read(NOTEBOOKS / nom, as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    NotebookClient(nb, timeout=120, kernel_name="orientation-tests", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     return nb
 
 
@@ -51,8 +67,8 @@ def test_sources_a_jour() -> None:
         assert all(not c.get("outputs") for c in present.cells if c.cell_type == "code"), nom
 
 
-def test_exploration(monkeypatch) -> None:
-    nb = _executer("01_exploration_donnees.ipynb", monkeypatch)
+def test_exploration(monkeypatch, noyau: Path) -> None:
+    nb = _executer("01_exploration_donnees.ipynb", monkeypatch, noyau)
     texte = _textes(nb)
     for attendu in ("Chiffre public", "Familles monoparentales", "Femmes parmi les parents isolés",
                     "En mauvaise santé", "Désaccord entre référents", "non renseignées"):
@@ -60,8 +76,8 @@ def test_exploration(monkeypatch) -> None:
     assert _images(nb) >= 3
 
 
-def test_entrainement_comparaison(monkeypatch) -> None:
-    nb = _executer("02_entrainement_comparaison.ipynb", monkeypatch)
+def test_entrainement_comparaison(monkeypatch, noyau: Path) -> None:
+    nb = _executer("02_entrainement_comparaison.ipynb", monkeypatch, noyau)
     texte = _textes(nb)
     for attendu in ("logistique", "foret", "accord sur décidés", "couverture", "ECE confiance après",
                     "contributions exactes", "APPROXIMATIVES", "Examen individuel"):
@@ -69,8 +85,8 @@ def test_entrainement_comparaison(monkeypatch) -> None:
     assert _images(nb) >= 2
 
 
-def test_audit_groupes(monkeypatch) -> None:
-    nb = _executer("03_audit_groupes.ipynb", monkeypatch)
+def test_audit_groupes(monkeypatch, noyau: Path) -> None:
+    nb = _executer("03_audit_groupes.ipynb", monkeypatch, noyau)
     texte = _textes(nb)
     for attendu in ("femme", "homme", "personne seule", "parent isolé", "couple", "30 à 39 ans",
                     "rapport de couverture", "Propositions identiques sans sexe ni nationalité : True",
