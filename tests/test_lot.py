@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orientation.flux import lot
+from orientation.flux.lecture import FluxInvalide, lire_flux, ouvrir_flux
 from orientation.cli import main
 from orientation.dossier.cnaf import CLES
 from orientation.decision import recommend
@@ -256,11 +257,11 @@ def test_fichier_csv_mal_forme(tmp_path: Path) -> None:
 def test_fichiers_vides_ou_incomplets(tmp_path: Path) -> None:
     vide = tmp_path / "vide.csv"
     vide.write_text("", encoding="utf-8")
-    with pytest.raises(lot.FluxInvalide, match="vide"):
+    with pytest.raises(FluxInvalide, match="vide"):
         lot.traiter_fichier(vide, "93", tmp_path / "d.csv", progression=False)
     sans_colonne = tmp_path / "sans.csv"
     sans_colonne.write_text("identifiant,dtdemrsa\nA,2025-01-01\n", encoding="utf-8")
-    with pytest.raises(lot.FluxInvalide, match="dtnai"):
+    with pytest.raises(FluxInvalide, match="dtnai"):
         lot.traiter_fichier(sans_colonne, "93", tmp_path / "d.csv", progression=False)
     assert not (tmp_path / "d.csv").exists()
     entete_seule = tmp_path / "entete.csv"
@@ -269,8 +270,8 @@ def test_fichiers_vides_ou_incomplets(tmp_path: Path) -> None:
     assert r.lignes == 0 and _lire_csv(tmp_path / "d.csv") == []
     inconnu = tmp_path / "flux.xlsx"
     inconnu.write_bytes(b"PK")
-    with pytest.raises(lot.FluxInvalide, match="format inconnu"):
-        lot.lire_flux(inconnu)
+    with pytest.raises(FluxInvalide, match="format inconnu"):
+        lire_flux(inconnu)
     # the command line prints a clear French error and exits with 2, no traceback
     assert main(["lot", str(sans_colonne), "--departement", "93", "--sortie", str(tmp_path / "x.csv"),
                  "--silencieux"]) == 2
@@ -435,7 +436,7 @@ def test_lecture_par_blocs_jsonl_et_parquet(tmp_path: Path) -> None:
     r = _meme_resultat_par_blocs(chemin, tmp_path / "jsonl")
     assert r.decides == 12 and r.rejetes == 2 and r.colonnes_ignorees == ["autre_5", "autre_9"]
     # no object has "agesenfants": the column is absent in every block, as when the file is read whole
-    assert "agesenfants" not in lot.ouvrir_flux(chemin).colonnes
+    assert "agesenfants" not in ouvrir_flux(chemin).colonnes
     # Parquet with typed columns, small row groups
     table = _table(valides).to_pydict()
     table["annobtnivdipmax"] = [int(x) if x else None for x in table["annobtnivdipmax"]]
@@ -452,11 +453,11 @@ def test_chemin_qui_n_est_pas_un_fichier(tmp_path: Path) -> None:
     repertoire = tmp_path / "flux.csv"
     repertoire.mkdir()
     for chemin in (repertoire, Path("/dev/null")):
-        with pytest.raises(lot.FluxInvalide, match="pas un fichier ordinaire"):
+        with pytest.raises(FluxInvalide, match="pas un fichier ordinaire"):
             lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False)
     assert not (tmp_path / "d.csv").exists()
     with pytest.raises(FileNotFoundError):
-        lot.lire_flux(tmp_path / "absent.csv")
+        lire_flux(tmp_path / "absent.csv")
     assert main(["lot", "/dev/null", "--departement", "93", "--sortie", str(tmp_path / "x.csv"),
                  "--silencieux"]) == 2
 
