@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orientation.flux import lot
+from orientation.flux.decisions import Contexte, chaine_reference
 from orientation.flux.lecture import FluxInvalide, lire_flux, ouvrir_flux
 from orientation.cli import main
 from orientation.dossier.cnaf import CLES
@@ -31,7 +32,7 @@ from .strategies import dossiers
 
 MODELE = charger_modele_defaut()
 REFERENTIELS = {dep: Referentiel.charger(dep) for dep in ("93", "58", "69")}
-CONTEXTES = {dep: lot.Contexte(dep, ref, MODELE, True) for dep, ref in REFERENTIELS.items()}
+CONTEXTES = {dep: Contexte(dep, ref, MODELE, True) for dep, ref in REFERENTIELS.items()}
 REGLAGES = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                           HealthCheck.data_too_large])
 
@@ -58,7 +59,7 @@ def _proche(a: Any, b: Any, chemin: str = "") -> None:
 
 def evaluer(d: Dossier, ref: Referentiel, modele: Any) -> tuple[Any, Any, Any, Any]:
     """Per-dossier chain; its decision is checked equal to recommend()."""
-    evaluation, proposition, decision = lot.chaine_reference(d, ref, modele or None)
+    evaluation, proposition, decision = chaine_reference(d, ref, modele or None)
     assert decision == recommend(d, ref, modele)
     return evaluation, proposition, None, decision
 
