@@ -1,4 +1,4 @@
-"""Bulk orientation (orientation.flux.lot): same decisions as recommend(), rejects, malformed files."""
+"""Bulk orientation (orientation.flux): same decisions as recommend(), rejects, malformed files."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from orientation.flux import lot
 from orientation.flux.decisions import Contexte, chaine_reference
+from orientation.flux.explications import explication_ligne
 from orientation.flux.lecture import FluxInvalide, lire_flux, ouvrir_flux
 from orientation.cli import main
 from orientation.dossier.cnaf import CLES
@@ -109,7 +110,7 @@ def test_lot_identique_a_recommend(dep: str) -> None:
             evaluation, proposition, _, decision = evaluer(d, ref, MODELE)
             assert ligne["ligne"] == i + 2
             _verifier_decision(ligne, decision)
-            attendu = json.loads(lot.explication_ligne(ctx, i + 2, evaluation, proposition, decision))
+            attendu = json.loads(explication_ligne(ctx, i + 2, evaluation, proposition, decision))
             _proche(json.loads(texte), attendu)
 
     verifier()
