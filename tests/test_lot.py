@@ -1,4 +1,4 @@
-"""Bulk orientation (orientation.flux.lot): same decisions as recommend(), rejects, malformed files."""
+"""Bulk orientation (orientation.flux): same decisions as recommend(), rejects, malformed files."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orientation.flux import lot
+from orientation.flux.decisions import Contexte, chaine_reference
+from orientation.flux.explications import explication_ligne
+from orientation.flux.lecture import FluxInvalide, lire_flux, ouvrir_flux
 from orientation.cli import main
 from orientation.dossier.cnaf import CLES
 from orientation.decision import recommend
@@ -30,7 +33,7 @@ from .strategies import dossiers
 
 MODELE = charger_modele_defaut()
 REFERENTIELS = {dep: Referentiel.charger(dep) for dep in ("93", "58", "69")}
-CONTEXTES = {dep: lot.Contexte(dep, ref, MODELE, True) for dep, ref in REFERENTIELS.items()}
+CONTEXTES = {dep: Contexte(dep, ref, MODELE, True) for dep, ref in REFERENTIELS.items()}
 REGLAGES = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                           HealthCheck.data_too_large])
 
@@ -57,7 +60,7 @@ def _proche(a: Any, b: Any, chemin: str = "") -> None:
 
 def evaluer(d: Dossier, ref: Referentiel, modele: Any) -> tuple[Any, Any, Any, Any]:
     """Per-dossier chain; its decision is checked equal to recommend()."""
-    evaluation, proposition, decision = lot.chaine_reference(d, ref, modele or None)
+    evaluation, proposition, decision = chaine_reference(d, ref, modele or None)
     assert decision == recommend(d, ref, modele)
     return evaluation, proposition, None, decision
 
@@ -107,7 +110,7 @@ def test_lot_identique_a_recommend(dep: str) -> None:
             evaluation, proposition, _, decision = evaluer(d, ref, MODELE)
             assert ligne["ligne"] == i + 2
             _verifier_decision(ligne, decision)
-            attendu = json.loads(lot.explication_ligne(ctx, i + 2, evaluation, proposition, decision))
+            attendu = json.loads(explication_ligne(ctx, i + 2, evaluation, proposition, decision))
             _proche(json.loads(texte), attendu)
 
     verifier()
@@ -256,11 +259,11 @@ def test_fichier_csv_mal_forme(tmp_path: Path) -> None:
 def test_fichiers_vides_ou_incomplets(tmp_path: Path) -> None:
     vide = tmp_path / "vide.csv"
     vide.write_text("", encoding="utf-8")
-    with pytest.raises(lot.FluxInvalide, match="vide"):
+    with pytest.raises(FluxInvalide, match="vide"):
         lot.traiter_fichier(vide, "93", tmp_path / "d.csv", progression=False)
     sans_colonne = tmp_path / "sans.csv"
     sans_colonne.write_text("identifiant,dtdemrsa\nA,2025-01-01\n", encoding="utf-8")
-    with pytest.raises(lot.FluxInvalide, match="dtnai"):
+    with pytest.raises(FluxInvalide, match="dtnai"):
         lot.traiter_fichier(sans_colonne, "93", tmp_path / "d.csv", progression=False)
     assert not (tmp_path / "d.csv").exists()
     entete_seule = tmp_path / "entete.csv"
@@ -269,8 +272,8 @@ def test_fichiers_vides_ou_incomplets(tmp_path: Path) -> None:
     assert r.lignes == 0 and _lire_csv(tmp_path / "d.csv") == []
     inconnu = tmp_path / "flux.xlsx"
     inconnu.write_bytes(b"PK")
-    with pytest.raises(lot.FluxInvalide, match="format inconnu"):
-        lot.lire_flux(inconnu)
+    with pytest.raises(FluxInvalide, match="format inconnu"):
+        lire_flux(inconnu)
     # the command line prints a clear French error and exits with 2, no traceback
     assert main(["lot", str(sans_colonne), "--departement", "93", "--sortie", str(tmp_path / "x.csv"),
                  "--silencieux"]) == 2
@@ -435,7 +438,7 @@ def test_lecture_par_blocs_jsonl_et_parquet(tmp_path: Path) -> None:
     r = _meme_resultat_par_blocs(chemin, tmp_path / "jsonl")
     assert r.decides == 12 and r.rejetes == 2 and r.colonnes_ignorees == ["autre_5", "autre_9"]
     # no object has "agesenfants": the column is absent in every block, as when the file is read whole
-    assert "agesenfants" not in lot.ouvrir_flux(chemin).colonnes
+    assert "agesenfants" not in ouvrir_flux(chemin).colonnes
     # Parquet with typed columns, small row groups
     table = _table(valides).to_pydict()
     table["annobtnivdipmax"] = [int(x) if x else None for x in table["annobtnivdipmax"]]
@@ -452,11 +455,11 @@ def test_chemin_qui_n_est_pas_un_fichier(tmp_path: Path) -> None:
     repertoire = tmp_path / "flux.csv"
     repertoire.mkdir()
     for chemin in (repertoire, Path("/dev/null")):
-        with pytest.raises(lot.FluxInvalide, match="pas un fichier ordinaire"):
+        with pytest.raises(FluxInvalide, match="pas un fichier ordinaire"):
             lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False)
     assert not (tmp_path / "d.csv").exists()
     with pytest.raises(FileNotFoundError):
-        lot.lire_flux(tmp_path / "absent.csv")
+        lire_flux(tmp_path / "absent.csv")
     assert main(["lot", "/dev/null", "--departement", "93", "--sortie", str(tmp_path / "x.csv"),
                  "--silencieux"]) == 2
 

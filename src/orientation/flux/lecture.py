@@ -1,0 +1,624 @@
+"""Reading a flux file by blocks: CSV, JSON Lines and Parquet readers, and the rows they refuse.
+
+:func:`ouvrir_flux` checks what the file says of itself (header, schema, keys present) and raises
+:class:`FluxInvalide` when it cannot be processed at all; :meth:`Source.blocs` cuts the rows into
+small picklable tasks and :func:`lire_bloc` reads one of them into a :class:`Flux` (string columns
+of CNAF keys).  A row refused while reading, or later by field validation, is a :class:`Rejet`
+(one line of the rejects file, :data:`COLONNES_REJETS`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Literal, Optional
+
+import numpy as np
+import pyarrow as pa
+
+from orientation.dossier.cnaf import CLES
+from orientation.dossier.tabulaire import CLES_MULTIPLES
+from orientation.erreurs import OrientationError
+from orientation.regles.vectoriel import OBLIGATOIRES
+
+#: Columns of the rejects file.
+COLONNES_REJETS: tuple[str, ...] = ("ligne", "identifiant", "champ", "valeur", "raison")
+#: Physical lines (Parquet: rows) per block: bounds memory; the model is scored by blocks too.
+TAILLE_BLOC = 131_072
+
+
+class FluxInvalide(OrientationError, ValueError):
+    """The flux file as a whole cannot be processed (empty, unreadable, required column missing)."""
+
+
+@dataclass(frozen=True)
+class Rejet:
+    """One field error of one input row."""
+
+    ligne: int
+    identifiant: str
+    champ: str
+    valeur: Any
+    raison: str
+
+    def cellules(self) -> list[str]:
+        v = self.valeur
+        if v is None:
+            texte = ""
+        elif isinstance(v, str):
+            texte = v
+        else:
+            try:
+                texte = json.dumps(v, ensure_ascii=False, default=str)
+            except (TypeError, ValueError):  # pragma: no cover - defensive
+                texte = str(v)
+        return [str(self.ligne), self.identifiant, self.champ, texte, self.raison]
+
+
+# --------------------------------------------------------------------------- reading (streamed)
+
+
+@dataclass
+class Flux:
+    """A flux (or one block of it) read into string columns (only CNAF keys), with what could not be read."""
+
+    table: pa.Table
+    lignes: np.ndarray  # line number of each row of ``table``
+    rejets: list[Rejet] = field(default_factory=list)  # rows refused while reading
+    colonnes_ignorees: list[str] = field(default_factory=list)
+    #: rows whose raw values are not plain text (JSON arrays, numbers...): row -> raw record
+    bruts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    avec_departement: bool = True
+
+    @property
+    def nb_lignes(self) -> int:
+        """Rows in the input (decidable or refused while reading)."""
+        return self.table.num_rows + len({r.ligne for r in self.rejets})
+
+
+_BOM = b"\xef\xbb\xbf"
+#: Bytes read at a time when cutting a text file into blocks (the main process holds no more).
+_LECTURE = 1 << 23
+
+
+@dataclass
+class Source:
+    """A flux file opened for streamed reading: what its header (or schema) says, and where rows start.
+
+    Built by :func:`ouvrir_flux`, which raises :class:`FluxInvalide` for a file that cannot be
+    processed as a whole (nothing is written then).  :meth:`blocs` cuts the rows into small
+    picklable tasks without keeping them; :func:`lire_bloc` reads one task into a :class:`Flux`
+    (in a worker process, so that reading is parallel and memory is bounded by the block size).
+    """
+
+    chemin: Path
+    format: Literal["csv", "jsonl", "parquet"]
+    colonnes: list[str]  # CNAF columns of every block's table, in order
+    colonnes_ignorees: Optional[list[str]]  # None: collected from the rows (JSON Lines)
+    avec_departement: bool
+    debut: int = 0  # text formats: byte offset of the first data line
+    lignes_avant: int = 0  # text formats: physical lines before ``debut``
+    noms: list[str] = field(default_factory=list)  # CSV: every header name
+    delim: str = ","  # CSV
+    total: Optional[int] = None  # rows, when known in advance (Parquet)
+
+    def estimation_lignes(self, echantillon: int = 1 << 20) -> Optional[int]:
+        """Rows in the file: exact for Parquet, estimated from the first MiB for text formats (progress bar)."""
+        if self.total is not None or self.format == "parquet":
+            return self.total
+        taille = self.chemin.stat().st_size - self.debut
+        with self.chemin.open("rb") as f:
+            f.seek(self.debut)
+            debut = f.read(echantillon)
+        lignes = debut.count(b"\n") + (0 if debut.endswith(b"\n") else 1) if debut else 0
+        return None if lignes == 0 else max(1, round(lignes * taille / len(debut)))
+
+    def blocs(self, taille_bloc: int = TAILLE_BLOC) -> Iterable[tuple[Any, ...]]:
+        """Tasks of at most ``taille_bloc`` rows, in file order: ``(rang, ...)``, see :func:`lire_bloc`."""
+        if self.format == "parquet":
+            yield from _blocs_parquet(self, taille_bloc)
+        else:
+            for rang, (a, n, avant) in enumerate(_decouper(self.chemin, self.debut, self.lignes_avant, taille_bloc)):
+                yield rang, a, n, avant
+
+
+def ouvrir_flux(chemin: Path | str) -> Source:
+    """Open a flux file (CSV, JSON Lines or Parquet, by extension): header checks, no row read yet."""
+    chemin = Path(chemin)
+    ext = chemin.suffix.lower()
+    if not chemin.exists():
+        raise FileNotFoundError(2, "fichier introuvable", str(chemin))
+    if not chemin.is_file():
+        nature = "un répertoire" if chemin.is_dir() else "un fichier spécial (périphérique, tube ou socket)"
+        raise FluxInvalide(f"Fichier {chemin} : ce chemin désigne {nature}, pas un fichier ordinaire ; "
+                           "indiquez un fichier .csv, .jsonl ou .parquet.")
+    if ext in (".csv", ".txt"):
+        source = _ouvrir_csv(chemin)
+    elif ext in (".jsonl", ".ndjson", ".json"):
+        source = _ouvrir_jsonl(chemin)
+    elif ext in (".parquet", ".pq"):
+        source = _ouvrir_parquet(chemin)
+    else:
+        raise FluxInvalide(f"Fichier {chemin} : format inconnu « {ext or '(sans extension)'} » "
+                           "(attendu .csv, .jsonl ou .parquet).")
+    manquantes = [k for k in OBLIGATOIRES if k != "departement" and k not in source.colonnes]
+    if manquantes:
+        raise FluxInvalide(f"Fichier {chemin} : colonne(s) obligatoire(s) absente(s) : {', '.join(manquantes)}. "
+                           "Aucune ligne n'a été traitée.")
+    source.avec_departement = "departement" in source.colonnes
+    return source
+
+
+def lire_bloc(source: Source, tache: tuple[Any, ...]) -> Flux:
+    """Read one task of :meth:`Source.blocs` (row indexes of ``bruts`` are relative to the block)."""
+    if source.format == "parquet":
+        return _lire_parquet_bloc(source, tache[1], tache[2])
+    _, a, n, avant = tache
+    fd = os.open(source.chemin, os.O_RDONLY)
+    try:
+        data = os.pread(fd, n, a)
+        while len(data) < n:  # pread may return less than asked
+            suite = os.pread(fd, n - len(data), a + len(data))
+            if not suite:
+                break
+            data += suite
+    finally:
+        os.close(fd)
+    if source.format == "csv":
+        return _lire_csv_bloc(source, data, avant)
+    return _lire_jsonl_bloc(source, data, avant)
+
+
+def lire_flux(chemin: Path | str, taille_bloc: int = TAILLE_BLOC) -> Flux:
+    """Read a whole flux file into one :class:`Flux` (in memory: :func:`traiter_fichier` streams instead)."""
+    source = ouvrir_flux(chemin)
+    tables, lignes, rejets, bruts, ignorees = [], [], [], {}, set()
+    n = 0
+    for tache in source.blocs(taille_bloc):
+        lu = lire_bloc(source, tache)
+        tables.append(lu.table)
+        lignes.append(lu.lignes)
+        rejets.extend(lu.rejets)
+        bruts.update({n + i: r for i, r in lu.bruts.items()})
+        ignorees.update(lu.colonnes_ignorees)
+        n += lu.table.num_rows
+    vide = pa.table({k: pa.array([], pa.string()) for k in source.colonnes})
+    table = pa.concat_tables(tables, promote_options="permissive") if tables else vide
+    return Flux(table, np.concatenate(lignes).astype(np.int64) if lignes else np.zeros(0, dtype=np.int64), rejets,
+                source.colonnes_ignorees if source.colonnes_ignorees is not None else sorted(ignorees), bruts,
+                source.avec_departement)
+
+
+def _decouper(chemin: Path, debut: int, avant: int, taille_bloc: int) -> Iterable[tuple[int, int, int]]:
+    """(offset, length, physical lines before) of blocks of ``taille_bloc`` whole lines from ``debut``.
+
+    Only :data:`_LECTURE` bytes are held at a time; the last block may end without a newline.
+    """
+    with open(chemin, "rb") as f:
+        f.seek(debut)
+        lus = debut  # file offset of the next byte to read
+        a = debut  # start of the current block
+        dans_bloc = 0  # complete lines already in the current block
+        while morceau := f.read(_LECTURE):
+            nl = np.flatnonzero(np.frombuffer(morceau, dtype=np.uint8) == 10)
+            j = 0
+            while len(nl) - j >= taille_bloc - dans_bloc:
+                j += taille_bloc - dans_bloc
+                fin = lus + int(nl[j - 1]) + 1
+                yield a, fin - a, avant
+                avant += taille_bloc
+                a, dans_bloc = fin, 0
+            dans_bloc += len(nl) - j
+            lus += len(morceau)
+        if lus > a:
+            yield a, lus - a, avant
+
+
+def _identifiant_lisible(v: Any) -> str:
+    if isinstance(v, str):
+        v = v.strip()
+        if 0 < len(v) <= 64 and all(c.isalnum() or c in "_.-" for c in v) and v.isascii():
+            return v
+    return ""
+
+
+def _entete(texte: str, chemin: Path) -> tuple[list[str], str]:
+    delim = ";" if texte.count(";") > texte.count(",") else ","
+    try:
+        noms = next(csv.reader([texte], delimiter=delim, strict=True))
+    except (csv.Error, StopIteration) as exc:
+        raise FluxInvalide(f"Fichier {chemin} : ligne d'en-tête illisible ({exc}).") from None
+    noms = [n.strip() for n in noms]
+    doublons = sorted({n for n in noms if noms.count(n) > 1})
+    if doublons:
+        raise FluxInvalide(f"Fichier {chemin} : colonne(s) en double dans l'en-tête : {', '.join(doublons)}.")
+    return noms, delim
+
+
+def _ouvrir_csv(chemin: Path) -> Source:
+    """Find the header (first non-blank line) without reading further."""
+    with open(chemin, "rb") as f:
+        data = f.read(1 << 20)
+        base = 0  # file offset of data[0]
+        pos = 3 if data.startswith(_BOM) else 0
+        avant = 0  # physical lines before ``pos``
+        while True:
+            fin = data.find(b"\n", pos)
+            if fin < 0:
+                suite = f.read(1 << 20)
+                if suite:
+                    base += pos
+                    data, pos = data[pos:] + suite, 0
+                    continue
+                fin = suivant = len(data)
+            else:
+                suivant = fin + 1
+            brut = data[pos:fin]
+            if brut.endswith(b"\r"):
+                brut = brut[:-1]
+            if brut:
+                break
+            if suivant >= len(data) and not (suite := f.read(1 << 20)):
+                raise FluxInvalide(f"Fichier {chemin} : fichier vide (aucune ligne d'en-tête).")
+            if suivant >= len(data):
+                base += len(data)
+                data, pos = suite, 0
+            else:
+                pos = suivant
+            avant += 1
+    try:
+        texte_entete = brut.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FluxInvalide(f"Fichier {chemin} : en-tête illisible (encodage UTF-8 attendu).") from None
+    noms, delim = _entete(texte_entete, chemin)
+    return Source(chemin, "csv", [n for n in noms if n in CLES], [n for n in noms if n not in CLES], True,
+                  debut=base + suivant, lignes_avant=avant + 1, noms=noms, delim=delim)
+
+
+def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
+    """Read whole CSV lines (``avant`` physical lines precede them): one record per physical line."""
+    import pyarrow.csv as pcsv
+
+    noms, delim, connues = source.noms, source.delim, source.colonnes
+    vide = Flux(pa.table({k: pa.array([], pa.string()) for k in connues}), np.zeros(0, dtype=np.int64))
+    buf = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(buf == 10)
+    debuts = np.r_[0, nl + 1].astype(np.int64)
+    fins = np.r_[nl, len(buf)].astype(np.int64)  # exclusive, without "\n"
+    if len(debuts) and debuts[-1] == len(buf):  # block ends with a newline
+        debuts, fins = debuts[:-1], fins[:-1]
+    if len(fins):
+        cr = fins > debuts
+        cr[cr] = buf[fins[cr] - 1] == 13
+        fins_utiles = fins - cr
+    else:
+        fins_utiles = fins
+    lignes_donnees = np.flatnonzero(fins_utiles > debuts)
+    if len(lignes_donnees) == 0:
+        return vide
+    ncol = len(noms)
+    d0, f0 = debuts[lignes_donnees], fins_utiles[lignes_donnees]
+    # per line: delimiters, quotes, non-ASCII bytes (np.add.reduceat over each line's span)
+    decal = int(d0[0])
+    zone = buf[decal:]
+    pos = d0 - decal
+
+    def compter(masque: np.ndarray) -> np.ndarray:
+        # sums up to the next line's start: the rest of a line is "\r", "\n" and blank lines
+        return np.add.reduceat(masque.view(np.uint8), pos, dtype=np.int64)
+
+    nb_delim = compter(zone == ord(delim))
+    nb_guill = compter(zone == 34)
+    nb_haut = compter(zone >= 128)
+    numeros = avant + lignes_donnees + 1  # physical line numbers (1-based)
+    rejets: list[Rejet] = []
+    rapides = (nb_guill == 0) & (nb_delim == ncol - 1)
+    idx_id = noms.index("identifiant") if "identifiant" in noms else -1
+    # lines with non-ASCII bytes must be valid UTF-8
+    mauvais_utf8 = np.zeros(len(lignes_donnees), dtype=bool)
+    for j in np.flatnonzero(nb_haut > 0):
+        try:
+            data[d0[j]:f0[j]].decode("utf-8")
+        except UnicodeDecodeError:
+            mauvais_utf8[j] = True
+    rapides &= ~mauvais_utf8
+    longueurs = np.r_[d0[1:], len(buf)] - d0  # line + newline (+ blank lines)
+    # quoted lines: when every field is either unquoted or wholly quoted, pyarrow reads them too
+    alignes = np.zeros(len(lignes_donnees), dtype=bool)
+    if nb_guill.any():
+        alignes = (nb_guill > 0) & (nb_guill % 2 == 0) & ~mauvais_utf8 & (
+            _guillemets_mal_places(zone, pos, longueurs, ord(delim)) == 0)
+    types = {n: pa.string() for n in noms}
+
+    def lire(garde: np.ndarray, guillemets: bool) -> Optional[pa.Table]:
+        if garde.all():
+            morceau: Any = pa.py_buffer(memoryview(data)[decal:])
+        else:
+            morceau = pa.py_buffer(zone[np.repeat(garde, longueurs)].tobytes())
+        invalides: list[Any] = []
+        t = pcsv.read_csv(
+            pa.BufferReader(morceau),
+            read_options=pcsv.ReadOptions(column_names=noms, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"' if guillemets else False,
+                                            double_quote=False, newlines_in_values=False, ignore_empty_lines=True,
+                                            invalid_row_handler=lambda r: invalides.append(r) or "skip"),
+            convert_options=pcsv.ConvertOptions(column_types=types, include_columns=connues,
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if invalides or t.num_rows != int(garde.sum()):
+            return None  # e.g. a delimiter inside a quoted field: read these lines one by one
+        return t
+
+    morceaux: list[tuple[pa.Table, np.ndarray]] = []
+    if rapides.any():
+        t = lire(rapides, False)
+        if t is None:  # pragma: no cover - guarded by the line scan above
+            raise FluxInvalide(f"Fichier {source.chemin} : lecture incohérente des lignes sans guillemets.")
+        morceaux.append((t, numeros[rapides]))
+    if alignes.any():
+        t = lire(alignes, True)
+        if t is not None:
+            morceaux.append((t, numeros[alignes]))
+        else:
+            alignes[:] = False
+    lentes: list[tuple[int, list[str]]] = []
+    for j in np.flatnonzero(~rapides & ~alignes):
+        brut = data[d0[j]:f0[j]]
+        numero = int(numeros[j])
+        texte = brut.decode("utf-8", errors="replace")
+        naif = texte.split(delim)
+        ident = _identifiant_lisible(naif[idx_id].strip('"')) if 0 <= idx_id < len(naif) else ""
+        if mauvais_utf8[j]:
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80], "encodage invalide (UTF-8 attendu)"))
+            continue
+        if nb_guill[j] == 0:
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
+                                f"nombre de colonnes incorrect : {nb_delim[j] + 1} au lieu de {ncol}"))
+            continue
+        try:
+            cellules = next(csv.reader([texte], delimiter=delim, strict=True))
+        except csv.Error as exc:
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
+                                f"guillemets mal placés ou non fermés ({exc})"))
+            continue
+        if len(cellules) != ncol:
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
+                                f"nombre de colonnes incorrect : {len(cellules)} au lieu de {ncol}"))
+            continue
+        lentes.append((numero, cellules))
+    if lentes:
+        pos_connues = [noms.index(k) for k in connues]
+        morceaux.append((pa.table({k: pa.array([c[p] for _, c in lentes], pa.string())
+                                   for k, p in zip(connues, pos_connues)}),
+                         np.array([n for n, _ in lentes], dtype=np.int64)))
+    if not morceaux:
+        vide.rejets = rejets
+        return vide
+    table = pa.concat_tables([t for t, _ in morceaux]) if len(morceaux) > 1 else morceaux[0][0]
+    lignes = np.concatenate([l for _, l in morceaux]).astype(np.int64)
+    if len(morceaux) > 1:
+        ordre = np.argsort(lignes, kind="stable")
+        table = table.take(pa.array(ordre))
+        lignes = lignes[ordre]
+    return Flux(table, lignes, rejets)
+
+
+def _guillemets_mal_places(zone: np.ndarray, debuts: np.ndarray, longueurs: np.ndarray, delim: int) -> np.ndarray:
+    """Per line, quotes that do not open a field (after a delimiter or at the start) or close one."""
+    q = zone == 34
+    qu = q.view(np.uint8)
+    cq = np.cumsum(qu, dtype=np.uint8)  # wraps around: only its parity is used
+    avant = np.where(debuts > 0, cq[np.maximum(debuts - 1, 0)], 0).astype(np.uint8)
+    impair = ((cq - qu - np.repeat(avant, longueurs)) & 1).astype(bool)  # index of the quote in its line is odd
+    del cq
+    precedent = np.ones(len(zone), dtype=bool)
+    precedent[1:] = (zone[:-1] == delim) | (zone[:-1] == 10)
+    suivant = np.ones(len(zone), dtype=bool)
+    suivant[:-1] = (zone[1:] == delim) | (zone[1:] == 10) | (zone[1:] == 13)
+    mauvais = q & np.where(impair, ~suivant, ~precedent)
+    return np.add.reduceat(mauvais.view(np.uint8), debuts, dtype=np.int64)
+
+
+def _cellule_json(cle: str, v: Any) -> tuple[str, bool]:
+    """(text cell, plain?) of a JSON value; not plain: the row takes the per-row path with its raw value."""
+    if v is None:
+        return "", True
+    if isinstance(v, str):
+        return v, True
+    if isinstance(v, bool):
+        return "", False
+    if isinstance(v, int):
+        return str(v), True
+    if isinstance(v, list) and cle in CLES_MULTIPLES:
+        if not v:
+            return "-", True
+        if cle == "agesenfants":
+            ok = all((isinstance(x, int) and not isinstance(x, bool) and x >= 0)
+                     or (isinstance(x, str) and x.isascii() and x.isdigit() and (x == "0" or not x.startswith("0")))
+                     for x in v)
+        else:
+            ok = all(isinstance(x, str) and x and x == x.strip() and "|" not in x and x != "-" for x in v)
+        if ok:
+            return "|".join(str(x) for x in v), True
+    return "", False
+
+
+def _objet_json(brut: bytes) -> Optional[dict[str, Any]]:
+    """The JSON object of a line, or None when the line is not one (it is then rejected)."""
+    try:
+        obj = json.loads(brut.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _ouvrir_jsonl(chemin: Path) -> Source:
+    """Which CNAF keys occur in the file's objects, without parsing every line.
+
+    The table of every block must have the columns of the whole file (a missing column, or
+    ``departement``, changes how rows are read).  A key ``k`` occurs in an object only if its
+    line contains ``"k"`` or an escape (``\\``): only those lines are parsed, and only while
+    some key is still unseen (usually the first line shows them all).
+    """
+    inconnues = set(CLES)  # CNAF keys not yet seen in an object
+    un_objet = non_vide = False
+    blanc = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+
+    def essayer(morceau: bytes, i: int) -> int:
+        """Parse the line around offset i; return the offset after it."""
+        nonlocal un_objet
+        a = morceau.rfind(b"\n", 0, i) + 1
+        b = morceau.find(b"\n", i)
+        b = len(morceau) if b < 0 else b
+        obj = _objet_json(morceau[a:b])
+        if obj is not None:
+            un_objet = True
+            inconnues.difference_update(obj)
+        return b + 1
+
+    with open(chemin, "rb") as f:
+        reste = b""
+        premier = True
+        while True:
+            lu = f.read(_LECTURE)
+            if premier and lu.startswith(_BOM):
+                lu = lu[3:]
+            premier = False
+            morceau = reste + lu
+            if lu:
+                coupe = morceau.rfind(b"\n") + 1
+                morceau, reste = morceau[:coupe], morceau[coupe:]
+            if not non_vide and blanc.search(morceau):
+                non_vide = True
+            if non_vide and not un_objet:  # the first line that is an object
+                i = 0
+                while not un_objet and i < len(morceau):
+                    m = blanc.search(morceau, i)
+                    if m is None:
+                        break
+                    i = essayer(morceau, m.start())
+            for motif in [f'"{k}"'.encode() for k in sorted(inconnues)] + [b"\\"]:
+                i = 0
+                while i < len(morceau) and inconnues and (motif == b"\\" or motif[1:-1].decode() in inconnues):
+                    i = morceau.find(motif, i)
+                    if i < 0:
+                        break
+                    i = essayer(morceau, i)
+            if not lu:
+                break
+    if not non_vide:
+        raise FluxInvalide(f"Fichier {chemin} : fichier vide (aucun objet JSON).")
+    presentes = set(CLES) - inconnues if un_objet else set(OBLIGATOIRES)  # nothing readable: all rejected
+    return Source(chemin, "jsonl", [k for k in CLES if k in presentes], None, True,
+                  debut=3 if _commence_par_bom(chemin) else 0)
+
+
+def _commence_par_bom(chemin: Path) -> bool:
+    with open(chemin, "rb") as f:
+        return f.read(3) == _BOM
+
+
+def _lire_jsonl_bloc(source: Source, data: bytes, avant: int) -> Flux:
+    presentes = source.colonnes
+    colonnes: dict[str, list[str]] = {k: [] for k in CLES}
+    ignorees: set[str] = set()
+    lignes: list[int] = []
+    rejets: list[Rejet] = []
+    bruts: dict[int, dict[str, Any]] = {}
+    for numero, brut in enumerate(data.split(b"\n"), avant + 1):
+        if not brut.strip():
+            continue
+        try:
+            texte = brut.decode("utf-8")
+        except UnicodeDecodeError:
+            rejets.append(Rejet(numero, "", "(ligne)", brut[:80].decode("utf-8", "replace"),
+                                "encodage invalide (UTF-8 attendu)"))
+            continue
+        try:
+            obj = json.loads(texte)
+        except json.JSONDecodeError as exc:
+            rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80],
+                                f"JSON mal formé : {exc.msg} (colonne {exc.colno})"))
+            continue
+        if not isinstance(obj, dict):
+            rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80], "objet JSON attendu ({...})"))
+            continue
+        i = len(lignes)
+        lignes.append(numero)
+        simple = True
+        for k in CLES:
+            cellule, ok = _cellule_json(k, obj.get(k))
+            colonnes[k].append(cellule)
+            simple &= ok
+        for k in obj:
+            if k not in CLES:
+                ignorees.add(str(k))
+        if not simple:
+            bruts[i] = {k: v for k, v in obj.items() if k in CLES}
+    table = pa.table({k: pa.array(colonnes[k], pa.string()) for k in presentes})
+    return Flux(table, np.array(lignes, dtype=np.int64), rejets, sorted(ignorees), bruts)
+
+
+def _ouvrir_parquet(chemin: Path) -> Source:
+    import pyarrow.parquet as pq
+
+    try:
+        fichier = pq.ParquetFile(chemin)
+        schema, total = fichier.schema_arrow, fichier.metadata.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise FluxInvalide(f"Fichier {chemin} : Parquet illisible ({exc}).") from None
+    if total == 0 and len(schema.names) == 0:
+        raise FluxInvalide(f"Fichier {chemin} : fichier vide.")
+    return Source(chemin, "parquet", [k for k in schema.names if k in CLES], [k for k in schema.names if k not in CLES],
+                  True, total=total)
+
+
+def _blocs_parquet(source: Source, taille_bloc: int) -> Iterable[tuple[Any, ...]]:
+    """(rang, record batch of CNAF columns, rows before): the file is read batch by batch."""
+    import pyarrow.parquet as pq
+
+    rang = avant = 0
+    try:
+        fichier = pq.ParquetFile(source.chemin)
+        for lot in fichier.iter_batches(batch_size=taille_bloc, columns=source.colonnes):
+            yield rang, lot, avant
+            rang += 1
+            avant += lot.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise FluxInvalide(f"Fichier {source.chemin} : Parquet illisible après {avant} ligne(s) ({exc}).") from None
+
+
+def _lire_parquet_bloc(source: Source, t: pa.RecordBatch, avant: int) -> Flux:
+    cols: dict[str, Any] = {}
+    bruts: dict[int, dict[str, Any]] = {}
+    for k in t.schema.names:
+        if k not in CLES:
+            continue
+        c = t.column(k)
+        typ = c.type.value_type if pa.types.is_dictionary(c.type) else c.type
+        if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+            cols[k] = c if pa.types.is_dictionary(c.type) else c.cast(pa.string())
+        elif pa.types.is_integer(typ):
+            cols[k] = c.cast(pa.string())
+        else:  # lists, booleans, floats...: cell by cell, as JSON values
+            valeurs = c.to_pylist()
+            cellules = []
+            for i, v in enumerate(valeurs):
+                if isinstance(v, float) and v != v:
+                    v = None
+                cellule, ok = _cellule_json(k, v)
+                cellules.append(cellule)
+                if not ok:
+                    bruts.setdefault(i, {})[k] = v
+            cols[k] = pa.array(cellules, pa.string())
+    for i in list(bruts):  # per-row path needs the whole record
+        bruts[i] = {k: t.column(k)[i].as_py() for k in t.schema.names if k in CLES}
+    return Flux(pa.table(cols) if cols else pa.table({}), np.arange(avant + 1, avant + t.num_rows + 1, dtype=np.int64),
+                [], [], bruts)
+
+
+__all__ = ["COLONNES_REJETS", "TAILLE_BLOC", "Flux", "FluxInvalide", "Rejet", "Source", "lire_bloc", "lire_flux",
+           "ouvrir_flux"]
