@@ -110,6 +110,22 @@ def _cmd_lot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schemas(args: argparse.Namespace) -> int:
+    from orientation import schemas
+
+    if args.ecrire:
+        try:
+            ecrits = schemas.ecrire(Path(args.ecrire))
+        except ValueError as exc:
+            print(f"Erreur : {exc}", file=sys.stderr)
+            return 2
+        print(f"{len(ecrits)} fichier(s) écrit(s) dans {args.ecrire}.")
+        return 0
+    for nom, version in schemas.VERSIONS.items():
+        print(f"{nom} {version} : urn:orientation:schema:{nom}:{version}")
+    return 0
+
+
 def _options_sources(p: argparse.ArgumentParser) -> None:
     p.add_argument("--regles", help="dossier des règles (défaut : $ORIENTATION_REGLES, sinon règles livrées)")
     p.add_argument("--modele", help="dossier d'un modèle entraîné, ou « demo » : modèle de démonstration entraîné sur "
@@ -153,6 +169,10 @@ def construire_parseur() -> argparse.ArgumentParser:
     s.add_argument("--departement", default="93")
     s.add_argument("--sortie", required=True)
     s.set_defaults(func=_cmd_generer)
+
+    j = sub.add_parser("schemas", help="schémas JSON du contrat (dossier, décision, explication, rejet)")
+    j.add_argument("--ecrire", metavar="DOSSIER", help="écrire les schémas JSON générés dans ce dossier")
+    j.set_defaults(func=_cmd_schemas)
 
     b = sub.add_parser("lot", help="orienter en nombre un flux CAF (CSV, JSON Lines ou Parquet)")
     b.add_argument("flux")

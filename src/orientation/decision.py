@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from datetime import date, timedelta
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,6 +41,9 @@ STRUCTURE_PAR_DEFAUT: dict[Parcours, Structure] = {
 }
 
 Origine = Literal["regle", "grille", "modele", "aucune"]
+
+#: Version of the decision's JSON contract (``src/orientation/schemas/decision.json``).
+VERSION_SCHEMA_DECISION = "1.0"
 
 
 def ajouter_mois(d: date, mois: int) -> date:
@@ -91,6 +94,7 @@ class Decision(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    version_schema: Literal["1.0"] = VERSION_SCHEMA_DECISION
     identifiant: str
     departement: str
     scenario: int = Field(description="scénario DITP 2019 du département (1 à 4)")
@@ -105,6 +109,14 @@ class Decision(BaseModel):
     modele: Optional[ModeleUtilise] = Field(description="modèle chargé pour cette décision, sinon null")
     delais: Delais
     versions: Versions
+
+    def json(self, indent: int | None = 2) -> str:  # type: ignore[override]
+        """The decision as a JSON string (contract: ``orientation/schemas/decision.json``)."""
+        return self.model_dump_json(indent=indent)
+
+    def en_dict(self) -> dict[str, Any]:
+        """The decision as a JSON-ready dict (same content as :meth:`json`)."""
+        return self.model_dump(mode="json")
 
     @property
     def confiance(self) -> Optional[float]:
