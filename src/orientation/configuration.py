@@ -53,8 +53,6 @@ class SourceModele:
     """
 
     def __init__(self, modele: SpecModele = None):
-        if isinstance(modele, SourceModele):  # pragma: no cover - defensive
-            modele = modele._spec
         if modele is None:
             env = os.environ.get(VARIABLE_ENV_MODELE)
             modele = env if env else False
