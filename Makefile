@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SORTIE ?= sortie
 
-.PHONY: installer demo test bench clean
+.PHONY: installer demo test bench bench-demarrage clean
 
 installer: $(VENV)/.installe
 
@@ -17,15 +17,18 @@ $(VENV)/.installe: pyproject.toml
 demo: installer
 	@mkdir -p $(SORTIE)
 	$(BIN)/orientation regles verifier rules/
-	$(BIN)/orientation recommander examples/dossiers/primo_demandeuse_sans_abri.json
-	$(BIN)/orientation expliquer examples/dossiers/recurrent_profil_emploi.json --format texte
-	$(BIN)/orientation lot examples/flux_exemple.csv --departement 93 --sortie $(SORTIE)/decisions.csv --explications $(SORTIE)/explications.jsonl
+	$(BIN)/orientation recommander examples/dossiers/primo_demandeuse_sans_abri.json --modele demo
+	$(BIN)/orientation expliquer examples/dossiers/recurrent_profil_emploi.json --format texte --modele demo
+	$(BIN)/orientation lot examples/flux_exemple.csv --departement 93 --sortie $(SORTIE)/decisions.csv --explications $(SORTIE)/explications.jsonl --modele demo
 
 test: installer
 	$(BIN)/python -m pytest
 
 bench: installer
 	$(BIN)/python benchmarks/bench_lot.py
+
+bench-demarrage: installer
+	$(BIN)/python benchmarks/bench_demarrage.py
 
 clean:
 	rm -rf $(VENV) $(SORTIE) .pytest_cache .hypothesis

@@ -259,7 +259,7 @@ from orientation.modele import modele as mod
 from orientation.modele import synthetique as syn
 from orientation.modele.classes import CLASSES
 
-modele = mod.charger_modele_defaut()
+modele = mod.charger_modele("demo")  # modèle de démonstration (données SYNTHÉTIQUES), demandé par son nom
 print(modele)
 print(modele.description)
 N = 5_000 if PETIT else 60_000

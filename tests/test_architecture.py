@@ -16,12 +16,12 @@ RACINE = Path(__file__).resolve().parents[1] / "src" / "orientation"
 #: Rings, from the bottom (what a person's file is) to the outside (programs that use the chain).
 #: A module may import from its own ring or from a lower one, never from a higher one.
 ANNEAUX: dict[str, int] = {
-    "vocabulaire": 0, "erreurs": 0, "francais": 0,
+    "vocabulaire": 0, "erreurs": 0, "francais": 0, "donnees": 0,
     "dossier": 1,
     "regles": 2, "modele": 2,
-    "decision": 3,
-    "explication": 4,
-    "flux": 5, "service": 5, "pilotage": 5,
+    "decision": 3, "configuration": 3,
+    "explication": 4, "orientateur": 4,
+    "flux": 5, "service": 5, "pilotage": 5, "schemas": 5,
     "cli": 6, "__init__": 6,
 }
 #: Pairs of the same ring that must stay independent of each other.

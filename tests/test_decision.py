@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from orientation import Dossier, Modalite, Parcours, recommend
 from orientation.decision import ajouter_mois, decider, executer
 from orientation.dossier.schema import EXEMPLE_CNAF
-from orientation.modele.modele import charger_modele_defaut
+from orientation.modele.modele import charger_modele
 from orientation.regles.referentiel import Referentiel
 from orientation.vocabulaire import Structure
 
@@ -32,7 +32,8 @@ def test_primo_demandeur_rdv_obligatoire_et_delais() -> None:
     assert d.delais.orientation_au_plus_tard == date(2025, 10, 20)
     assert d.delais.premier_rdv_au_plus_tard == date(2025, 11, 3)
     assert d.delais.reference_estimee is False
-    assert d.confiance is None  # the model is not consulted when a rule imposes an appointment
+    assert d.probabilite_modele is None  # the model is not consulted when a rule imposes an appointment
+    assert d.modele is None  # ...nor even loaded
 
 
 def test_delai_estime_sans_date_de_notification() -> None:
@@ -53,15 +54,16 @@ def test_ajouter_mois_fin_de_mois(depart: date, mois: int, attendu: date) -> Non
 
 def test_profil_recurrent_oriente_directement_par_le_modele() -> None:
     dossier = Dossier.depuis_cnaf(RECURRENT)
-    chaine = executer(dossier)
+    chaine = executer(dossier, modele="demo")
     assert chaine.evaluation.modalite is None
     assert chaine.proposition is not None and chaine.proposition.decide
     d = chaine.decision
     assert d.modalite == Modalite.orientation_directe
     assert d.parcours == Parcours.professionnel and d.structure == Structure.france_travail
     assert d.origine_parcours == "modele"
-    assert d.confiance == pytest.approx(chaine.proposition.confiance)
-    assert d.versions.modele_sha256 == charger_modele_defaut().sha256
+    assert d.probabilite_modele == pytest.approx(chaine.proposition.confiance)
+    assert d.versions.modele_sha256 == charger_modele("demo").sha256
+    assert d.modele is not None and d.modele.synthetique and d.modele.consulte and d.modele.nom == "demo"
 
 
 def test_sans_modele_examen_individuel_avec_proposition_de_grille() -> None:
@@ -75,7 +77,7 @@ def test_sans_modele_examen_individuel_avec_proposition_de_grille() -> None:
 
 def test_modele_qui_s_abstient_donne_examen_individuel() -> None:
     dossier = Dossier.depuis_cnaf(RECURRENT)
-    chaine = executer(dossier)
+    chaine = executer(dossier, modele="demo")
     abstention = chaine.proposition.model_copy(update={"decide": False, "raison_abstention": "test"})
     d = decider(dossier, chaine.evaluation, abstention, chaine.modele)
     assert d.modalite == Modalite.examen_individuel
@@ -86,7 +88,7 @@ def test_scenario_2_rendez_vous_systematique() -> None:
     d = recommend(Dossier.depuis_cnaf({**RECURRENT, "departement": "69"}))
     assert d.scenario == 2
     assert d.modalite == Modalite.rdv_obligatoire
-    assert d.confiance is None
+    assert d.probabilite_modele is None
 
 
 def test_departement_sans_fichier_regles_nationales_scenario_4() -> None:
@@ -104,7 +106,7 @@ def test_propriete_decision_toujours_valide_et_deterministe(dossier: Dossier) ->
     if dossier.primo_demandeur or dossier.demande_rdv:
         assert d1.modalite == Modalite.rdv_obligatoire
     if d1.modalite == Modalite.orientation_directe:
-        assert d1.scenario == 4 and d1.parcours is not None and d1.confiance is not None
+        assert d1.scenario == 4 and d1.parcours is not None and d1.probabilite_modele is not None
         assert not any(r in d1.regles_declenchees for r in ("primo_demandeur", "demande_rdv", "fragilite_sante",
                                                              "fragilite_logement", "violences_conjugales"))
     assert d1.delais.orientation_au_plus_tard > d1.delais.date_reference

@@ -41,7 +41,7 @@ def test_cli_recommander_json(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize("fmt", ["texte", "markdown", "json"])
 def test_cli_expliquer_formats(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
     chemin = str(RACINE / "examples/dossiers/recurrent_profil_emploi.json")
-    assert main(["expliquer", chemin, "--format", fmt]) == 0
+    assert main(["expliquer", chemin, "--format", fmt, "--modele", "demo"]) == 0
     out = capsys.readouterr().out
     if fmt == "json":
         assert json.loads(out)["decision"]["modalite"] == "orientation_directe"

@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 
 from orientation import Dossier, Modalite, explain, recommend
-from orientation.regles.contrefactuels import contrefactuels, modifier_dossier
+from orientation.regles.contrefactuels import modifier_dossier
 from orientation.dossier.schema import EXEMPLE_CNAF
 from orientation.regles.referentiel import Referentiel
 from orientation.vocabulaire import Verite
@@ -40,7 +40,7 @@ def test_non_renseigne_jamais_faux() -> None:
 
 
 def test_quatre_elements_crpa_dans_les_trois_rendus() -> None:
-    e = explain(Dossier.depuis_cnaf(RECURRENT))
+    e = explain(Dossier.depuis_cnaf(RECURRENT), modele="demo")
     assert e.decision.modalite == Modalite.orientation_directe
     assert "déterminante" in e.crpa.degre_et_mode_de_contribution
     assert e.crpa.donnees_et_sources and e.crpa.parametres_et_ponderations and e.crpa.operations
@@ -64,14 +64,20 @@ def test_rdv_obligatoire_dit_que_le_modele_n_a_pas_servi() -> None:
 
 def test_contrefactuels_verifies_en_rejouant_la_chaine() -> None:
     dossier = Dossier.depuis_cnaf(RECURRENT)
-    e = explain(dossier)
+    e = explain(dossier, modele="demo")
     regles = [c for c in e.contrefactuels if c.source == "regles"]
-    assert any("Primo-demandeur" in c.changements[0] for c in regles)
+    assert any("Primo-demandeur" in c.phrase for c in regles)
+    assert any(c.source == "modele" for c in e.contrefactuels)
     ref = Referentiel.charger("93")
-    for c in contrefactuels(ref, dossier):
-        change = recommend(modifier_dossier(dossier, c.champ, c.valeur_alternative), ref)
-        if any(c.changements == x.changements for x in regles):
-            assert (change.modalite, change.parcours) != (e.decision.modalite, e.decision.parcours)
+    for c in e.contrefactuels:
+        # the structured changes are enough to re-apply the counterfactual, and give its stated outcome
+        change = dossier
+        for ch in c.changements:
+            change = modifier_dossier(change, ch.champ, ch.apres)
+        apres = recommend(change, ref, modele="demo")
+        assert (apres.modalite, apres.parcours) == (c.apres.modalite, c.apres.parcours)
+        assert (apres.modalite, apres.parcours) != (e.decision.modalite, e.decision.parcours)
+        assert set(c.cause.regles) == set(apres.regles_declenchees) ^ set(e.decision.regles_declenchees)
     primo = recommend(modifier_dossier(dossier, "primo_demandeur", True), ref)
     assert primo.modalite == Modalite.rdv_obligatoire
 

@@ -24,14 +24,17 @@ from orientation.dossier.cnaf import CLES
 from orientation.decision import recommend
 from orientation.dossier.schema import Dossier
 from orientation.erreurs import DossierInvalide
-from orientation.modele.modele import charger_modele_defaut
+from orientation.donnees import chemin_modele
+from orientation.modele.modele import charger_modele
 from orientation.regles.referentiel import Referentiel
 from orientation.modele.synthetique import generer_table
 from orientation.dossier.tabulaire import enregistrement_vers_ligne, ligne_vers_enregistrement
 
 from .strategies import dossiers
 
-MODELE = charger_modele_defaut()
+#: The demo model (SYNTHETIC data) asked for by name: no model is used by default.
+DEMO = chemin_modele("demo")
+MODELE = charger_modele(DEMO)
 REFERENTIELS = {dep: Referentiel.charger(dep) for dep in ("93", "58", "69")}
 CONTEXTES = {dep: Contexte(dep, ref, MODELE, True) for dep, ref in REFERENTIELS.items()}
 REGLAGES = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -233,7 +236,7 @@ def test_fichier_csv_mal_forme(tmp_path: Path) -> None:
         f.write(",".join(valides[0][k] for k in ENTETE).encode()[:60])  # truncated last line, no newline
     sortie = tmp_path / "out" / "decisions.csv"
     expl = tmp_path / "out" / "explications.jsonl"
-    rapport = lot.traiter_fichier(chemin, "93", sortie, explications=expl, modele=None, progression=False)
+    rapport = lot.traiter_fichier(chemin, "93", sortie, explications=expl, modele=DEMO, progression=False)
     decisions = _lire_csv(sortie)
     rejets = _lire_csv(tmp_path / "out" / "decisions.rejets.csv")
     lignes_rejetees = {int(r["ligne"]) for r in rejets}
@@ -260,15 +263,15 @@ def test_fichiers_vides_ou_incomplets(tmp_path: Path) -> None:
     vide = tmp_path / "vide.csv"
     vide.write_text("", encoding="utf-8")
     with pytest.raises(FluxInvalide, match="vide"):
-        lot.traiter_fichier(vide, "93", tmp_path / "d.csv", progression=False)
+        lot.traiter_fichier(vide, "93", tmp_path / "d.csv", progression=False, modele=DEMO)
     sans_colonne = tmp_path / "sans.csv"
     sans_colonne.write_text("identifiant,dtdemrsa\nA,2025-01-01\n", encoding="utf-8")
     with pytest.raises(FluxInvalide, match="dtnai"):
-        lot.traiter_fichier(sans_colonne, "93", tmp_path / "d.csv", progression=False)
+        lot.traiter_fichier(sans_colonne, "93", tmp_path / "d.csv", progression=False, modele=DEMO)
     assert not (tmp_path / "d.csv").exists()
     entete_seule = tmp_path / "entete.csv"
     entete_seule.write_text(",".join(ENTETE) + "\n", encoding="utf-8")
-    r = lot.traiter_fichier(entete_seule, "93", tmp_path / "d.csv", progression=False)
+    r = lot.traiter_fichier(entete_seule, "93", tmp_path / "d.csv", progression=False, modele=DEMO)
     assert r.lignes == 0 and _lire_csv(tmp_path / "d.csv") == []
     inconnu = tmp_path / "flux.xlsx"
     inconnu.write_bytes(b"PK")
@@ -299,7 +302,7 @@ def test_jsonl_et_parquet(tmp_path: Path) -> None:
                 f.write('{"identifiant": "SYN-TRONQUE", "dtdemrsa": "2025-0\n')  # truncated line
                 f.write("[1, 2]\n")  # not an object
     sortie = tmp_path / "d.csv"
-    r = lot.traiter_fichier(chemin, "93", sortie, explications=tmp_path / "e.jsonl", progression=False)
+    r = lot.traiter_fichier(chemin, "93", sortie, explications=tmp_path / "e.jsonl", progression=False, modele=DEMO)
     rejets = _lire_csv(tmp_path / "d.rejets.csv")
     assert r.decides == 30 and r.rejetes == 2 and r.lignes == 32
     assert {x["raison"].split(" :")[0] for x in rejets} == {"JSON mal formé", "objet JSON attendu ({...})"}
@@ -315,7 +318,7 @@ def test_jsonl_et_parquet(tmp_path: Path) -> None:
     table["annobtnivdipmax"] = [int(x) if x else None for x in table["annobtnivdipmax"]]
     table["difsoc"] = [None if x == "" else ([] if x == "-" else x.split("|")) for x in table["difsoc"]]
     pq.write_table(pa.table(table), tmp_path / "flux.parquet")
-    r2 = lot.traiter_fichier(tmp_path / "flux.parquet", "93", tmp_path / "p.csv", progression=False)
+    r2 = lot.traiter_fichier(tmp_path / "flux.parquet", "93", tmp_path / "p.csv", progression=False, modele=DEMO)
     assert r2.decides == 30 and r2.rejetes == 0
     assert [x["modalite"] for x in _lire_csv(tmp_path / "p.csv")] == [x["modalite"] for x in decisions]
 
@@ -350,7 +353,7 @@ def test_processus_paralleles_meme_resultat(tmp_path: Path) -> None:
     for processus in (1, 2):
         dossier = tmp_path / f"p{processus}"
         r = lot.traiter_fichier(chemin, "93", dossier / "d.csv", explications=dossier / "e.jsonl",
-                                progression=False, taille_bloc=7, processus=processus)
+                                progression=False, modele=DEMO, taille_bloc=7, processus=processus)
         assert r.lignes == 61 and r.rejetes == 2
         sorties.append([(dossier / f).read_bytes() for f in ("d.csv", "e.jsonl", "d.rejets.csv")])
     assert sorties[0] == sorties[1]
@@ -367,13 +370,13 @@ def _meme_resultat_par_blocs(chemin: Path, tmp_path: Path, tailles: tuple[int, .
     """One block, then tiny blocks (in this process and in 2 workers): byte-identical outputs, same summary."""
     reference = tmp_path / "un_bloc"
     r0 = lot.traiter_fichier(chemin, "93", reference / "d.csv", explications=reference / "e.jsonl",
-                             progression=False, taille_bloc=1_000_000, processus=1)
+                             progression=False, modele=DEMO, taille_bloc=1_000_000, processus=1)
     attendu = _sorties(reference)
     for taille in tailles:
         for processus in (1, 2):
             dossier = tmp_path / f"blocs_{taille}_{processus}"
             r = lot.traiter_fichier(chemin, "93", dossier / "d.csv", explications=dossier / "e.jsonl",
-                                    progression=False, taille_bloc=taille, processus=processus)
+                                    progression=False, modele=DEMO, taille_bloc=taille, processus=processus)
             assert _sorties(dossier) == attendu, (taille, processus)
             assert (r.lignes, r.decides, r.rejetes, r.erreurs, r.chemin_ligne, r.par_modalite, r.par_parcours,
                     r.par_origine, r.colonnes_ignorees) == (
@@ -456,7 +459,7 @@ def test_chemin_qui_n_est_pas_un_fichier(tmp_path: Path) -> None:
     repertoire.mkdir()
     for chemin in (repertoire, Path("/dev/null")):
         with pytest.raises(FluxInvalide, match="pas un fichier ordinaire"):
-            lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False)
+            lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False, modele=DEMO)
     assert not (tmp_path / "d.csv").exists()
     with pytest.raises(FileNotFoundError):
         lire_flux(tmp_path / "absent.csv")
@@ -470,5 +473,5 @@ def test_sans_explications_avec_chemin_ligne(tmp_path: Path) -> None:
     valides[2]["annobtnivdipmax"] = "+2001"  # valid, per-row path
     chemin = tmp_path / "f.csv"
     _ecrire_csv(chemin, valides)
-    r = lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False)
+    r = lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False, modele=DEMO)
     assert r.decides == 6 and r.chemin_ligne == 1

@@ -42,16 +42,8 @@ def _lire_dossier(chemin: str) -> Any:
 
 
 def _sources(args: argparse.Namespace, departement: str) -> tuple[Any, Any]:
-    from orientation.regles.referentiel import Referentiel
-
-    ref = Referentiel.charger(departement, Path(args.regles) if args.regles else None)
-    if args.sans_modele:
-        return ref, False
-    if args.modele:
-        from orientation.modele.modele import ModeleOrientation
-
-        return ref, ModeleOrientation.charger(Path(args.modele))
-    return ref, None
+    """(rules directory or None, model spec): the model is loaded only if a dossier needs it."""
+    return (Path(args.regles) if args.regles else None), (False if args.sans_modele else args.modele)
 
 
 def _cmd_recommander(args: argparse.Namespace) -> int:
@@ -103,6 +95,7 @@ def _cmd_generer(args: argparse.Namespace) -> int:
 
 
 def _cmd_lot(args: argparse.Namespace) -> int:
+    from orientation.donnees import chemin_modele
     from orientation.flux.lot import traiter_fichier
 
     rapport = traiter_fichier(
@@ -110,16 +103,33 @@ def _cmd_lot(args: argparse.Namespace) -> int:
         explications=Path(args.explications) if args.explications else None,
         rejets=Path(args.rejets) if args.rejets else None,
         regles=Path(args.regles) if args.regles else None,
-        modele=False if args.sans_modele else (Path(args.modele) if args.modele else None),
+        modele=False if args.sans_modele else (chemin_modele(args.modele) if args.modele else None),
         progression=not args.silencieux,
     )
     print(rapport.resume())
     return 0
 
 
+def _cmd_schemas(args: argparse.Namespace) -> int:
+    from orientation import schemas
+
+    if args.ecrire:
+        try:
+            ecrits = schemas.ecrire(Path(args.ecrire))
+        except ValueError as exc:
+            print(f"Erreur : {exc}", file=sys.stderr)
+            return 2
+        print(f"{len(ecrits)} fichier(s) écrit(s) dans {args.ecrire}.")
+        return 0
+    for nom, version in schemas.VERSIONS.items():
+        print(f"{nom} {version} : urn:orientation:schema:{nom}:{version}")
+    return 0
+
+
 def _options_sources(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--regles", help="dossier des règles (défaut : rules/ du projet)")
-    p.add_argument("--modele", help="dossier d'un modèle entraîné (défaut : models/demo)")
+    p.add_argument("--regles", help="dossier des règles (défaut : $ORIENTATION_REGLES, sinon règles livrées)")
+    p.add_argument("--modele", help="dossier d'un modèle entraîné, ou « demo » : modèle de démonstration entraîné sur "
+                                    "des données SYNTHÉTIQUES (défaut : $ORIENTATION_MODELE, sinon aucun modèle)")
     p.add_argument("--sans-modele", action="store_true", help="n'utiliser que les règles")
 
 
@@ -159,6 +169,10 @@ def construire_parseur() -> argparse.ArgumentParser:
     s.add_argument("--departement", default="93")
     s.add_argument("--sortie", required=True)
     s.set_defaults(func=_cmd_generer)
+
+    j = sub.add_parser("schemas", help="schémas JSON du contrat (dossier, décision, explication, rejet)")
+    j.add_argument("--ecrire", metavar="DOSSIER", help="écrire les schémas JSON générés dans ce dossier")
+    j.set_defaults(func=_cmd_schemas)
 
     b = sub.add_parser("lot", help="orienter en nombre un flux CAF (CSV, JSON Lines ou Parquet)")
     b.add_argument("flux")

@@ -11,13 +11,16 @@ from __future__ import annotations
 import calendar
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import date, timedelta
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from orientation.configuration import SourceModele, SpecModele, referentiel as charger_referentiel
 from orientation.dossier.schema import Dossier
+from orientation.erreurs import ConfigurationInvalide
 from orientation.regles.evaluation import EvaluationRegles
 from orientation.vocabulaire import Modalite, Parcours, Structure
 
@@ -38,6 +41,9 @@ STRUCTURE_PAR_DEFAUT: dict[Parcours, Structure] = {
 }
 
 Origine = Literal["regle", "grille", "modele", "aucune"]
+
+#: Version of the decision's JSON contract (``src/orientation/schemas/decision.json``).
+VERSION_SCHEMA_DECISION = "1.0"
 
 
 def ajouter_mois(d: date, mois: int) -> date:
@@ -70,22 +76,52 @@ class Versions(BaseModel):
     modele_sha256: Optional[str] = None
 
 
+class ModeleUtilise(BaseModel):
+    """The statistical model loaded for this decision (``None`` in :attr:`Decision.modele` when none was)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    nom: str
+    version: str
+    sha256: str
+    synthetique: bool = Field(description="modèle entraîné sur des données synthétiques : démonstration "
+                                          "seulement, ne pas orienter de vraies personnes avec lui")
+    consulte: bool = Field(description="le modèle a été consulté pour ce dossier (aucune règle n'avait tranché)")
+
+
 class Decision(BaseModel):
     """The recommendation for one dossier."""
 
     model_config = ConfigDict(frozen=True)
 
+    version_schema: Literal["1.0"] = VERSION_SCHEMA_DECISION
     identifiant: str
     departement: str
-    scenario: int
+    scenario: int = Field(description="scénario DITP 2019 du département (1 à 4)")
     modalite: Modalite
     parcours: Optional[Parcours]
     structure: Optional[Structure]
     origine_parcours: Origine
     regles_declenchees: list[str]
-    confiance: Optional[float]
+    probabilite_modele: Optional[float] = Field(
+        description="probabilité calibrée du parcours proposé par le modèle ; présente seulement quand le modèle "
+                    "a été consulté (même s'il s'est abstenu)")
+    modele: Optional[ModeleUtilise] = Field(description="modèle chargé pour cette décision, sinon null")
     delais: Delais
     versions: Versions
+
+    def json(self, indent: int | None = 2) -> str:  # type: ignore[override]
+        """The decision as a JSON string (contract: ``orientation/schemas/decision.json``)."""
+        return self.model_dump_json(indent=indent)
+
+    def en_dict(self) -> dict[str, Any]:
+        """The decision as a JSON-ready dict (same content as :meth:`json`)."""
+        return self.model_dump(mode="json")
+
+    @property
+    def confiance(self) -> Optional[float]:
+        """Former name of :attr:`probabilite_modele` (kept for the bulk writer until it moves to the new name)."""
+        return self.probabilite_modele
 
 
 @functools.lru_cache(maxsize=1)
@@ -164,7 +200,10 @@ def decider(
         structure=structure,
         origine_parcours=origine,
         regles_declenchees=regles,
-        confiance=confiance,
+        probabilite_modele=confiance,
+        modele=None if modele is None else ModeleUtilise(
+            nom=modele.nom, version=modele.version, sha256=modele.sha256,
+            synthetique=modele.donnees_synthetiques, consulte=proposition is not None),
         delais=calculer_delais(dossier),
         versions=Versions(
             bibliotheque=version_bibliotheque(),
@@ -175,55 +214,61 @@ def decider(
     )
 
 
-def _sources(
-    dossier: Dossier, referentiel: Optional[Referentiel], modele: Optional[ModeleOrientation] | Literal[False]
-) -> tuple[Referentiel, Optional[ModeleOrientation]]:
-    from orientation.regles.referentiel import Referentiel
-
-    ref = referentiel or Referentiel.charger(dossier.departement)
-    if modele is False:
-        return ref, None
-    if modele is None:
-        from orientation.modele.modele import charger_modele_defaut
-
-        modele = charger_modele_defaut()
-    return ref, modele
-
-
 @dataclass(frozen=True)
 class Chaine:
     """Every intermediate result of one run of the chain (used by :func:`orientation.explain`)."""
 
     referentiel: Referentiel
-    modele: Optional[ModeleOrientation]
+    source_modele: SourceModele
     evaluation: EvaluationRegles
     proposition: Optional[PropositionModele]
     decision: Decision
 
+    @property
+    def modele(self) -> Optional[ModeleOrientation]:
+        """The model if it was loaded (a dossier decided by a rule does not load it)."""
+        return self.source_modele.charge
+
 
 def executer(
     dossier: Dossier,
-    referentiel: Optional[Referentiel] = None,
-    modele: Optional[ModeleOrientation] | Literal[False] = None,
+    referentiel: Referentiel | str | Path | None = None,
+    modele: SpecModele | SourceModele = None,
 ) -> Chaine:
-    """Run dossier → rules → model → decision once and keep every intermediate result."""
-    ref, mod = _sources(dossier, referentiel, modele)
+    """Run dossier → rules → model → decision once and keep every intermediate result.
+
+    ``referentiel``: a :class:`~orientation.regles.referentiel.Referentiel` of the dossier's
+    département, a rules directory, or ``None`` (``$ORIENTATION_REGLES``, else the bundled
+    rules).  ``modele``: see :data:`orientation.configuration.SpecModele`; it is loaded only if
+    no rule sets the modality in scenario 4.
+    """
+    ref = charger_referentiel(dossier.departement, referentiel)
+    if ref.departement != dossier.departement:
+        raise ConfigurationInvalide(
+            f"Règles du département {ref.departement} utilisées pour un dossier du département "
+            f"{dossier.departement} : les règles d'un département ne s'appliquent qu'à ses dossiers "
+            f"(laisser referentiel vide, ou charger celles du département {dossier.departement}).")
+    source = modele if isinstance(modele, SourceModele) else SourceModele(modele)
     evaluation = ref.evaluer(dossier)
     proposition = None
-    if mod is not None and evaluation.modalite is None and evaluation.scenario == 4:
-        proposition = mod.proposer(dossier)
-    return Chaine(ref, mod, evaluation, proposition, decider(dossier, evaluation, proposition, mod))
+    if evaluation.modalite is None and evaluation.scenario == 4:
+        mod = source.obtenir()
+        if mod is not None:
+            proposition = mod.proposer(dossier)
+    return Chaine(ref, source, evaluation, proposition, decider(dossier, evaluation, proposition, source.charge))
 
 
 def recommend(
     dossier: Dossier,
-    referentiel: Optional[Referentiel] = None,
-    modele: Optional[ModeleOrientation] | Literal[False] = None,
+    referentiel: Referentiel | str | Path | None = None,
+    modele: SpecModele = None,
 ) -> Decision:
     """Recommend an orientation for one dossier.
 
-    ``referentiel`` defaults to the rules of the dossier's département; ``modele`` defaults to
-    the bundled model (``False`` disables the model: profiles not caught by a rule then go to
-    ``examen_individuel``).
+    ``referentiel`` defaults to the rules of the dossier's département (``$ORIENTATION_REGLES``,
+    else the bundled rules); ``modele`` to ``$ORIENTATION_MODELE``, else no model: profiles not
+    caught by a rule then go to ``examen_individuel``.  ``modele="demo"`` asks for the bundled
+    demonstration model (trained on SYNTHETIC data); ``False`` disables the model.  See
+    :class:`orientation.Orientateur` for an explicit configuration object.
     """
     return executer(dossier, referentiel, modele).decision

@@ -45,3 +45,7 @@ class ReglesInvalides(OrientationError, ValueError):
 
 class ModeleInvalide(OrientationError, ValueError):
     """A model artifact cannot be trusted (hash mismatch, schema mismatch, missing manifest)."""
+
+
+class ConfigurationInvalide(OrientationError, ValueError):
+    """The rules or the model given do not fit the dossier (e.g. another département's référentiel)."""

@@ -21,18 +21,25 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from orientation.decision import Chaine, Decision, executer
+from orientation.configuration import SANS_MODELE, SourceModele, SpecModele
+from orientation.decision import Chaine, Decision, Origine, executer
 from orientation.dossier.schema import LIBELLES_ENUMS, Dossier
 from orientation.erreurs import DossierInvalide
 from orientation.francais import date_fr, nombre_fr, pourcent
+from orientation.modele.modele import PropositionModele
+from orientation.regles.champs import CHAMPS, valeur_json
 from orientation.regles.evaluation import EvaluationRegles, RegleEvaluee
 from orientation.vocabulaire import SCENARIOS, Modalite, Parcours, Structure, Verite
 
 if TYPE_CHECKING:
-    from orientation.modele.modele import ModeleOrientation, PropositionModele
+    from pathlib import Path
+
     from orientation.regles.referentiel import Referentiel
+
+#: Version of the explanation's JSON contract (``src/orientation/schemas/explication.json``).
+VERSION_SCHEMA_EXPLICATION = "1.0"
 
 Format = Literal["texte", "markdown", "json"]
 
@@ -46,14 +53,53 @@ SOURCES: dict[str, str] = {
 }
 
 
-class Contrefactuel(BaseModel):
-    """A change of one or a few answers that would change the outcome (computed, not guessed)."""
+class Changement(BaseModel):
+    """One changed answer: the field (rule path, as in the YAML rules) and its value before and after.
+
+    Values are in the dossier's readable form (code names, booleans, integers, lists of code
+    names, ``null`` for « non renseigné »): another program can re-apply the change.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    source: Literal["regles", "modele"]
-    changements: list[str]
-    effet: str
+    champ: str = Field(description="chemin du champ, comme dans les règles YAML (dsp.logement, demande_rdv…)")
+    libelle_champ: str
+    avant: Any = Field(description="valeur actuelle du dossier (forme lisible ; null : non renseigné)")
+    apres: Any = Field(description="valeur qui changerait la recommandation (forme lisible ; null : non renseigné)")
+
+
+class Issue(BaseModel):
+    """The recommendation the chain gives once the changes are applied."""
+
+    model_config = ConfigDict(frozen=True)
+
+    modalite: Modalite
+    parcours: Optional[Parcours]
+    structure: Optional[Structure]
+    origine_parcours: Origine
+
+
+class Cause(BaseModel):
+    """What makes the recommendation change: rules, grid line, model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    regles: list[str] = Field(description="règles et lignes de grille qui s'appliqueraient ou cesseraient de s'appliquer")
+    ligne_grille: Optional[str] = Field(description="ligne de grille qui proposerait le parcours après le changement")
+    modele: Optional[Literal["decide", "abstention"]] = Field(
+        description="ce que ferait le modèle après le changement (null : il ne serait pas consulté)")
+
+
+class Contrefactuel(BaseModel):
+    """A change of one or a few answers that would change the recommendation (computed, not guessed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Literal["regles", "modele"] = Field(description="couche qui a proposé le changement")
+    changements: list[Changement]
+    apres: Issue
+    cause: Cause
+    phrase: str = Field(description="le contrefactuel en français, pour un référent")
 
 
 class ElementsCRPA(BaseModel):
@@ -72,12 +118,17 @@ class Explication(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    version_schema: Literal["1.0"] = VERSION_SCHEMA_EXPLICATION
     decision: Decision
-    scenario: str
+    scenario: int = Field(description="scénario DITP 2019 du département (1 à 4)")
+    libelle_scenario: str
+    avertissements: list[str] = Field(description="à lire en premier (modèle entraîné sur des données synthétiques, "
+                                                  "aucun modèle configuré…)")
     regles_declenchees: list[RegleEvaluee]
     regles_presque_declenchees: list[RegleEvaluee]
     proposition_grille: Optional[RegleEvaluee]
-    modele: Optional[dict]  # PropositionModele as a plain dict (JSON-ready)
+    modele: Optional[PropositionModele] = Field(description="proposition du modèle quand il a été consulté")
+    modele_non_consulte: Optional[str] = Field(description="pourquoi le modèle n'a pas été consulté (null s'il l'a été)")
     contrefactuels: list[Contrefactuel]
     crpa: ElementsCRPA
 
@@ -88,7 +139,12 @@ class Explication(BaseModel):
         return rendre_markdown(self)
 
     def json(self, indent: int | None = 2) -> str:  # type: ignore[override]
+        """The explanation as a JSON string (contract: ``orientation/schemas/explication.json``)."""
         return self.model_dump_json(indent=indent)
+
+    def en_dict(self) -> dict[str, Any]:
+        """The explanation as a JSON-ready dict (same content as :meth:`json`)."""
+        return self.model_dump(mode="json")
 
     def rendre(self, format: Format = "texte") -> str:
         return {"texte": self.texte, "markdown": self.markdown, "json": self.json}[format]()
@@ -123,42 +179,61 @@ def _issue_finale(d: Decision) -> str:
     return s
 
 
+def _valeur_avant(dossier: Dossier, champ: str) -> Any:
+    return valeur_json(CHAMPS[champ].lire(dossier)) if champ in CHAMPS else None
+
+
 def _contrefactuels(dossier: Dossier, chaine: Chaine, maximum: int = 8) -> list[Contrefactuel]:
     """Counterfactuals of both layers, each checked by re-running the whole chain on the changed dossier.
 
     Only changes that alter the final recommendation (modality or route) are kept, at most
-    ``maximum`` per layer; the effect states the new recommendation, then the layer's own reason.
+    ``maximum`` per layer; the sentence states the new recommendation, then the layer's own reason.
     """
     from orientation.regles.contrefactuels import contrefactuels, modifier_dossier
 
-    candidats: list[tuple[Literal["regles", "modele"], list[str], str, Any]] = [
-        ("regles", list(c.changements), c.effet,
-         lambda d, c=c: modifier_dossier(d, c.champ, c.valeur_alternative))
+    candidats: list[tuple[Literal["regles", "modele"], list[str], list[Changement], str, Any]] = [
+        ("regles", list(c.changements),
+         [Changement(champ=c.champ, libelle_champ=c.libelle_champ, avant=c.valeur_actuelle,
+                     apres=c.valeur_alternative)],
+         c.effet, lambda d, c=c: modifier_dossier(d, c.champ, c.valeur_alternative))
         for c in contrefactuels(chaine.referentiel, dossier)
     ]
     if chaine.modele is not None and chaine.proposition is not None:
-        candidats += [("modele", list(c.changements), c.effet, c.appliquer)
-                      for c in chaine.modele.contrefactuels_modele(dossier)]
+        for c in chaine.modele.contrefactuels_modele(dossier):
+            chemins = [ch.champ if ch.champ == "inscription_france_travail" else f"dsp.{ch.champ}" for ch in c.details]
+            candidats.append(("modele", list(c.changements), [
+                Changement(champ=chemin, libelle_champ=ch.libelle_champ, avant=_valeur_avant(dossier, chemin),
+                           apres=valeur_json(ch.valeur)) for chemin, ch in zip(chemins, c.details)],
+                c.effet, c.appliquer))
     avant = chaine.decision
+    regles_avant = set(avant.regles_declenchees)
     out: list[Contrefactuel] = []
     vus: set[tuple[str, ...]] = set()
-    for source, changements, effet_couche, appliquer in candidats:
+    for source, phrases, changements, effet_couche, appliquer in candidats:
         if sum(c.source == source for c in out) >= maximum:
             continue
         try:
-            apres = executer(appliquer(dossier), chaine.referentiel,
-                             chaine.modele if chaine.modele is not None else False).decision
+            autre = executer(appliquer(dossier), chaine.referentiel, chaine.source_modele)
         except DossierInvalide:
             continue  # the change would make the dossier incoherent: not a real alternative
+        apres = autre.decision
         if (apres.modalite, apres.parcours) == (avant.modalite, avant.parcours):
             continue
-        cle = tuple(changements)
+        cle = tuple(phrases)
         if cle in vus:
             continue
         vus.add(cle)
+        grille = autre.evaluation.proposition_grille
         out.append(Contrefactuel(
             source=source, changements=changements,
-            effet=f"la recommandation deviendrait « {_issue_finale(apres)} » — {effet_couche}"))
+            apres=Issue(modalite=apres.modalite, parcours=apres.parcours, structure=apres.structure,
+                        origine_parcours=apres.origine_parcours),
+            cause=Cause(regles=sorted(regles_avant ^ set(apres.regles_declenchees)),
+                        ligne_grille=None if grille is None else grille.id,
+                        modele=None if autre.proposition is None
+                        else ("decide" if autre.proposition.decide else "abstention")),
+            phrase=f"Si {' et '.join(phrases)} : la recommandation deviendrait « {_issue_finale(apres)} » — "
+                   f"{effet_couche}"))
     return out
 
 
@@ -167,6 +242,7 @@ def _crpa(
     evaluation: EvaluationRegles,
     decision: Decision,
     proposition: Optional[PropositionModele],
+    non_consulte: Optional[str] = None,
 ) -> ElementsCRPA:
     # 1. degree and mode of contribution
     if decision.modalite == Modalite.orientation_directe and decision.origine_parcours == "modele":
@@ -188,6 +264,7 @@ def _crpa(
             "Le traitement algorithmique n'a pas décidé : le dossier est transmis à un référent pour un examen "
             "individuel. "
             + ("Le modèle statistique a été consulté mais s'est abstenu. " if proposition is not None else "")
+            + ("Aucun modèle statistique n'est configuré. " if non_consulte == SANS_MODELE else "")
             + ("Une proposition indicative issue de la grille de pré-orientation du département est jointe."
                if evaluation.proposition_grille is not None else "")
         ).strip()
@@ -250,23 +327,51 @@ def _crpa(
                         parametres_et_ponderations=params, operations=ops)
 
 
+def _modele_non_consulte(chaine: Chaine) -> Optional[str]:
+    """Why the model was not consulted (``None`` when it was); same wording as the bulk explanations."""
+    if chaine.proposition is not None:
+        return None
+    if chaine.evaluation.modalite is not None:
+        return "une règle fixe la modalité : le modèle n'est pas consulté"
+    if chaine.evaluation.scenario != 4:
+        return f"scénario {chaine.evaluation.scenario} : le modèle n'est consulté qu'en scénario 4"
+    return SANS_MODELE
+
+
+def _avertissements(chaine: Chaine, non_consulte: Optional[str]) -> list[str]:
+    out = []
+    m = chaine.modele
+    if m is not None and m.donnees_synthetiques:
+        out.append(f"ATTENTION : le modèle statistique « {m.nom} » (version {m.version}) a été entraîné sur des "
+                   "données SYNTHÉTIQUES ; c'est un modèle de démonstration : ne pas l'utiliser pour orienter de "
+                   "vraies personnes.")
+    if non_consulte == SANS_MODELE:
+        out.append(f"{SANS_MODELE[0].upper()}{SANS_MODELE[1:]}.")
+    return out
+
+
 def explain(
     dossier: Dossier,
-    referentiel: Optional[Referentiel] = None,
-    modele: Optional[ModeleOrientation] | Literal[False] = None,
+    referentiel: Referentiel | str | Path | None = None,
+    modele: SpecModele | SourceModele = None,
 ) -> Explication:
-    """Explain the recommendation for one dossier (same arguments as :func:`recommend`)."""
+    """Explain the recommendation for one dossier (same arguments as :func:`orientation.recommend`)."""
     chaine = executer(dossier, referentiel, modele)
     evaluation, proposition, decision = chaine.evaluation, chaine.proposition, chaine.decision
+    contrefactuels = _contrefactuels(dossier, chaine)
+    non_consulte = _modele_non_consulte(chaine)
     return Explication(
         decision=decision,
-        scenario=SCENARIOS[evaluation.scenario],
+        scenario=evaluation.scenario,
+        libelle_scenario=SCENARIOS[evaluation.scenario],
+        avertissements=_avertissements(chaine, non_consulte),
         regles_declenchees=evaluation.declenchees,
         regles_presque_declenchees=_presque(evaluation),
         proposition_grille=evaluation.proposition_grille,
-        modele=None if proposition is None else proposition.model_dump(mode="json"),
-        contrefactuels=_contrefactuels(dossier, chaine),
-        crpa=_crpa(dossier, evaluation, decision, proposition),
+        modele=proposition,
+        modele_non_consulte=non_consulte,
+        contrefactuels=contrefactuels,
+        crpa=_crpa(dossier, evaluation, decision, proposition, non_consulte),
     )
 
 
@@ -291,8 +396,11 @@ def resume_decision(modalite: Modalite, parcours: Optional[Parcours], structure:
 
 def _lignes(e: Explication, titre: callable, puce: str) -> list[str]:  # type: ignore[valid-type]
     d = e.decision
-    L: list[str] = [titre(1, f"Orientation du dossier {d.identifiant} (département {d.departement})"), "",
-                    resume_decision(e.decision.modalite, e.decision.parcours, e.decision.structure, e.decision.origine_parcours), f"Cadre : {e.scenario}.",
+    L: list[str] = [titre(1, f"Orientation du dossier {d.identifiant} (département {d.departement})"), ""]
+    if e.avertissements:
+        L += [f"{puce}{a}" for a in e.avertissements] + [""]
+    L += [resume_decision(e.decision.modalite, e.decision.parcours, e.decision.structure, e.decision.origine_parcours),
+                    f"Cadre : {e.libelle_scenario}.",
                     f"Orientation à notifier au plus tard le {date_fr(d.delais.orientation_au_plus_tard)}"
                     + (" (date estimée : notification des droits non renseignée, ouverture des droits utilisée)"
                        if d.delais.reference_estimee else "")
@@ -318,24 +426,28 @@ def _lignes(e: Explication, titre: callable, puce: str) -> list[str]:  # type: i
     if e.modele is not None:
         m = e.modele
         L += ["", titre(2, "Proposition du modèle statistique")]
-        probs = ", ".join(f"{k.replace('_', '-')} {pourcent(v)}" for k, v in m["probabilites"].items())
-        seuil = pourcent(m["seuil"]) if m["seuil"] is not None else "jamais atteint pour ce parcours"
-        L.append(f"{puce}Probabilités : {probs} ; confiance {pourcent(m['confiance'])}, seuil {seuil}.")
-        L.append(f"{puce}Profil « {m['profil']} » : vu {m['effectif_profil']} fois à l'entraînement "
-                 f"({'récurrent' if m['profil_recurrent'] else 'non récurrent'}).")
-        if m["decide"]:
+        if m.donnees_synthetiques:
+            L.append(f"{puce}Modèle « {m.modele} » entraîné sur des données SYNTHÉTIQUES (démonstration).")
+        probs = ", ".join(f"{k.value.replace('_', '-')} {pourcent(v)}" for k, v in m.probabilites.items())
+        seuil = pourcent(m.seuil) if math.isfinite(m.seuil) else "jamais atteint pour ce parcours"
+        L.append(f"{puce}Probabilités : {probs} ; confiance {pourcent(m.confiance)}, seuil {seuil}.")
+        L.append(f"{puce}Profil « {m.profil} » : vu {m.effectif_profil} fois à l'entraînement "
+                 f"({'récurrent' if m.profil_recurrent else 'non récurrent'}).")
+        if m.decide:
             L.append(f"{puce}Le modèle propose une orientation directe.")
         else:
-            L.append(f"{puce}Le modèle s'abstient : {m['raison_abstention']}")
+            L.append(f"{puce}Le modèle s'abstient : {m.raison_abstention}")
         L.append(f"{puce}Réponses qui ont le plus pesé :")
-        for c in m["contributions"][:6]:
-            L.append(f"    {puce}{c['libelle_champ']} = {c['valeur']} → {c['parcours'].replace('_', '-')} "
-                     f"({nombre_fr(c['poids'])})")
+        for c in m.contributions[:6]:
+            L.append(f"    {puce}{c.libelle_champ} = {c.valeur} → {c.parcours.value.replace('_', '-')} "
+                     f"({nombre_fr(c.poids)})")
+    elif e.modele_non_consulte and e.modele_non_consulte == SANS_MODELE:
+        L += ["", titre(2, "Proposition du modèle statistique"), f"{puce}Non consulté : {e.modele_non_consulte}."]
     L += ["", titre(2, "Ce qui changerait le résultat")]
     if not e.contrefactuels:
         L.append(f"{puce}Aucun changement simple des réponses ne modifierait la recommandation.")
     for c in e.contrefactuels:
-        L.append(f"{puce}Si {' et '.join(c.changements)} : {c.effet}")
+        L.append(f"{puce}{c.phrase}")
     L += ["", titre(2, "Informations dues au titre de l'article R311-3-1-2 du CRPA"),
           f"{puce}Degré et mode de contribution du traitement algorithmique : "
           f"{e.crpa.degre_et_mode_de_contribution}",

@@ -8,8 +8,8 @@ from the manifest — checked BEFORE anything is unpickled.  The model class
 (:class:`~orientation.modele.modele.ModeleOrientation`) exposes them as its ``enregistrer`` and
 ``charger`` methods.
 
-The default model directory is ``$ORIENTATION_MODELE``, else the repository's ``models/demo``
-(:func:`repertoire_modele_defaut`).
+The configured model directory is ``$ORIENTATION_MODELE`` (a path, or the name of a bundled
+model such as ``demo``); without it no model is configured (:func:`repertoire_modele_defaut`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from orientation.donnees import chemin_modele
 from orientation.erreurs import ModeleInvalide
 from orientation.modele import caracteristiques as car
 from orientation.modele.classes import CLASSES, LIBELLES_TYPE
@@ -159,12 +160,13 @@ def lire(dossier: str | Path) -> dict[str, Any]:
                 manifeste=manifeste)
 
 
-def repertoire_modele_defaut() -> Path:
-    """``$ORIENTATION_MODELE`` if set, else the repository's ``models/demo``."""
+def repertoire_modele_defaut() -> Path | None:
+    """``$ORIENTATION_MODELE`` (a path or a bundled model's name) if set, else ``None``: no model configured.
+
+    The demo model (trained on SYNTHETIC data) is never a default: it is used only when asked for by name.
+    """
     env = os.environ.get(VARIABLE_ENV_MODELE)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "models" / "demo"
+    return chemin_modele(env) if env else None
 
 
 def _sha256_fichier(chemin: Path) -> str:

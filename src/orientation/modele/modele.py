@@ -17,7 +17,9 @@ dossier.  :class:`ModeleOrientation` is that model once trained; this module sco
 * Artifact: :meth:`ModeleOrientation.enregistrer` and :meth:`ModeleOrientation.charger` write
   and read ``modele.joblib`` + ``manifeste.json`` (:mod:`orientation.modele.artefact`: a model
   whose SHA-256 or feature schema differs from its manifest is refused before unpickling);
-  :func:`charger_modele_defaut` loads once ``$ORIENTATION_MODELE`` or ``models/demo``.
+  :func:`charger_modele` loads a model once per process (a path, or ``"demo"``: the bundled model
+  trained on SYNTHETIC data), :func:`charger_modele_defaut` the one named by ``$ORIENTATION_MODELE``
+  (``None`` when unset: no model is configured, never the demo model by default).
 
 Training (:func:`orientation.modele.entrainement.entrainer`) builds a :class:`ModeleOrientation`;
 held-out metrics are computed by :meth:`ModeleOrientation.evaluer` with
@@ -27,7 +29,6 @@ held-out metrics are computed by :meth:`ModeleOrientation.evaluer` with
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -35,6 +36,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_serializer
 
+from orientation.donnees import chemin_modele, modeles_livres
 from orientation.erreurs import ModeleInvalide
 from orientation.francais import pourcent
 from orientation.modele import artefact
@@ -384,14 +386,14 @@ class ModeleOrientation:
 
     @classmethod
     def charger(cls, dossier: str | Path) -> "ModeleOrientation":
-        """Load a model directory, refusing anything that does not match its manifest.
+        """Load a model directory (or a bundled model by name, ``"demo"``), refusing anything that does not match its manifest.
 
         Checks, in this order and before unpickling anything: the manifest exists and is
         valid JSON; its feature schema equals the library's; ``modele.joblib`` exists and its
         SHA-256 equals the manifest's.  Raises :class:`~orientation.erreurs.ModeleInvalide`
         (:func:`orientation.modele.artefact.lire`).
         """
-        return cls(**artefact.lire(dossier))
+        return cls(**artefact.lire(chemin_modele(dossier)))
 
     def __repr__(self) -> str:
         seuils = ", ".join(f"{p.value}={self.seuils[k]:.3f}" for k, p in enumerate(CLASSES))
@@ -399,7 +401,7 @@ class ModeleOrientation:
                 f"seuils=({seuils}), seuil_recurrence={self.seuil_recurrence})")
 
 
-# --------------------------------------------------------------------------- default model
+# --------------------------------------------------------------------------- loading once
 
 
 @functools.lru_cache(maxsize=4)
@@ -407,10 +409,25 @@ def _charger_cache(chemin: str) -> ModeleOrientation:
     return ModeleOrientation.charger(chemin)
 
 
-def charger_modele_defaut() -> ModeleOrientation:
-    """The default model (cached): ``$ORIENTATION_MODELE`` or ``models/demo`` of the repository."""
+def charger_modele(modele: str | Path) -> ModeleOrientation:
+    """Load a model once per process (cached by resolved path; :func:`vider_cache_modeles` forgets them).
+
+    ``modele``: a model directory, or the name of a model shipped with the library (``"demo"``).
+    """
+    return _charger_cache(str(chemin_modele(modele).resolve()))
+
+
+def vider_cache_modeles() -> None:
+    """Forget every model loaded by :func:`charger_modele` (the next call re-reads the files)."""
+    _charger_cache.cache_clear()
+
+
+def charger_modele_defaut() -> Optional[ModeleOrientation]:
+    """The configured model (cached): ``$ORIENTATION_MODELE``, or ``None`` when it is unset (no model)."""
     chemin = artefact.repertoire_modele_defaut()
-    if not (chemin / artefact.FICHIER_MANIFESTE).is_file() and not os.environ.get(artefact.VARIABLE_ENV_MODELE):
-        raise ModeleInvalide(f"Modèle par défaut introuvable : {chemin} (définir la variable "
-                             f"{artefact.VARIABLE_ENV_MODELE} avec le répertoire d'un modèle).")
-    return _charger_cache(str(chemin.resolve()))
+    if chemin is None:
+        return None
+    if not (chemin / artefact.FICHIER_MANIFESTE).is_file():
+        raise ModeleInvalide(f"Modèle introuvable : {chemin} (variable {artefact.VARIABLE_ENV_MODELE} ; "
+                             f"modèles livrés : {', '.join(modeles_livres())}).")
+    return charger_modele(chemin)

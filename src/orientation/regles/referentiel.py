@@ -1,6 +1,7 @@
 """Référentiel of rules for one département: loading and validation of the YAML files, evaluation.
 
-Files (default directory: ``$ORIENTATION_REGLES``, else the repository's ``rules/``):
+Files (default directory: ``$ORIENTATION_REGLES``, else the rules shipped with the library,
+:func:`orientation.donnees.repertoire`):
 
 * ``national.yaml`` (``portee: national``): rules that apply everywhere (DITP 2019 scenario 4
   cases where an in-person appointment is mandatory, CASF art. L262-27 to L262-39);
@@ -41,6 +42,7 @@ from orientation.regles.conditions import (
     valeurs,
     verite,
 )
+from orientation.donnees import repertoire
 from orientation.dossier.schema import DEPARTEMENTS, Dossier
 from orientation.erreurs import ReglesInvalides
 from orientation.regles.evaluation import Effet, EvaluationRegles, RegleEvaluee
@@ -53,10 +55,15 @@ REFERENCE_DITP = "Référentiel DITP 2019 « orientation des bénéficiaires du 
 _SCENARIOS_NOMS = {1: "rendez-vous 2-en-1", 2: "aiguillage rapide", 3: "diagnostic approfondi"}
 
 
+#: Environment variable naming the rules directory (listed in the README, « Configuration »).
+VARIABLE_ENV_REGLES = "ORIENTATION_REGLES"
+
+
 def dossier_regles_defaut() -> Path:
-    """``$ORIENTATION_REGLES`` if set, else the repository's ``rules/`` directory."""
-    env = os.environ.get("ORIENTATION_REGLES")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "rules"
+    """``$ORIENTATION_REGLES`` if set, else the rules shipped with the library (``rules/`` of the repository)."""
+    env = os.environ.get(VARIABLE_ENV_REGLES)
+    return Path(env) if env else repertoire("regles")
+
 
 
 # --------------------------------------------------------------------------- model
@@ -423,7 +430,9 @@ class Referentiel:
                                   "(attendu 01 à 95, 2A, 2B, 971 à 976)")
         national = racine / "national.yaml"
         if not national.is_file():
-            raise ReglesInvalides(str(national), None, "fichier national introuvable")
+            raise ReglesInvalides(str(national), None, "fichier national introuvable (le dossier des règles se "
+                                  f"choisit avec l'argument regles=, l'option --regles ou la variable "
+                                  f"{VARIABLE_ENV_REGLES})")
         regles = charger_national(national)
         fichiers = [("national.yaml", national)]
         scenario, grilles = 4, []
