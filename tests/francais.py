@@ -8,7 +8,7 @@ import re
 MOTS_ANGLAIS = re.compile(
     r"\b(should|Input|input|valid|invalid|expected|Expecting|Error|error|Traceback|must|field|required|"
     r"found|while|could|not|the|value|of|line|column|char|byte|codec|decode|can't|cannot|Exceeds|limit|"
-    r"maximum|recursion|depth|exceeded|object|string|number|integer|allowed|unexpected)\b")
+    r"recursion|depth|exceeded|object|string|number|integer|allowed|unexpected)\b")
 
 
 def anglais(texte: str) -> list[str]:
