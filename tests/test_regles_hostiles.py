@@ -88,9 +88,21 @@ def test_plus_de_regles_que_la_limite(tmp_path) -> None:
     assert f"au plus {NOMBRE_MAX_REGLES}" in exc.raison and "durable-rules" in exc.raison
 
 
-def test_limite_interne_de_durable_rules(tmp_path) -> None:
-    exc = _refus(tmp_path, _regles(257, distinctes=1))  # 257 rules with the same comparison
-    assert "durable-rules" in exc.raison and "256" in exc.raison
+@pytest.mark.parametrize("code, morceau", [(106, "trop de règles"), (108, "256 règles"), (999, "limite interne")])
+def test_erreur_propre_de_durable_rules_en_francais(tmp_path, monkeypatch, code, morceau) -> None:
+    """The engine's own (English) errors, e.g. 108 for more than 256 rules sharing one comparison
+    in an isolated process (the exact threshold depends on the engine's state), are translated."""
+    from orientation.regles import referentiel
+
+    class ErreurMoteur(Exception):
+        pass
+
+    def refuse(*a, **k):
+        raise ErreurMoteur(f"Could not create ruleset, error code: {code}")
+
+    monkeypatch.setattr(referentiel, "MoteurDurable", refuse)
+    exc = _refus(tmp_path, GRILLE)
+    assert "durable-rules" in exc.raison and morceau in exc.raison
 
 
 def test_condition_trop_longue(tmp_path) -> None:

@@ -110,7 +110,7 @@ def lire_yaml(chemin: Path, nom: str) -> Any:
         with chemin.open("rb") as f:
             brut = f.read(TAILLE_MAX_FICHIER_REGLES + 1)
     except OSError as exc:
-        raise ReglesInvalides(nom, None, f"fichier illisible : {_cause_os(exc)}") from None
+        raise ReglesInvalides(nom, None, f"fichier illisible : {cause_os(exc)}") from None
     if len(brut) > TAILLE_MAX_FICHIER_REGLES:
         raise ReglesInvalides(nom, None, f"fichier trop gros (au plus {TAILLE_MAX_FICHIER_REGLES // 1024} Kio)")
     try:
@@ -127,9 +127,15 @@ def lire_yaml(chemin: Path, nom: str) -> Any:
         raise ReglesInvalides(nom, None, f"YAML trop imbriqué (au plus {PROFONDEUR_MAX_YAML} niveaux)") from None
 
 
-def _cause_os(exc: OSError) -> str:
+def cause_os(exc: OSError) -> str:
+    """French reason of an input/output error (no English system message)."""
     causes = {errno.ENOENT: "fichier introuvable", errno.EACCES: "permission refusée",
-              errno.EISDIR: "c'est un répertoire", errno.ENOTDIR: "chemin invalide"}
+              errno.EPERM: "opération non permise", errno.EISDIR: "c'est un répertoire",
+              errno.ENOTDIR: "chemin invalide (un élément n'est pas un répertoire)",
+              errno.ENOSPC: "disque plein", errno.EROFS: "système de fichiers en lecture seule",
+              errno.ENAMETOOLONG: "nom de fichier trop long", errno.ELOOP: "trop de liens symboliques",
+              errno.EMFILE: "trop de fichiers ouverts", errno.EEXIST: "le fichier existe déjà",
+              errno.EINVAL: "argument invalide pour ce fichier", errno.EPIPE: "sortie fermée"}
     return causes.get(exc.errno or 0, "erreur d'entrée-sortie")
 
 
