@@ -129,7 +129,7 @@ def test_tableaux_tronques_ou_mal_types(copie) -> None:
     for modif in ({"coef": np.zeros((3, 2))}, {"coef": np.full((3, 254), np.nan)},
                   {"intercept": np.zeros(3, dtype=np.float32).astype(np.int32)},
                   {"profils_cles": np.array([3, 1, 2], dtype=np.int64), "profils_effectifs": np.ones(3, np.int64)},
-                  {"inconnu": np.zeros(1)}):
+                  {"motifs_lignes": np.full(47, 10 ** 6, dtype=np.int64)}, {"inconnu": np.zeros(1)}):
         with np.load(DEMO / "tableaux.npz") as npz:
             tableaux = {k.removesuffix(".npy"): npz[k] for k in npz.files}
         tableaux.update(modif)

@@ -89,10 +89,12 @@ def ecrire(modele: Any, dossier: str | Path) -> tuple[Path, dict[str, Any]]:
                 "profils_cles": np.asarray(modele.profils_cles, dtype=np.int64),
                 "profils_effectifs": np.asarray(modele.profils_effectifs, dtype=np.int64),
                 "reference": np.asarray(modele.reference, dtype=np.float64)}
-    for g in groupes:
-        motifs, poids = modele.motifs_reference[g]
-        tableaux[f"motifs.{g}"] = np.asarray(motifs, dtype=np.float64)
-        tableaux[f"poids.{g}"] = np.asarray(poids, dtype=np.float64)
+    # reference answer patterns of every group, concatenated (few arrays: each costs a header to parse)
+    motifs = [np.asarray(modele.motifs_reference[g][0], dtype=np.float64) for g in groupes]
+    tableaux["motifs_lignes"] = np.array([len(m) for m in motifs], dtype=np.int64)
+    tableaux["motifs_valeurs"] = np.concatenate([m.ravel() for m in motifs])
+    tableaux["motifs_poids"] = np.concatenate([np.asarray(modele.motifs_reference[g][1], dtype=np.float64)
+                                               for g in groupes])
     tampon = io.BytesIO()  # an NPZ archive with fixed dates: same model => same bytes and SHA-256
     with zipfile.ZipFile(tampon, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for nom, tableau in tableaux.items():
@@ -251,7 +253,7 @@ def lire(dossier: str | Path) -> dict[str, Any]:
                 type_modele=params.type_modele, seuils=seuils, seuil_recurrence=params.seuil_recurrence,
                 profils_cles=tableaux["profils_cles"], profils_effectifs=tableaux["profils_effectifs"],
                 reference=tableaux["reference"],
-                motifs_reference={g: (tableaux[f"motifs.{g}"], tableaux[f"poids.{g}"]) for g in params.groupes},
+                motifs_reference=tableaux["motifs_reference"],
                 nom=str(manifeste["nom"])[:200], version=str(manifeste["version"])[:50],
                 description=str(manifeste.get("description", ""))[:5000],
                 donnees_synthetiques=manifeste.get("donnees_synthetiques") is True,
@@ -325,10 +327,8 @@ def _lire_tableaux(chemin: Path, params: _Parametres) -> dict[str, np.ndarray]:
     p = len(car.NOMS)
     attendus: dict[str, tuple[str, Optional[tuple[Optional[int], ...]]]] = {
         "coef": ("f", (3, p)), "intercept": ("f", (3,)), "profils_cles": ("i", (None,)),
-        "profils_effectifs": ("i", (None,)), "reference": ("f", (p,))}
-    for g in car.GROUPES:
-        attendus[f"motifs.{g.nom}"] = ("f", (None, len(car.COLONNES_GROUPE[g.nom])))
-        attendus[f"poids.{g.nom}"] = ("f", (None,))
+        "profils_effectifs": ("i", (None,)), "reference": ("f", (p,)),
+        "motifs_lignes": ("i", (len(car.GROUPES),)), "motifs_valeurs": ("f", (None,)), "motifs_poids": ("f", (None,))}
     try:
         with zipfile.ZipFile(chemin) as z:
             noms = {i.filename for i in z.infolist()}
@@ -354,6 +354,17 @@ def _lire_tableaux(chemin: Path, params: _Parametres) -> dict[str, np.ndarray]:
     if len(out["profils_cles"]) != len(out["profils_effectifs"]) or np.any(np.diff(out["profils_cles"]) <= 0):
         raise ModeleInvalide(f"Tableaux du modèle invalides dans {chemin} : profils non triés ou effectifs "
                              f"incohérents.")
+    lignes = out["motifs_lignes"]
+    largeurs = np.array([len(car.COLONNES_GROUPE[g.nom]) for g in car.GROUPES], dtype=np.int64)
+    if (np.any(lignes < 0) or int(lignes.sum()) != len(out["motifs_poids"])
+            or int((lignes * largeurs).sum()) != len(out["motifs_valeurs"])):
+        raise ModeleInvalide(f"Tableaux du modèle invalides dans {chemin} : motifs de référence incohérents.")
+    motifs, debut_v, debut_p = {}, 0, 0
+    for g, n, k in zip(car.GROUPES, lignes.tolist(), largeurs.tolist()):
+        motifs[g.nom] = (out["motifs_valeurs"][debut_v:debut_v + n * k].reshape(n, k),
+                         out["motifs_poids"][debut_p:debut_p + n])
+        debut_v, debut_p = debut_v + n * k, debut_p + n
+    out["motifs_reference"] = motifs
     return out
 
 
