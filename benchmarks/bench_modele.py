@@ -2,6 +2,7 @@
 
     python benchmarks/bench_modele.py                 # quick (200,000 rows in bulk)
     python benchmarks/bench_modele.py --lot 2100000   # the 2.1 million RSA beneficiaries
+    python benchmarks/bench_modele.py --chargement     # artifact load time only (fresh processes)
 
 Uses the shipped demonstration model (models/demo, trained on SYNTHETIC data) unless
 ORIENTATION_MODELE points elsewhere.  Figures depend on the machine; they are printed, not asserted.
@@ -10,6 +11,8 @@ ORIENTATION_MODELE points elsewhere.  Figures depend on the machine; they are pr
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -27,11 +30,47 @@ def _mesure(libelle: str, n: int, fonction) -> object:
     return resultat
 
 
+_CHARGEMENT = """
+import time
+t0 = time.perf_counter()
+from orientation.modele.modele import ModeleOrientation
+t1 = time.perf_counter()
+ModeleOrientation.charger({dossier!r})
+t2 = time.perf_counter()
+ModeleOrientation.charger({dossier!r})
+t3 = time.perf_counter()
+print(f"{{t1 - t0:.3f}} {{t2 - t1:.4f}} {{t3 - t2:.4f}}")
+"""
+
+
+def chargement(repetitions: int = 5) -> None:
+    """Load time of the artifact (pickle-free JSON + NPZ since format 2), each run in a fresh process.
+
+    Format 1 (a joblib pickle, refused since) took, on the 2-CPU development machine, about
+    3 ms per load once scikit-learn was imported (measured before the change).
+    """
+    from orientation.modele.artefact import repertoire_modele_defaut
+
+    dossier = str(repertoire_modele_defaut())
+    mesures = []
+    for _ in range(repetitions):
+        r = subprocess.run([sys.executable, "-c", _CHARGEMENT.format(dossier=dossier)], capture_output=True,
+                           text=True, check=True)
+        mesures.append([float(x) for x in r.stdout.split()])
+    med = [sorted(m[i] for m in mesures)[len(mesures) // 2] for i in range(3)]
+    print(f"chargement du modèle {dossier} (médiane de {repetitions} processus neufs) : import de la bibliothèque "
+          f"{med[0] * 1000:.0f} ms, premier chargement {med[1] * 1000:.1f} ms, chargement suivant {med[2] * 1000:.1f} ms")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--unitaire", type=int, default=1_000, help="dossiers scorés un par un par proposer()")
     p.add_argument("--lot", type=int, default=200_000, help="lignes scorées en lot par proposer_lot()")
+    p.add_argument("--chargement", action="store_true", help="temps de chargement du modèle seulement")
     a = p.parse_args()
+    chargement()
+    if a.chargement:
+        return
 
     modele = charger_modele_defaut()
     print(f"Modèle : {modele}")

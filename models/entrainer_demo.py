@@ -4,9 +4,9 @@
 
 Writes 60,000 synthetic dossiers (``orientation.modele.synthetique``, graine 0, département 93,
 date de référence 2025-09-01) to a temporary CSV file, trains the calibrated logistic model
-on it (``orientation.modele.entrainement.entrainer_fichier``) and writes ``modele.joblib`` +
-``manifeste.json`` into ``models/demo/``.  Same library versions => same model and metrics
-(the manifest's creation date and the SHA-256 of the joblib file may differ).
+on it (``orientation.modele.entrainement.entrainer_fichier``) and writes the pickle-free artifact
+(``manifeste.json``, ``parametres.json``, ``tableaux.npz``) into ``models/demo/``.  Same library
+versions => same model and metrics (the manifest's creation date may differ).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from orientation.modele import caracteristiques as car
 from orientation.modele import modele as mod
 from orientation.modele import synthetique as syn
 from orientation.dossier.schema import Nationalite, Sexe
-from orientation.modele.artefact import VARIABLE_ENV_MODELE, _jsonable
+from orientation.modele.artefact import VARIABLE_ENV_MODELE, _jsonable, empreinte_modele
 from orientation.modele.classes import CLASSES
 from orientation.modele.entrainement import commande_entrainer, empreinte_donnees, entrainer, entrainer_fichier
 from orientation.modele.metriques import choisir_seuil, ece_confiance, ece_par_classe
@@ -251,7 +251,9 @@ def test_donnees_d_entrainement_invalides() -> None:
 def test_artefact_recharge_et_manifeste(artefact, logistique) -> None:
     m = mod.ModeleOrientation.charger(artefact)
     manifeste = json.loads((artefact / "manifeste.json").read_text(encoding="utf-8"))
-    assert manifeste["sha256_modele"] == hashlib.sha256((artefact / "modele.joblib").read_bytes()).hexdigest()
+    sha = {nom: hashlib.sha256((artefact / nom).read_bytes()).hexdigest() for nom in ("parametres.json", "tableaux.npz")}
+    assert manifeste["sha256"] == sha and manifeste["sha256_modele"] == empreinte_modele(sha)
+    assert not (artefact / "modele.joblib").exists()
     assert m.sha256 == manifeste["sha256_modele"]
     assert manifeste["schema"]["empreinte"] == car.empreinte_schema()
     assert manifeste["schema"]["caracteristiques"] == list(car.NOMS)
@@ -261,7 +263,10 @@ def test_artefact_recharge_et_manifeste(artefact, logistique) -> None:
     assert len(manifeste["entrainement"]["sha256_donnees"]) == 64
     assert manifeste["metriques"]["test"]["accord_decides"] == logistique.metriques["test"]["accord_decides"]
     X = car.vectoriser_colonnes(syn.generer_colonnes(200, graine=9))
-    assert np.array_equal(m.probabilites(X), logistique.probabilites(X))
+    # rebuilt from plain numbers: the same probabilities as the trained scikit-learn objects
+    assert np.abs(m.probabilites(X) - logistique.probabilites(X)).max() <= 1e-12
+    assert np.abs(m.scores(X) - logistique.scores(X)).max() <= 1e-12
+    assert np.abs(m.probabilites_brutes(X) - logistique.probabilites_brutes(X)).max() <= 1e-12
     d = syn.generer(1, graine=9)[0][0]
     assert m.proposer(d).sha256 == manifeste["sha256_modele"]
     # the artifact is a scikit-learn Pipeline accepting dossiers or CNAF columns directly
@@ -281,15 +286,15 @@ def _interdire_depickle(monkeypatch) -> None:
 def test_fichier_altere_refuse_avant_depickle(artefact, tmp_path, monkeypatch) -> None:
     copie = tmp_path / "copie"
     shutil.copytree(artefact, copie)
-    contenu = bytearray((copie / "modele.joblib").read_bytes())
+    contenu = bytearray((copie / "tableaux.npz").read_bytes())
     contenu[len(contenu) // 2] ^= 0x01  # one byte
-    (copie / "modele.joblib").write_bytes(bytes(contenu))
+    (copie / "tableaux.npz").write_bytes(bytes(contenu))
     _interdire_depickle(monkeypatch)
     with pytest.raises(ModeleInvalide) as exc:
         mod.ModeleOrientation.charger(copie)
     message = str(exc.value)
-    attendue = json.loads((copie / "manifeste.json").read_text())["sha256_modele"]
-    assert "modele.joblib" in message and attendue in message
+    attendue = json.loads((copie / "manifeste.json").read_text())["sha256"]["tableaux.npz"]
+    assert "tableaux.npz" in message and attendue in message
     assert hashlib.sha256(bytes(contenu)).hexdigest() in message
     assert "refusé" in message
 
@@ -336,7 +341,7 @@ def test_modele_par_defaut_variable_d_environnement(artefact, monkeypatch) -> No
 def test_entrainer_fichier_et_commande(tmp_path) -> None:
     csv = syn.ecrire_csv(tmp_path / "donnees.csv", 3000, graine=4)
     r = entrainer_fichier(csv, tmp_path / "m1", accord_cible=0.9)
-    assert (tmp_path / "m1" / "modele.joblib").is_file() and r.chemin_manifeste.is_file()
+    assert (tmp_path / "m1" / "tableaux.npz").is_file() and r.chemin_manifeste.is_file()
     texte = r.resume()
     assert "SYNTHÉTIQUES" in texte and "accord sur les dossiers décidés" in texte and "couverture" in texte
     manifeste = json.loads(r.chemin_manifeste.read_text())
@@ -359,7 +364,8 @@ def test_modele_de_demonstration_livre() -> None:
     m = mod.ModeleOrientation.charger(DEMO)
     assert m.donnees_synthetiques
     assert "modèle de démonstration entraîné sur données synthétiques" in m.description
-    assert (DEMO / "modele.joblib").stat().st_size < 5_000_000
+    assert sum((DEMO / f).stat().st_size for f in ("parametres.json", "tableaux.npz")) < 200_000
+    assert not (DEMO / "modele.joblib").exists()
     t = m.metriques["test"]
     assert t["n"] >= 10_000
     assert t["accord_decides"] >= 0.94 and t["couverture"] > 0.3

@@ -1,4 +1,20 @@
-"""Command line (French): ``orientation recommander|expliquer|regles|entrainer|generer|lot``."""
+"""Command line (French): ``orientation recommander|expliquer|regles|entrainer|generer|lot``.
+
+No Python traceback ever reaches the user: every error is a French message naming the file
+and the cause, with these exit codes (also printed by ``orientation --help``):
+
+* 0: success;
+* 1: some dossiers of a JSON Lines input could not be answered (each has its error line), or
+  rule test cases failed (``regles tester``);
+* 2: invalid input: dossier, rules, model, unreadable file, wrong command-line arguments;
+* 3: unexpected internal error (reported without traceback; a bug to report);
+* 130: interrupted (Ctrl-C).
+
+``recommander`` and ``expliquer`` read one JSON dossier, or JSON Lines (one dossier per line:
+``--lignes``, or a ``.jsonl`` / ``.ndjson`` file) and then write one JSON line per dossier, in
+input order; a dossier that cannot be answered gets an error line
+``{"ligne": n, "identifiant": ..., "erreur": "...", "erreurs": [...]}`` and the others are answered.
+"""
 
 from __future__ import annotations
 
@@ -27,18 +43,20 @@ _ARGPARSE_FR = {
 argparse._ = lambda texte: _ARGPARSE_FR.get(texte, texte)  # type: ignore[attr-defined]
 
 
-def _lire_dossier(chemin: str) -> Any:
-    from orientation.dossier.schema import Dossier
-    from orientation.erreurs import DossierInvalide, ErreurChamp
+class _ErreurFichier(OrientationError):
+    """A dossier file is invalid: its name, then the reason."""
 
-    texte = sys.stdin.read() if chemin == "-" else Path(chemin).read_text(encoding="utf-8")
+
+def _lire_dossier(chemin: str) -> Any:
+    """One dossier from a JSON file (``-``: standard input), readable names or CNAF codes."""
+    from orientation.dossier.schema import Dossier
+    from orientation.erreurs import DossierInvalide
+
+    octets = sys.stdin.buffer.read() if chemin == "-" else Path(chemin).read_bytes()
     try:
-        donnees = json.loads(texte)
-    except json.JSONDecodeError as exc:
-        raise DossierInvalide([ErreurChamp("(document)", chemin, f"JSON mal formé : {exc.msg}, ligne {exc.lineno}")])
-    if isinstance(donnees, dict) and "dtdemrsa" in donnees:
-        return Dossier.depuis_cnaf(donnees)
-    return Dossier.valider(donnees)
+        return Dossier.depuis_json(octets)
+    except DossierInvalide as exc:
+        raise _ErreurFichier(f"{'entrée standard' if chemin == '-' else chemin} : {exc}") from None
 
 
 def _sources(args: argparse.Namespace, departement: str) -> tuple[Any, Any]:
@@ -46,9 +64,62 @@ def _sources(args: argparse.Namespace, departement: str) -> tuple[Any, Any]:
     return (Path(args.regles) if args.regles else None), (False if args.sans_modele else args.modele)
 
 
+def _en_lignes(args: argparse.Namespace) -> bool:
+    return bool(args.lignes) or Path(args.dossier).suffix.lower() in (".jsonl", ".ndjson")
+
+
+def _traiter_lignes(args: argparse.Namespace, repondre: Any) -> int:
+    """JSON Lines: one answer line per input line (blank lines skipped); 1 if some dossier failed."""
+    from orientation.dossier.schema import Dossier
+
+    total = echecs = 0
+    flux = sys.stdin.buffer if args.dossier == "-" else open(args.dossier, "rb")  # noqa: SIM115
+    try:
+        for numero, ligne in enumerate(flux, start=1):
+            if not ligne.strip():
+                continue
+            total += 1
+            dossier = None
+            try:
+                dossier = Dossier.depuis_json(ligne)
+                ref, mod = _sources(args, dossier.departement)
+                sortie = repondre(dossier, ref, mod)
+            except Exception as exc:  # noqa: BLE001 - one bad dossier must not stop the others
+                echecs += 1
+                sortie = _ligne_erreur(numero, dossier, exc)
+            print(sortie, flush=False)
+    finally:
+        if flux is not sys.stdin.buffer:
+            flux.close()
+    source = "entrée standard" if args.dossier == "-" else args.dossier
+    print(f"{source} : {total} dossier(s) lu(s), {total - echecs} traité(s), {echecs} en erreur.", file=sys.stderr)
+    return 1 if echecs else 0
+
+
+def _ligne_erreur(numero: int, dossier: Any, exc: Exception) -> str:
+    """The JSON error line of one dossier of a JSON Lines input (French message)."""
+    from orientation.erreurs import DossierInvalide
+
+    ident = getattr(dossier, "identifiant", None)
+    erreurs: list[dict[str, Any]] = []
+    if isinstance(exc, DossierInvalide):
+        ident = exc.identifiant
+        erreurs = [{"champ": e.champ, "valeur": e.valeur, "raison": e.raison} for e in exc.erreurs]
+    if isinstance(exc, OrientationError):
+        message = str(exc)
+    elif isinstance(exc, MemoryError):
+        message = "mémoire insuffisante"
+    else:
+        message = f"erreur interne inattendue ({type(exc).__name__}) : à signaler"
+    return json.dumps({"ligne": numero, "identifiant": ident, "erreur": message, "erreurs": erreurs},
+                      ensure_ascii=False, default=str)
+
+
 def _cmd_recommander(args: argparse.Namespace) -> int:
     from orientation.decision import recommend
 
+    if _en_lignes(args):
+        return _traiter_lignes(args, lambda d, ref, mod: recommend(d, ref, mod).model_dump_json())
     dossier = _lire_dossier(args.dossier)
     ref, mod = _sources(args, dossier.departement)
     print(recommend(dossier, ref, mod).model_dump_json(indent=2))
@@ -58,6 +129,15 @@ def _cmd_recommander(args: argparse.Namespace) -> int:
 def _cmd_expliquer(args: argparse.Namespace) -> int:
     from orientation.explication.construction import explain
 
+    if _en_lignes(args):
+        def repondre(d: Any, ref: Any, mod: Any) -> str:
+            e = explain(d, ref, mod)
+            if args.format == "json":
+                return e.json(indent=None)
+            return json.dumps({"identifiant": d.identifiant, "format": args.format, "texte": e.rendre(args.format)},
+                              ensure_ascii=False)
+
+        return _traiter_lignes(args, repondre)
     dossier = _lire_dossier(args.dossier)
     ref, mod = _sources(args, dossier.departement)
     print(explain(dossier, ref, mod).rendre(args.format), end="" if args.format != "json" else "\n")
@@ -126,6 +206,11 @@ def _cmd_schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _options_lignes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lignes", action="store_true",
+                   help="JSON Lines : un dossier par ligne, une réponse JSON par ligne (automatique pour .jsonl)")
+
+
 def _options_sources(p: argparse.ArgumentParser) -> None:
     p.add_argument("--regles", help="dossier des règles (défaut : $ORIENTATION_REGLES, sinon règles livrées)")
     p.add_argument("--modele", help="dossier d'un modèle entraîné, ou « demo » : modèle de démonstration entraîné sur "
@@ -135,18 +220,21 @@ def _options_sources(p: argparse.ArgumentParser) -> None:
 
 def construire_parseur() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="orientation",
-        description="Recommandation et explication de l'orientation des nouveaux bénéficiaires du RSA.")
+        prog="orientation", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Recommandation et explication de l'orientation des nouveaux bénéficiaires du RSA.",
+        epilog=CODES_SORTIE)
     sub = p.add_subparsers(dest="commande", required=True, metavar="COMMANDE")
 
     r = sub.add_parser("recommander", help="recommander une orientation pour un dossier JSON")
     r.add_argument("dossier", help="fichier JSON du dossier (noms lisibles ou codes CNAF), ou - pour l'entrée standard")
+    _options_lignes(r)
     _options_sources(r)
     r.set_defaults(func=_cmd_recommander)
 
     e = sub.add_parser("expliquer", help="expliquer la recommandation pour un dossier JSON")
-    e.add_argument("dossier")
+    e.add_argument("dossier", help="fichier JSON du dossier, ou - pour l'entrée standard")
     e.add_argument("--format", choices=["texte", "markdown", "json"], default="texte")
+    _options_lignes(e)
     _options_sources(e)
     e.set_defaults(func=_cmd_expliquer)
 
@@ -186,21 +274,45 @@ def construire_parseur() -> argparse.ArgumentParser:
     return p
 
 
+CODES_SORTIE = """codes de sortie :
+  0    succès
+  1    des dossiers d'une entrée JSON Lines sont en erreur (ligne d'erreur pour chacun),
+       ou des cas de test des règles échouent (regles tester)
+  2    entrée invalide : dossier, règles, modèle, fichier illisible, arguments
+  3    erreur interne inattendue (à signaler)
+  130  interruption (Ctrl-C)"""
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["entrainer"]:  # its options live in orientation.modele.entrainement (one definition)
-        from orientation.modele.entrainement import commande_entrainer
-
-        return commande_entrainer(argv[1:])
-    args = construire_parseur().parse_args(argv)
     try:
+        if argv[:1] == ["entrainer"]:  # its options live in orientation.modele.entrainement (one definition)
+            from orientation.modele.entrainement import commande_entrainer
+
+            return commande_entrainer(argv[1:])
+        args = construire_parseur().parse_args(argv)
         return int(args.func(args))
     except OrientationError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
-    except FileNotFoundError as exc:
-        print(f"Erreur : fichier introuvable : {exc.filename}", file=sys.stderr)
+    except BrokenPipeError:  # output closed early (e.g. `| head`): nothing more to say
+        return 0
+    except OSError as exc:
+        from orientation.regles.lecture import cause_os
+
+        fichier = exc.filename if exc.filename is not None else "(entrée ou sortie)"
+        print(f"Erreur : fichier {fichier} : {cause_os(exc)}.", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("Erreur : mémoire insuffisante.", file=sys.stderr)
+        return 3
+    except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for the user
+        print(f"Erreur interne inattendue ({type(exc).__name__}) : merci de la signaler avec la commande lancée "
+              f"(sans données personnelles).", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,16 +2,66 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+_TAILLE_TEXTE = 200
+_TAILLE_CONTENEUR = 20
+
+
+def apercu(valeur: Any) -> Any:
+    """``valeur`` itself when small and plain, else a short French description of it.
+
+    Error messages show the value received; a hostile value (an integer of thousands of digits,
+    a megabyte of text, a structure nested a thousand levels deep) must neither crash the
+    message (``repr`` fails or recurses) nor flood it.
+
+    >>> apercu(10 ** 5000)
+    '(nombre entier de 5001 chiffres)'
+    >>> apercu(["0402", "0406"])
+    ['0402', '0406']
+    >>> apercu([[[]]])
+    '(liste de 1 élément(s))'
+    """
+    if valeur is None or isinstance(valeur, (bool, float, date, enum.Enum)):
+        return valeur
+    if isinstance(valeur, int):
+        if abs(valeur) < 10 ** 18:
+            return valeur
+        chiffres = len(str(abs(valeur))) if valeur.bit_length() < 14_000 else int(valeur.bit_length() * 0.30103) + 1
+        return f"(nombre entier de {chiffres} chiffres)"
+    if isinstance(valeur, str):
+        return valeur if len(valeur) <= _TAILLE_TEXTE else f"{valeur[:60]}… (texte de {len(valeur)} caractères)"
+    if isinstance(valeur, (list, tuple)):
+        if len(valeur) <= _TAILLE_CONTENEUR and all(_simple(x) for x in valeur):
+            return valeur
+        return f"(liste de {len(valeur)} élément(s))"
+    if isinstance(valeur, dict):
+        if len(valeur) <= _TAILLE_CONTENEUR and all(_simple(k) and _simple(v) for k, v in valeur.items()):
+            return valeur
+        return f"(objet de {len(valeur)} clé(s))"
+    if isinstance(valeur, (bytes, bytearray)):
+        return f"(octets, {len(valeur)})"
+    return f"(valeur de type {type(valeur).__name__})"
+
+
+def _simple(x: Any) -> bool:
+    return not isinstance(x, (list, tuple, dict, set)) and apercu(x) is x
 
 
 @dataclass(frozen=True)
 class ErreurChamp:
-    """One invalid field: where, what was given, and why it is refused."""
+    """One invalid field: where, what was given (:func:`apercu` of it), and why it is refused."""
 
     champ: str
     valeur: object
     raison: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "valeur", apercu(self.valeur))
+        object.__setattr__(self, "champ", str(apercu(self.champ)))
 
     def __str__(self) -> str:
         return f"champ « {self.champ} », valeur {self.valeur!r} : {self.raison}"
@@ -44,7 +94,7 @@ class ReglesInvalides(OrientationError, ValueError):
 
 
 class ModeleInvalide(OrientationError, ValueError):
-    """A model artifact cannot be trusted (hash mismatch, schema mismatch, missing manifest)."""
+    """A model artifact cannot be trusted (hash mismatch, schema mismatch, missing manifest, pickle)."""
 
 
 class ConfigurationInvalide(OrientationError, ValueError):

@@ -69,9 +69,20 @@ def _vide(v: Any) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
 
 
+def _code_texte(v: Any) -> str | None:
+    """A code cell as text (``"0912"``, ``1`` -> ``"1"``); ``None`` for anything that cannot be a code."""
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, str):
+        return v.strip()
+    if isinstance(v, int) and abs(v) < 10 ** 18:
+        return str(v)
+    return None
+
+
 def _code_dsp(champ: codes.ChampDSP, v: Any, erreurs: list[ErreurChamp]) -> Any:
     if champ.kind == "booleen":
-        s = str(v).strip() if not isinstance(v, bool) else ("1" if v else "0")
+        s = _code_texte(v)
         if s in _BOOL:
             return _BOOL[s]
         erreurs.append(ErreurChamp(champ.cnaf, v, "booléen CNAF attendu (0 ou 1)"))
@@ -93,7 +104,8 @@ def _code_dsp(champ: codes.ChampDSP, v: Any, erreurs: list[ErreurChamp]) -> Any:
 
 
 def _un_code(champ: codes.ChampDSP, v: Any, erreurs: list[ErreurChamp]) -> Any:
-    code = champ.par_cnaf(str(v).strip()) if isinstance(v, (str, int)) and not isinstance(v, bool) else None
+    texte = _code_texte(v) if not isinstance(v, bool) else None
+    code = champ.par_cnaf(texte) if texte is not None else None
     if code is None:
         admis = ", ".join(c.cnaf for c in champ.codes)
         erreurs.append(ErreurChamp(champ.cnaf, v, f"code inconnu pour « {champ.libelle} » (codes admis : {admis})"))
@@ -113,7 +125,7 @@ def cnaf_vers_donnees(enregistrement: dict[str, Any]) -> tuple[dict[str, Any], l
                 continue
             champ, conv = CLES_DOSSIER[cle]
             if isinstance(conv, dict):
-                s = ("1" if v else "0") if isinstance(v, bool) else str(v).strip()
+                s = _code_texte(v)
                 if s not in conv:
                     erreurs.append(ErreurChamp(cle, v, f"code inconnu (codes admis : {', '.join(conv)})"))
                     continue

@@ -25,7 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from orientation.dossier import codes
 from orientation.dossier.cnaf import chemin_vers_cle_cnaf, cnaf_vers_donnees, dossier_vers_cnaf
-from orientation.erreurs import DossierInvalide, ErreurChamp
+from orientation.dossier.tabulaire import ligne_vers_enregistrement
+from orientation.dossier.traduction import MARQUE_ERREURS, erreurs_depuis_pydantic
+from orientation.erreurs import DossierInvalide, ErreurChamp, apercu
+
+__all__ = ["Dossier", "DSP", "Foyer", "DossierInvalide", "erreurs_depuis_pydantic", "lire_json"]
 
 _DATE_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -121,8 +125,14 @@ class _DSPBase(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _accept_cnaf_codes(cls, v: Any, info: Any) -> Any:
-        """Accept CNAF codes (``"0912"``) as well as readable names (``"sans_abri"``)."""
+        """Accept CNAF codes (``"0912"``) as well as readable names (``"sans_abri"``), and flat-file cells.
+
+        Cells follow :mod:`orientation.dossier.tabulaire`: ``""`` is « non renseigné »,
+        ``"0402|0406"`` several codes, ``"-"`` answered with no code.
+        """
         champ = codes.PAR_NOM[info.field_name]
+        if isinstance(v, str):
+            v = _cellule(champ.cnaf, v) if champ.kind == "codes" else (None if v.strip() == "" else v)
         if champ.kind in ("code", "codes") and v is not None:
             def conv(x: Any) -> Any:
                 code = champ.par_cnaf(x) if isinstance(x, str) else None
@@ -130,7 +140,8 @@ class _DSPBase(BaseModel):
             if champ.kind == "codes":
                 if isinstance(v, (list, tuple)):
                     out = [conv(x) for x in v]
-                    if len(set(map(str, out))) != len(out):
+                    noms = [x for x in out if isinstance(x, str)]
+                    if len(set(noms)) != len(noms):
                         raise ValueError("code en double dans une liste")
                     return sorted(out, key=lambda x: _code_rank(champ, x))
                 return v
@@ -144,7 +155,15 @@ def _code_rank(champ: codes.ChampDSP, x: Any) -> tuple[int, str]:
     for i, c in enumerate(champ.codes):
         if c.nom == x:
             return (i, "")
-    return (len(champ.codes), str(x))
+    return (len(champ.codes), x if isinstance(x, str) else "")
+
+
+def _cellule(cle_cnaf: str, v: Any) -> Any:
+    """Value of one flat-file cell of column ``cle_cnaf`` (:func:`tabulaire.ligne_vers_enregistrement`).
+
+    ``None`` for an empty cell (« non renseigné »).
+    """
+    return ligne_vers_enregistrement({cle_cnaf: v}).get(cle_cnaf)
 
 
 DSP = create_model(  # type: ignore[call-overload]
@@ -165,6 +184,15 @@ class Foyer(BaseModel):
 
     composition: Composition
     ages_enfants: list[Annotated[int, Field(ge=0, le=25)]] = Field(default_factory=list)
+
+    @field_validator("ages_enfants", mode="before")
+    @classmethod
+    def _cellule_ages(cls, v: Any) -> Any:
+        """A flat-file cell (``"4|9"``, ``"-"`` or ``""``) gives the list of ages."""
+        if isinstance(v, str):
+            v = _cellule("agesenfants", v)
+            return [] if v is None else v
+        return v
 
     @field_validator("ages_enfants")
     @classmethod
@@ -193,6 +221,28 @@ class Dossier(BaseModel):
     fragilites_declarees: Optional[list[Fragilite]] = None
     demande_rdv: Optional[bool] = None
     dsp: DSP = Field(default_factory=DSP)  # type: ignore[valid-type]
+
+    @field_validator("departement", mode="before")
+    @classmethod
+    def _dep_nombre(cls, v: Any) -> Any:
+        """``93`` (an integer, as a spreadsheet reads it) or ``"1"`` mean ``"93"`` and ``"01"``."""
+        if isinstance(v, int) and not isinstance(v, bool) and 0 < v < 1000:
+            v = str(v)
+        if isinstance(v, str) and v.strip().isdigit() and len(v.strip()) == 1:
+            return v.strip().zfill(2)
+        return v.strip() if isinstance(v, str) else v
+
+    @field_validator("sexe", "nationalite", "inscription_france_travail", "demande_rdv", "date_notification_droits",
+                     "fragilites_declarees", mode="before")
+    @classmethod
+    def _cellule_vide(cls, v: Any, info: Any) -> Any:
+        """An empty cell is « non renseigné »; fragilities may be a ``"sante|logement"`` cell."""
+        if isinstance(v, str):
+            if info.field_name == "fragilites_declarees":
+                return _cellule("fragilites", v)
+            if v.strip() == "":
+                return None
+        return v
 
     @field_validator("departement")
     @classmethod
@@ -230,26 +280,14 @@ class Dossier(BaseModel):
 
     @model_validator(mode="after")
     def _coherence(self) -> "Dossier":
-        erreurs = []
-        age = self.age(self.date_demande)
-        if self.date_naissance >= self.date_demande:
-            erreurs.append(("date_naissance", self.date_naissance, "postérieure à la date de demande"))
-        elif age < 16:
-            erreurs.append(("date_naissance", self.date_naissance, f"âge impossible à la demande ({age} ans)"))
-        elif age > 120:
-            erreurs.append(("date_naissance", self.date_naissance, f"âge impossible à la demande ({age} ans)"))
-        if self.date_notification_droits is not None and self.date_notification_droits < self.date_ouverture_droits:
-            erreurs.append(("date_notification_droits", self.date_notification_droits,
-                            "antérieure à la date d'ouverture des droits"))
-        annee = self.dsp.annee_diplome_max
-        if annee is not None and annee < self.date_naissance.year:
-            erreurs.append(("dsp.annee_diplome_max", annee, "antérieure à l'année de naissance"))
+        erreurs = _incoherences(self.date_naissance, self.date_demande, self.date_ouverture_droits,
+                                self.date_notification_droits, self.dsp.annee_diplome_max)
         if erreurs:
             # Raised as ValueError so pydantic wraps it; our converter re-reads the structured form.
             import json
 
             payload = [[c, v.isoformat() if isinstance(v, date) else v, r] for c, v, r in erreurs]
-            raise ValueError(_COHERENCE_MARK + json.dumps(payload, ensure_ascii=False))
+            raise ValueError(MARQUE_ERREURS + json.dumps(payload, ensure_ascii=False))
         return self
 
     # ----------------------------------------------------------------- derived values
@@ -268,111 +306,208 @@ class Dossier(BaseModel):
 
     @classmethod
     def valider(cls, donnees: Any) -> "Dossier":
-        """Build a dossier from a dict (readable names); raise :class:`DossierInvalide` if invalid."""
+        """Build a dossier from a dict (readable names); raise :class:`DossierInvalide` if invalid.
+
+        Every invalid field is reported at once, consistency checks between dates included.
+        Values may also be written as flat-file cells (:mod:`orientation.dossier.tabulaire`):
+        ``""`` for « non renseigné », ``"0402|0406"`` for several codes, ``"-"`` for an answer
+        with no code, ``93`` (integer) for a département.
+        """
         try:
             return cls.model_validate(donnees)
         except ValidationError as exc:
-            ident = donnees.get("identifiant") if isinstance(donnees, dict) else None
-            raise DossierInvalide(erreurs_depuis_pydantic(exc, donnees), ident if isinstance(ident, str) else None) from None
+            raise DossierInvalide(_erreurs_completes(exc, donnees), _identifiant(donnees)) from None
+        except RecursionError:
+            raise DossierInvalide([ErreurChamp("(dossier)", "(structure imbriquée)",
+                                               "structure trop imbriquée")], _identifiant(donnees)) from None
 
     @classmethod
     def depuis_json(cls, texte: str | bytes) -> "Dossier":
-        """Build a dossier from JSON text (readable names)."""
-        import json
+        """Build a dossier from JSON text or UTF-8 bytes: readable names, or CNAF codes if it has ``dtdemrsa``.
 
-        try:
-            donnees = json.loads(texte)
-        except json.JSONDecodeError as exc:
-            raise DossierInvalide([ErreurChamp("(document)", str(exc.doc)[:40], f"JSON mal formé : {exc.msg}")]) from None
+        Invalid UTF-8, malformed JSON, documents larger than :data:`TAILLE_MAX_JSON` or nested
+        deeper than :data:`PROFONDEUR_MAX_JSON`, and numbers of more than :data:`CHIFFRES_MAX`
+        digits raise :class:`DossierInvalide` (:func:`lire_json`).
+        """
+        donnees = lire_json(texte)
+        if isinstance(donnees, dict) and "dtdemrsa" in donnees:
+            return cls.depuis_cnaf(donnees)
         return cls.valider(donnees)
 
     @classmethod
     def depuis_cnaf(cls, enregistrement: dict[str, Any]) -> "Dossier":
-        """Build a dossier from a flat CNAF-coded record (as in the CAF flux / WebRSA exports)."""
-        donnees, erreurs = cnaf_vers_donnees(enregistrement)
-        ident = enregistrement.get("identifiant") if isinstance(enregistrement, dict) else None
-        ident = ident if isinstance(ident, str) else None
-        if erreurs:
+        """Build a dossier from a flat CNAF-coded record (as in the CAF flux / WebRSA exports).
+
+        Cells may follow the flat-file conventions of :mod:`orientation.dossier.tabulaire`
+        (``"0402|0406"``, ``"-"``, ``departement: 93``).  Every invalid column is reported at once.
+        """
+        ident = _identifiant(enregistrement)
+        donnees, erreurs = cnaf_vers_donnees(_cellules(enregistrement))
+        if not isinstance(enregistrement, dict):
             raise DossierInvalide(erreurs, ident)
         try:
-            return cls.model_validate(donnees)
+            dossier = cls.model_validate(donnees)
         except ValidationError as exc:
-            # Name the columns of the CNAF record, not the readable paths.
-            raise DossierInvalide(
-                [ErreurChamp(chemin_vers_cle_cnaf(e.champ), e.valeur, e.raison)
-                 for e in erreurs_depuis_pydantic(exc, donnees)], ident) from None
+            # Name the columns of the CNAF record, not the readable paths; a column already
+            # refused by the CNAF translation is not reported again (e.g. as « manquant »).
+            refusees = {e.champ.split(".", 1)[0] for e in erreurs}
+            for e in _erreurs_completes(exc, donnees):
+                cle_cnaf = chemin_vers_cle_cnaf(e.champ)
+                if cle_cnaf.split(".", 1)[0] not in refusees:
+                    erreurs.append(ErreurChamp(cle_cnaf, e.valeur, e.raison))
+        except RecursionError:
+            erreurs.append(ErreurChamp("(enregistrement)", "(structure imbriquée)", "structure trop imbriquée"))
+        if erreurs:
+            raise DossierInvalide(erreurs, ident)
+        return dossier
 
     def vers_cnaf(self) -> dict[str, Any]:
         """Write the dossier back to the flat CNAF-coded record, without loss."""
         return dossier_vers_cnaf(self)
 
 
-_COHERENCE_MARK = "@@coherence@@"
+#: Largest JSON document accepted for one dossier (bytes), deepest nesting, longest integer.
+TAILLE_MAX_JSON = 1024 * 1024
+PROFONDEUR_MAX_JSON = 16
+CHIFFRES_MAX = 40
 
 
-def _traduire(err: dict[str, Any]) -> str:
-    t = err["type"]
-    ctx = err.get("ctx") or {}
-    if t == "enum":
-        return f"code inconnu (valeurs admises : {str(ctx.get('expected', '')).replace(' or ', ' ou ')})"
-    if t == "missing":
-        return "champ obligatoire manquant"
-    if t == "extra_forbidden":
-        nom = str(err["loc"][-1])
-        if nom in codes.PAR_CNAF:
-            return f"champ inconnu (nom CNAF : utiliser « {codes.PAR_CNAF[nom].nom} » ou Dossier.depuis_cnaf)"
-        return "champ inconnu"
-    if t.startswith("date"):
-        return "date impossible ou mal formée (attendu AAAA-MM-JJ)"
-    if t.startswith("bool"):
-        return "booléen attendu (true/false ou 0/1)"
-    if t.startswith("int"):
-        return "nombre entier attendu"
-    if t in ("greater_than_equal", "less_than_equal"):
-        borne = "minimum" if t == "greater_than_equal" else "maximum"
-        return f"hors limites ({borne} {ctx.get('ge', ctx.get('le'))})"
-    if t.startswith("string"):
-        if t == "string_pattern_mismatch":
-            return "caractères non admis (lettres, chiffres, . _ - uniquement)"
-        if t == "string_too_short":
-            return "ne doit pas être vide"
-        if t == "string_too_long":
-            return "trop long"
-        return "texte attendu"
-    if t in ("list_type", "tuple_type"):
-        return "liste attendue"
-    if t in ("model_type", "dict_type", "model_attributes_type"):
-        return "objet attendu"
-    if t == "value_error":
-        return str(ctx.get("error", err["msg"]))
-    return err["msg"]
+def lire_json(texte: str | bytes) -> Any:
+    """Parse the JSON of one dossier; anything unreadable raises :class:`DossierInvalide` in French.
 
+    Refused: bytes that are not UTF-8 (a UTF-8 byte-order mark is accepted), documents larger
+    than :data:`TAILLE_MAX_JSON` bytes, malformed JSON, nesting deeper than
+    :data:`PROFONDEUR_MAX_JSON` (a dossier needs 3 levels), integers of more than
+    :data:`CHIFFRES_MAX` digits.
+    """
+    import json
 
-def _valeur(donnees: Any, loc: tuple[Any, ...]) -> Any:
-    cur = donnees
-    for part in loc:
+    def refus(valeur: Any, raison: str) -> DossierInvalide:
+        return DossierInvalide([ErreurChamp("(document)", valeur, raison)])
+
+    if isinstance(texte, (bytes, bytearray)):
+        if len(texte) > TAILLE_MAX_JSON:
+            raise refus(f"({len(texte)} octets)", f"document trop gros (au plus {TAILLE_MAX_JSON} octets)")
         try:
-            cur = cur[part]
-        except (KeyError, IndexError, TypeError):
-            return "(absent)"
-    return cur
+            texte = bytes(texte).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            ligne = texte.count(b"\n", 0, exc.start) + 1
+            raise refus(f"octet 0x{texte[exc.start]:02X}", f"encodage invalide à la position {exc.start} "
+                        f"(ligne {ligne}) : le document doit être encodé en UTF-8") from None
+    elif len(texte) > TAILLE_MAX_JSON:
+        raise refus(f"({len(texte)} caractères)", f"document trop gros (au plus {TAILLE_MAX_JSON} octets)")
+
+    def entier(chiffres: str) -> int:
+        if len(chiffres.lstrip("-")) > CHIFFRES_MAX:
+            raise _NombreTropLong(chiffres)
+        return int(chiffres)
+
+    try:
+        donnees = json.loads(texte, parse_int=entier)
+    except _NombreTropLong as exc:
+        raise refus(apercu(10 ** (len(exc.args[0]) - 1)),
+                    f"nombre trop long (au plus {CHIFFRES_MAX} chiffres)") from None
+    except json.JSONDecodeError as exc:
+        raise refus(texte[max(0, exc.pos - 20):exc.pos + 20],
+                    f"JSON mal formé ligne {exc.lineno}, colonne {exc.colno} : {_MESSAGES_JSON.get(exc.msg, 'syntaxe invalide')}") from None
+    except RecursionError:
+        raise refus("(structure imbriquée)", f"JSON trop imbriqué (au plus {PROFONDEUR_MAX_JSON} niveaux)") from None
+    pile = [(donnees, 1)]
+    while pile:
+        v, niveau = pile.pop()
+        if isinstance(v, (dict, list)):
+            if niveau > PROFONDEUR_MAX_JSON:
+                raise refus("(structure imbriquée)", f"JSON trop imbriqué (au plus {PROFONDEUR_MAX_JSON} niveaux)")
+            pile.extend((x, niveau + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return donnees
 
 
-def erreurs_depuis_pydantic(exc: ValidationError, donnees: Any) -> list[ErreurChamp]:
-    """Translate pydantic errors into French :class:`ErreurChamp` items."""
-    out: list[ErreurChamp] = []
-    for err in exc.errors(include_url=False):
-        msg = str((err.get("ctx") or {}).get("error", ""))
-        if _COHERENCE_MARK in msg:
-            import json
+class _NombreTropLong(ValueError):
+    pass
 
-            for champ, valeur, raison in json.loads(msg.split(_COHERENCE_MARK, 1)[1]):
-                out.append(ErreurChamp(champ, valeur, raison))
-            continue
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        chemin = ".".join(str(p) for p in loc) or "(dossier)"
-        out.append(ErreurChamp(chemin, _valeur(donnees, loc), _traduire(err)))
-    return out
+
+#: French for the messages of :class:`json.JSONDecodeError`.
+_MESSAGES_JSON = {
+    "Expecting value": "valeur attendue",
+    "Expecting property name enclosed in double quotes": "nom de champ entre guillemets attendu",
+    "Expecting ':' delimiter": "« : » attendu",
+    "Expecting ',' delimiter": "« , » attendue",
+    "Unterminated string starting at": "texte non terminé",
+    "Invalid control character at": "caractère de contrôle dans un texte",
+    "Invalid \\escape": "séquence d'échappement invalide",
+    "Invalid \\uXXXX escape": "séquence \\uXXXX invalide",
+    "Extra data": "données après la fin du document",
+    "Illegal trailing comma before end of object": "virgule en trop avant la fin de l'objet",
+    "Illegal trailing comma before end of array": "virgule en trop avant la fin de la liste",
+}
+
+
+def _identifiant(donnees: Any) -> Optional[str]:
+    """The dossier's identifier for error messages, when it is a plausible one."""
+    ident = donnees.get("identifiant") if isinstance(donnees, dict) else None
+    return ident if isinstance(ident, str) and 0 < len(ident) <= 64 and ident.isprintable() else None
+
+
+def _cellules(enregistrement: Any) -> Any:
+    """A CNAF record whose flat-file cells are read as :func:`tabulaire.ligne_vers_enregistrement` does."""
+    if not isinstance(enregistrement, dict):
+        return enregistrement
+    plates = {k: v for k, v in enregistrement.items() if isinstance(k, str) and (
+        isinstance(v, (str, float)) or (isinstance(v, int) and not isinstance(v, bool) and apercu(v) is v))}
+    lues = ligne_vers_enregistrement(plates)
+    return {k: lues[k] if k in plates else v for k, v in enregistrement.items() if k not in plates or k in lues}
+
+
+def _incoherences(naissance: Optional[date], demande: Optional[date], ouverture: Optional[date],
+                  notification: Optional[date], annee_diplome: Optional[int]) -> list[tuple[str, Any, str]]:
+    """Inconsistencies between dates (``None``: unknown or itself invalid, the check is skipped)."""
+    erreurs: list[tuple[str, Any, str]] = []
+    if naissance is not None and demande is not None:
+        age = demande.year - naissance.year - ((demande.month, demande.day) < (naissance.month, naissance.day))
+        if naissance >= demande:
+            erreurs.append(("date_naissance", naissance, "postérieure à la date de demande"))
+        elif not 16 <= age <= 120:
+            erreurs.append(("date_naissance", naissance, f"âge impossible à la demande ({age} ans)"))
+    if notification is not None and ouverture is not None and notification < ouverture:
+        erreurs.append(("date_notification_droits", notification, "antérieure à la date d'ouverture des droits"))
+    if annee_diplome is not None and naissance is not None and annee_diplome < naissance.year:
+        erreurs.append(("dsp.annee_diplome_max", annee_diplome, "antérieure à l'année de naissance"))
+    return erreurs
+
+
+def _erreurs_completes(exc: ValidationError, donnees: Any) -> list[ErreurChamp]:
+    """Field errors, plus the date inconsistencies among the fields that are valid (one round of errors).
+
+    pydantic runs the consistency validator only when every field is valid; here the
+    consistency checks also run on the valid fields of an otherwise invalid dossier.
+    """
+    erreurs = erreurs_depuis_pydantic(exc, donnees)
+    if not isinstance(donnees, dict) or any(e.champ == "(dossier)" for e in erreurs):
+        return erreurs
+    en_erreur = {e.champ.split(".", 1)[0] if not e.champ.startswith("dsp.") else e.champ for e in erreurs}
+
+    def valide(chemin: str, v: Any) -> Any:
+        if chemin in en_erreur or v is None or v == "":
+            return None
+        if chemin == "dsp.annee_diplome_max":
+            return v if isinstance(v, int) and not isinstance(v, bool) else (int(v) if str(v).isdigit() else None)
+        if isinstance(v, date) and not isinstance(v, datetime):
+            return v
+        try:
+            return date.fromisoformat(v) if isinstance(v, str) and _DATE_ISO.fullmatch(v) else None
+        except ValueError:
+            return None
+
+    dsp = donnees.get("dsp")
+    annee = dsp.get("annee_diplome_max") if isinstance(dsp, dict) else None
+    for champ, valeur, raison in _incoherences(
+            valide("date_naissance", donnees.get("date_naissance")), valide("date_demande", donnees.get("date_demande")),
+            valide("date_ouverture_droits", donnees.get("date_ouverture_droits")),
+            valide("date_notification_droits", donnees.get("date_notification_droits")),
+            valide("dsp.annee_diplome_max", annee)):
+        if not any(e.champ == champ for e in erreurs):
+            erreurs.append(ErreurChamp(champ, valeur, raison))
+    return erreurs
 
 
 EXEMPLE_CNAF: dict[str, Any] = {

@@ -9,7 +9,8 @@
   :func:`orientation.modele.metriques.choisir_seuil`), and reports held-out metrics on a test
   split never used before.  It returns a :class:`~orientation.modele.modele.ModeleOrientation`.
 * :func:`entrainer_fichier` trains from a labelled CSV file and writes the artifact
-  (``modele.joblib`` + ``manifeste.json``) into the output directory; it returns a
+  (``manifeste.json``, ``parametres.json``, ``tableaux.npz``: no pickle, logistic model only)
+  into the output directory; it returns a
   :class:`ResultatEntrainement` whose :meth:`~ResultatEntrainement.resume` is a French
   summary.  The CSV has the flat CNAF columns of :mod:`orientation.dossier.tabulaire` plus
   ``parcours_referent`` (``professionnel`` / ``socio_professionnel`` / ``social``, or the
@@ -28,7 +29,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from orientation.erreurs import OrientationError
+from orientation.erreurs import ModeleInvalide, OrientationError
 from orientation.francais import pourcent
 from orientation.modele import caracteristiques as car
 from orientation.modele.classes import CLASSES, LIBELLES_TYPE, TypeModele
@@ -257,7 +258,8 @@ def resume_modele(m: ModeleOrientation, sortie: Optional[Path] = None) -> str:
     if m.donnees_synthetiques:
         lignes.append("ATTENTION : modèle de démonstration entraîné sur données SYNTHÉTIQUES (aucune personne réelle).")
     if sortie is not None:
-        lignes.append(f"Artefact : {sortie} (modele.joblib, SHA-256 {m.sha256[:16]}…, et manifeste.json)")
+        lignes.append(f"Artefact : {sortie} (manifeste.json, parametres.json et tableaux.npz, "
+                      f"SHA-256 {m.sha256[:16]}…)")
     lignes += [
         f"Données : {e.get('n_dossiers')} dossiers (entraînement {e.get('n_entrainement')}, validation "
         f"{e.get('n_validation')}, test {e.get('n_test')}), SHA-256 {str(e.get('sha256_donnees'))[:16]}…",
@@ -303,9 +305,15 @@ def entrainer_fichier(donnees: str | Path, sortie: str | Path, *, type_modele: T
                       accord_cible: float = 0.95, graine: int = 0, seuil_recurrence: int = 20,
                       nom: Optional[str] = None, version: str = "1.0", description: Optional[str] = None,
                       donnees_synthetiques: Optional[bool] = None) -> ResultatEntrainement:
-    """Train on a labelled CSV file and write ``modele.joblib`` + ``manifeste.json`` into ``sortie``."""
+    """Train on a labelled CSV file and write the artifact into ``sortie`` (logistic model only)."""
+    from orientation.modele.artefact import FICHIER_TABLEAUX
+
     donnees = Path(donnees)
     sortie = Path(sortie)
+    if type_modele != "logistique":  # refused before a long training
+        raise ModeleInvalide("seul le modèle logistique peut être enregistré (format sans code exécutable : nombres "
+                             "JSON et tableaux NPZ) ; la forêt aléatoire s'entraîne et s'évalue en Python "
+                             "(orientation.modele.entrainement.entrainer) sans être enregistrée.")
     if not donnees.is_file():
         raise FileNotFoundError(2, "fichier introuvable", str(donnees))
     h = hashlib.sha256()
@@ -318,7 +326,7 @@ def entrainer_fichier(donnees: str | Path, sortie: str | Path, *, type_modele: T
                        description=description, donnees_synthetiques=donnees_synthetiques, empreinte=h.hexdigest(),
                        source=donnees.name)
     chemin_manifeste = modele.enregistrer(sortie)
-    return ResultatEntrainement(modele, sortie, sortie / "modele.joblib", chemin_manifeste)
+    return ResultatEntrainement(modele, sortie, sortie / FICHIER_TABLEAUX, chemin_manifeste)
 
 
 def construire_parseur() -> argparse.ArgumentParser:

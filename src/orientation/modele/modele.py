@@ -15,8 +15,8 @@ dossier.  :class:`ModeleOrientation` is that model once trained; this module sco
   :meth:`ModeleOrientation.contrefactuels_modele` the smallest sets of changed answers that
   change the outcome (both computed by :mod:`orientation.modele.contributions`).
 * Artifact: :meth:`ModeleOrientation.enregistrer` and :meth:`ModeleOrientation.charger` write
-  and read ``modele.joblib`` + ``manifeste.json`` (:mod:`orientation.modele.artefact`: a model
-  whose SHA-256 or feature schema differs from its manifest is refused before unpickling);
+  and read a pickle-free artifact (:mod:`orientation.modele.artefact`: plain JSON numbers and
+  NPZ arrays; a model whose SHA-256 or feature schema differs from its manifest is refused);
   :func:`charger_modele` loads a model once per process (a path, or ``"demo"``: the bundled model
   trained on SYNTHETIC data), :func:`charger_modele_defaut` the one named by ``$ORIENTATION_MODELE``
   (``None`` when unset: no model is configured, never the demo model by default).
@@ -376,7 +376,9 @@ class ModeleOrientation:
     # ----------------------------------------------------------------- artifact
 
     def enregistrer(self, dossier: str | Path) -> Path:
-        """Write ``modele.joblib`` and ``manifeste.json`` into ``dossier``; returns the manifest path.
+        """Write the artifact (``manifeste.json``, ``parametres.json``, ``tableaux.npz``) into ``dossier``.
+
+        Returns the manifest path.  Only the logistic model can be written (no pickle).
 
         See :func:`orientation.modele.artefact.ecrire`.
         """
@@ -388,12 +390,15 @@ class ModeleOrientation:
     def charger(cls, dossier: str | Path) -> "ModeleOrientation":
         """Load a model directory (or a bundled model by name, ``"demo"``), refusing anything that does not match its manifest.
 
-        Checks, in this order and before unpickling anything: the manifest exists and is
-        valid JSON; its feature schema equals the library's; ``modele.joblib`` exists and its
-        SHA-256 equals the manifest's.  Raises :class:`~orientation.erreurs.ModeleInvalide`
+        Checks the manifest, the feature schema and the SHA-256 of every file before reading
+        any parameter; nothing is unpickled (an old ``modele.joblib`` is refused).  Raises :class:`~orientation.erreurs.ModeleInvalide`
         (:func:`orientation.modele.artefact.lire`).
         """
-        return cls(**artefact.lire(chemin_modele(dossier)))
+        from sklearn.pipeline import Pipeline
+
+        kwargs = artefact.lire(chemin_modele(dossier))
+        kwargs["pipeline"] = Pipeline([("vectoriseur", Vectoriseur()), ("classifieur", kwargs.pop("calibre"))])
+        return cls(**kwargs)
 
     def __repr__(self) -> str:
         seuils = ", ".join(f"{p.value}={self.seuils[k]:.3f}" for k, p in enumerate(CLASSES))

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Optional
 
-import yaml
-
 from orientation.regles.conditions import (
     Condition,
     Toujours,
@@ -46,6 +44,7 @@ from orientation.donnees import repertoire
 from orientation.dossier.schema import DEPARTEMENTS, Dossier
 from orientation.erreurs import ReglesInvalides
 from orientation.regles.evaluation import Effet, EvaluationRegles, RegleEvaluee
+from orientation.regles.lecture import lire_yaml
 from orientation.regles.moteur_durable import MoteurDurable, MoteurIncoherent
 from orientation.vocabulaire import SCENARIOS, Modalite, Parcours, Structure, Verite
 
@@ -111,34 +110,32 @@ class Grille:
     lignes: tuple[Regle, ...]
 
 
-class _ChargeurYAML(yaml.SafeLoader):
-    """Safe YAML loader that refuses duplicate keys."""
+#: Limits of a référentiel, so that a hostile or mistaken file is refused in seconds: rules and
+#: grid lines (national + département: durable-rules compiles 1,000 two-condition rules in about
+#: 0.5 s and evaluates them in about 15 ms per dossier, and fails near 4,000:
+#: ``benchmarks/bench_limites_regles.py``), and comparisons in one condition.  File size and YAML
+#: nesting are limited by :mod:`orientation.regles.lecture`.
+NOMBRE_MAX_REGLES = 1000
+NOMBRE_MAX_CONDITIONS = 100
 
 
-def _mapping_sans_doublon(loader: _ChargeurYAML, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    vus: set[Any] = set()
-    for k, _ in node.value:
-        cle_ = loader.construct_object(k, deep=deep)
-        if cle_ in vus:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"clé « {cle_} » en double", k.start_mark)
-        vus.add(cle_)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+#: durable-rules' own error codes when it refuses a ruleset (measured with durable-rules 2.0.28).
+_CODES_MOTEUR = {106: "trop de règles ou de conditions pour le moteur",
+                 108: "plus de 256 règles partagent une même comparaison : regrouper ces règles"}
 
 
-_ChargeurYAML.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_sans_doublon)
+def _erreur_moteur(exc: Exception) -> str:
+    """French reason for an error of the durable-rules engine itself."""
+    trouve = re.search(r"error code: (\d+)", str(exc))
+    code = int(trouve.group(1)) if trouve else None
+    detail = _CODES_MOTEUR.get(code or 0, "limite interne du moteur atteinte")
+    return f"compilation vers durable-rules impossible : {detail}" + (f" (code {code})" if code else "")
 
 
-def lire_yaml(chemin: Path, nom: str) -> Any:
-    """Read a YAML file; syntax errors and duplicate keys become :class:`ReglesInvalides`."""
-    try:
-        texte = chemin.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ReglesInvalides(nom, None, f"fichier illisible : {exc.strerror or exc}") from None
-    try:
-        return yaml.load(texte, Loader=_ChargeurYAML)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise ReglesInvalides(nom, None, f"YAML mal formé : {exc}") from None
+def _verifier_nombre(regles: list[Any], fichier: str) -> None:
+    if len(regles) > NOMBRE_MAX_REGLES:
+        raise ReglesInvalides(fichier, None, f"trop de règles et lignes de grille ({len(regles)}, au plus "
+                              f"{NOMBRE_MAX_REGLES} : au-delà, durable-rules compile et évalue trop lentement)")
 
 
 # --------------------------------------------------------------------------- parsing of files
@@ -241,9 +238,17 @@ def _regle(d: Any, fichier: str, source: str, ordre: int) -> tuple[Regle, bool, 
     if "si" not in d:
         raise ReglesInvalides(fichier, rid, "condition « si » manquante (écrire « si: {toujours: true} » "
                               "pour une règle qui s'applique à tous)")
-    si = analyser(d["si"], fichier, rid)
+    si = _condition(d["si"], fichier, rid)
     return Regle(rid, titre, _texte(d, "description", fichier, rid, requis=False), reference, source, si,
                  _effet_regle(d, fichier, rid), _priorite(d, fichier, rid), None, ordre), remplace, False
+
+
+def _condition(brut: Any, fichier: str, rid: str) -> Condition:
+    si = analyser(brut, fichier, rid)
+    if len(atomes(si)) > NOMBRE_MAX_CONDITIONS:
+        raise ReglesInvalides(fichier, rid, f"condition trop longue ({len(atomes(si))} comparaisons, au plus "
+                              f"{NOMBRE_MAX_CONDITIONS}) : la découper en plusieurs règles")
+    return si
 
 
 def _grille(d: Any, fichier: str, source: str) -> Grille:
@@ -262,7 +267,7 @@ def _grille(d: Any, fichier: str, source: str) -> Grille:
         lignes.append(Regle(
             lid, _texte(ld, "titre", fichier, lid), _texte(ld, "description", fichier, lid, requis=False),
             _texte(ld, "reference", fichier, lid, requis=False) or _texte(d, "reference", fichier, gid),
-            source, analyser(ld["si"], fichier, lid), _effet_ligne(ld, fichier, lid),
+            source, _condition(ld["si"], fichier, lid), _effet_ligne(ld, fichier, lid),
             _priorite(ld, fichier, lid), gid, i))
     lignes.sort(key=lambda r: (r.priorite, r.ordre))
     vues: dict[Any, str] = {}
@@ -303,6 +308,7 @@ def charger_national(chemin: Path, nom: str = "national.yaml") -> list[Regle]:
     if doc.get("portee") != "national":
         raise ReglesInvalides(fichier, None, f"« portee: national » attendu, reçu {doc.get('portee')!r}")
     regles: list[Regle] = []
+    _verifier_nombre(_liste(doc, "regles", fichier), fichier)
     for i, d in enumerate(_liste(doc, "regles", fichier)):
         r, remplace, _ = _regle(d, fichier, nom, i)
         if remplace:
@@ -336,6 +342,10 @@ def charger_departement(chemin: Path, code: str, nationales: list[Regle], nom: s
     scenario = doc.get("scenario")
     if isinstance(scenario, bool) or scenario not in SCENARIOS:
         raise ReglesInvalides(fichier, None, f"« scenario » doit valoir 1, 2, 3 ou 4 (DITP 2019), reçu {scenario!r}")
+    grilles_brutes = _liste(doc, "grilles", fichier)
+    _verifier_nombre(list(nationales) + _liste(doc, "regles", fichier)
+                     + [x for g in grilles_brutes for x in (g.get("lignes") if isinstance(g, dict)
+                                                           and isinstance(g.get("lignes"), list) else [])], fichier)
     regles = list(nationales)
     ids_nationaux = {r.id for r in nationales}
     vus: set[str] = set()
@@ -371,7 +381,7 @@ def charger_departement(chemin: Path, code: str, nationales: list[Regle], nom: s
                                    motif=f"le département applique le scénario {scenario} "
                                          f"« {_SCENARIOS_NOMS[scenario]} » : rendez-vous pour tous"),
             -1000, None, -1))
-    grilles = [_grille(g, fichier, nom) for g in _liste(doc, "grilles", fichier)]
+    grilles = [_grille(g, fichier, nom) for g in grilles_brutes]
     ids = [r.id for r in regles] + [g.id for g in grilles] + [ligne.id for g in grilles for ligne in g.lignes]
     doublons = sorted({i for i in ids if ids.count(i) > 1})
     if doublons:
@@ -450,6 +460,9 @@ class Referentiel:
         except MoteurIncoherent as exc:  # e.g. too many fact properties for durable-rules
             raise ReglesInvalides(str(fichier_dep if fichier_dep.is_file() else national), None,
                                   f"compilation vers durable-rules impossible : {exc}") from None
+        except Exception as exc:  # the engine's own errors (e.g. its rule limit) are in English
+            raise ReglesInvalides(str(fichier_dep if fichier_dep.is_file() else national), None,
+                                  _erreur_moteur(exc)) from None
 
     # ------------------------------------------------------------------ evaluation
 
@@ -569,6 +582,8 @@ def verifier(chemin: Path | str) -> list[str]:
                 MoteurDurable([(r.id, r.si) for r in toutes]).fermer()
             except MoteurIncoherent as exc:
                 raise ReglesInvalides(str(f), None, f"compilation vers durable-rules impossible : {exc}") from None
+            except Exception as exc:  # the engine's own errors are in English
+                raise ReglesInvalides(str(f), None, _erreur_moteur(exc)) from None
         except ReglesInvalides as exc:
             lignes.append(f"ERREUR {exc}")
             continue
