@@ -45,7 +45,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from orientation.donnees import chemin_modele
 from orientation.erreurs import ModeleInvalide
 from orientation.modele import caracteristiques as car
-from orientation.modele.calibration import parametres_logistique, reconstruire
 from orientation.modele.classes import CLASSES, LIBELLES_TYPE
 
 FORMAT_ARTEFACT = 2
@@ -80,6 +79,8 @@ def ecrire(modele: Any, dossier: str | Path) -> tuple[Path, dict[str, Any]]:
             "être enregistré : seul le modèle logistique s'enregistre dans le format sans code exécutable "
             "(nombres JSON et tableaux NPZ). Entraîner avec « --type logistique ».")
     try:
+        from orientation.modele.calibration import parametres_logistique  # scikit-learn: only when needed
+
         numeriques = parametres_logistique(modele.base, modele.calibre)
     except ValueError as exc:
         raise ModeleInvalide(f"Le modèle « {modele.nom} » ne peut pas être enregistré : {exc}.") from None
@@ -249,6 +250,8 @@ def lire(dossier: str | Path) -> dict[str, Any]:
         if biblio.get(lib) and biblio[lib] != versions[lib]:
             warnings.warn(f"Modèle {str(manifeste['nom'])[:80]} entraîné avec {lib} {str(biblio[lib])[:40]}, chargé "
                           f"avec {versions[lib]} : vérifier ses prédictions.", stacklevel=3)
+    from orientation.modele.calibration import reconstruire  # scikit-learn: only when a model is loaded
+
     base, calibre = reconstruire(tableaux["coef"], tableaux["intercept"], params.beta, dict(params.hyperparametres))
     return dict(calibre=calibre, base=base,
                 type_modele=params.type_modele, seuils=seuils, seuil_recurrence=params.seuil_recurrence,
