@@ -105,6 +105,7 @@ class Source:
     noms: list[str] = field(default_factory=list)  # CSV: every header name
     delim: str = ","  # CSV
     total: Optional[int] = None  # rows, when known in advance (Parquet)
+    encodage: str = "utf-8"  # text formats: utf-8, cp1252 or iso8859-1 (Python codec names)
 
     def estimation_lignes(self, echantillon: int = 1 << 20) -> Optional[int]:
         """Rows in the file: exact for Parquet, estimated from the first MiB for text formats (progress bar)."""
@@ -117,29 +118,60 @@ class Source:
         lignes = debut.count(b"\n") + (0 if debut.endswith(b"\n") else 1) if debut else 0
         return None if lignes == 0 else max(1, round(lignes * taille / len(debut)))
 
-    def blocs(self, taille_bloc: int = TAILLE_BLOC) -> Iterable[tuple[Any, ...]]:
-        """Tasks of at most ``taille_bloc`` rows, in file order: ``(rang, ...)``, see :func:`lire_bloc`."""
+    def blocs(self, taille_bloc: int = TAILLE_BLOC, empreinte: Any = None) -> Iterable[tuple[Any, ...]]:
+        """Tasks of at most ``taille_bloc`` rows, in file order: ``(rang, ...)``, see :func:`lire_bloc`.
+
+        ``empreinte``: a hashlib object updated with every byte of the file (read once).
+        """
         if self.format == "parquet":
+            if empreinte is not None:
+                with open(self.chemin, "rb") as f:
+                    while morceau := f.read(_LECTURE):
+                        empreinte.update(morceau)
             yield from _blocs_parquet(self, taille_bloc)
         else:
-            for rang, (a, n, avant) in enumerate(_decouper(self.chemin, self.debut, self.lignes_avant, taille_bloc)):
+            if empreinte is not None and self.debut:
+                with open(self.chemin, "rb") as f:
+                    empreinte.update(f.read(self.debut))
+            for rang, (a, n, avant) in enumerate(_decouper(self.chemin, self.debut, self.lignes_avant, taille_bloc,
+                                                           empreinte)):
                 yield rang, a, n, avant
 
 
-def ouvrir_flux(chemin: Path | str) -> Source:
+#: Encodings accepted for text files (``--encodage``), by the names users give.
+ENCODAGES = {"utf-8": "utf-8", "utf8": "utf-8", "windows-1252": "cp1252", "cp1252": "cp1252",
+             "latin-1": "iso8859-1", "latin1": "iso8859-1", "iso-8859-1": "iso8859-1"}
+_NOMS_ENCODAGES = {"utf-8": "UTF-8", "cp1252": "Windows-1252", "iso8859-1": "Latin-1"}
+#: What a reject or an error says when UTF-8 decoding fails.
+CONSEIL_ENCODAGE = "relancez avec --encodage windows-1252 s'il s'agit d'un export Windows"
+
+
+def raison_encodage(encodage: str) -> str:
+    """French reason of a line that the file's encoding cannot decode."""
+    if encodage == "utf-8":
+        return f"encodage invalide (UTF-8 attendu ; {CONSEIL_ENCODAGE})"
+    return f"encodage invalide ({_NOMS_ENCODAGES.get(encodage, encodage)} attendu)"
+
+
+def ouvrir_flux(chemin: Path | str, encodage: str = "utf-8") -> Source:
     """Open a flux file (CSV, JSON Lines or Parquet, by extension): header checks, no row read yet."""
     chemin = Path(chemin)
     ext = chemin.suffix.lower()
+    if encodage.lower() not in ENCODAGES:
+        raise FluxInvalide(f"encodage « {encodage} » non pris en charge : utf-8 (défaut), windows-1252 ou latin-1.")
+    encodage = ENCODAGES[encodage.lower()]
     if not chemin.exists():
         raise FileNotFoundError(2, "fichier introuvable", str(chemin))
     if not chemin.is_file():
         nature = "un répertoire" if chemin.is_dir() else "un fichier spécial (périphérique, tube ou socket)"
         raise FluxInvalide(f"Fichier {chemin} : ce chemin désigne {nature}, pas un fichier ordinaire ; "
                            "indiquez un fichier .csv, .jsonl ou .parquet.")
+    with open(chemin, "rb"):  # unreadable (permissions): an OSError naming the file, before anything else
+        pass
     if ext in (".csv", ".txt"):
-        source = _ouvrir_csv(chemin)
+        source = _ouvrir_csv(chemin, encodage)
     elif ext in (".jsonl", ".ndjson", ".json"):
-        source = _ouvrir_jsonl(chemin)
+        source = _ouvrir_jsonl(chemin, encodage)
     elif ext in (".parquet", ".pq"):
         source = _ouvrir_parquet(chemin)
     else:
@@ -168,6 +200,8 @@ def lire_bloc(source: Source, tache: tuple[Any, ...]) -> Flux:
             data += suite
     finally:
         os.close(fd)
+    if source.encodage != "utf-8":  # the readers work on UTF-8; undecodable bytes stay and are rejected
+        data = data.decode(source.encodage, "surrogateescape").encode("utf-8", "surrogateescape")
     if source.format == "csv":
         return _lire_csv_bloc(source, data, avant)
     return _lire_jsonl_bloc(source, data, avant)
@@ -193,7 +227,8 @@ def lire_flux(chemin: Path | str, taille_bloc: int = TAILLE_BLOC) -> Flux:
                 source.avec_departement)
 
 
-def _decouper(chemin: Path, debut: int, avant: int, taille_bloc: int) -> Iterable[tuple[int, int, int]]:
+def _decouper(chemin: Path, debut: int, avant: int, taille_bloc: int,
+              empreinte: Any = None) -> Iterable[tuple[int, int, int]]:
     """(offset, length, physical lines before) of blocks of ``taille_bloc`` whole lines from ``debut``.
 
     Only :data:`_LECTURE` bytes are held at a time; the last block may end without a newline.
@@ -204,6 +239,8 @@ def _decouper(chemin: Path, debut: int, avant: int, taille_bloc: int) -> Iterabl
         a = debut  # start of the current block
         dans_bloc = 0  # complete lines already in the current block
         while morceau := f.read(_LECTURE):
+            if empreinte is not None:
+                empreinte.update(morceau)
             nl = np.flatnonzero(np.frombuffer(morceau, dtype=np.uint8) == 10)
             j = 0
             while len(nl) - j >= taille_bloc - dans_bloc:
@@ -231,7 +268,8 @@ def _entete(texte: str, chemin: Path) -> tuple[list[str], str]:
     try:
         noms = next(csv.reader([texte], delimiter=delim, strict=True))
     except (csv.Error, StopIteration) as exc:
-        raise FluxInvalide(f"Fichier {chemin} : ligne d'en-tête illisible ({exc}).") from None
+        raise FluxInvalide(f"Fichier {chemin} : ligne d'en-tête illisible "
+                           "(guillemets mal placés ou non fermés).") from None
     noms = [n.strip() for n in noms]
     doublons = sorted({n for n in noms if noms.count(n) > 1})
     if doublons:
@@ -239,7 +277,7 @@ def _entete(texte: str, chemin: Path) -> tuple[list[str], str]:
     return noms, delim
 
 
-def _ouvrir_csv(chemin: Path) -> Source:
+def _ouvrir_csv(chemin: Path, encodage: str = "utf-8") -> Source:
     """Find the header (first non-blank line) without reading further."""
     with open(chemin, "rb") as f:
         data = f.read(1 << 20)
@@ -271,12 +309,12 @@ def _ouvrir_csv(chemin: Path) -> Source:
                 pos = suivant
             avant += 1
     try:
-        texte_entete = brut.decode("utf-8")
+        texte_entete = brut.decode(encodage)
     except UnicodeDecodeError:
-        raise FluxInvalide(f"Fichier {chemin} : en-tête illisible (encodage UTF-8 attendu).") from None
+        raise FluxInvalide(f"Fichier {chemin} : en-tête illisible, {raison_encodage(encodage)}.") from None
     noms, delim = _entete(texte_entete, chemin)
     return Source(chemin, "csv", [n for n in noms if n in CLES], [n for n in noms if n not in CLES], True,
-                  debut=base + suivant, lignes_avant=avant + 1, noms=noms, delim=delim)
+                  debut=base + suivant, lignes_avant=avant + 1, noms=noms, delim=delim, encodage=encodage)
 
 
 def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
@@ -372,7 +410,7 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
         naif = texte.split(delim)
         ident = _identifiant_lisible(naif[idx_id].strip('"')) if 0 <= idx_id < len(naif) else ""
         if mauvais_utf8[j]:
-            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80], "encodage invalide (UTF-8 attendu)"))
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80], raison_encodage(source.encodage)))
             continue
         if nb_guill[j] == 0:
             rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
@@ -446,16 +484,34 @@ def _cellule_json(cle: str, v: Any) -> tuple[str, bool]:
     return "", False
 
 
-def _objet_json(brut: bytes) -> Optional[dict[str, Any]]:
+def _objet_json(brut: bytes, encodage: str = "utf-8") -> Optional[dict[str, Any]]:
     """The JSON object of a line, or None when the line is not one (it is then rejected)."""
     try:
-        obj = json.loads(brut.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        obj = json.loads(brut.decode(encodage))
+    except (ValueError, RecursionError):  # bad bytes or syntax, numbers too long
         return None
     return obj if isinstance(obj, dict) else None
 
 
-def _ouvrir_jsonl(chemin: Path) -> Source:
+#: French for the messages of :mod:`json` (``JSONDecodeError.msg``).
+_ERREURS_JSON = {
+    "Expecting value": "valeur attendue",
+    "Expecting ',' delimiter": "virgule attendue",
+    "Expecting ':' delimiter": "deux-points attendu",
+    "Expecting property name enclosed in double quotes": "nom de propriété entre guillemets attendu",
+    "Unterminated string starting at": "chaîne non terminée",
+    "Invalid control character at": "caractère de contrôle dans une chaîne",
+    "Invalid \\escape": "séquence d'échappement invalide",
+    "Invalid \\uXXXX escape": "séquence \\uXXXX invalide",
+    "Extra data": "données après l'objet",
+}
+
+
+def _erreur_json(msg: str) -> str:
+    return _ERREURS_JSON.get(msg, "syntaxe invalide")
+
+
+def _ouvrir_jsonl(chemin: Path, encodage: str = "utf-8") -> Source:
     """Which CNAF keys occur in the file's objects, without parsing every line.
 
     The table of every block must have the columns of the whole file (a missing column, or
@@ -473,7 +529,7 @@ def _ouvrir_jsonl(chemin: Path) -> Source:
         a = morceau.rfind(b"\n", 0, i) + 1
         b = morceau.find(b"\n", i)
         b = len(morceau) if b < 0 else b
-        obj = _objet_json(morceau[a:b])
+        obj = _objet_json(morceau[a:b], encodage)
         if obj is not None:
             un_objet = True
             inconnues.difference_update(obj)
@@ -513,7 +569,7 @@ def _ouvrir_jsonl(chemin: Path) -> Source:
         raise FluxInvalide(f"Fichier {chemin} : fichier vide (aucun objet JSON).")
     presentes = set(CLES) - inconnues if un_objet else set(OBLIGATOIRES)  # nothing readable: all rejected
     return Source(chemin, "jsonl", [k for k in CLES if k in presentes], None, True,
-                  debut=3 if _commence_par_bom(chemin) else 0)
+                  debut=3 if _commence_par_bom(chemin) else 0, encodage=encodage)
 
 
 def _commence_par_bom(chemin: Path) -> bool:
@@ -535,13 +591,21 @@ def _lire_jsonl_bloc(source: Source, data: bytes, avant: int) -> Flux:
             texte = brut.decode("utf-8")
         except UnicodeDecodeError:
             rejets.append(Rejet(numero, "", "(ligne)", brut[:80].decode("utf-8", "replace"),
-                                "encodage invalide (UTF-8 attendu)"))
+                                raison_encodage(source.encodage)))
             continue
         try:
             obj = json.loads(texte)
         except json.JSONDecodeError as exc:
             rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80],
-                                f"JSON mal formé : {exc.msg} (colonne {exc.colno})"))
+                                f"JSON mal formé : {_erreur_json(exc.msg)} (colonne {exc.colno})"))
+            continue
+        except ValueError:  # integer of more than 4,300 digits (sys.int_info.str_digits_check_threshold)
+            rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80],
+                                "JSON refusé : nombre trop long (plus de 4 300 chiffres)"))
+            continue
+        except RecursionError:
+            rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80],
+                                "JSON refusé : structure trop profondément imbriquée"))
             continue
         if not isinstance(obj, dict):
             rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80], "objet JSON attendu ({...})"))
@@ -569,7 +633,8 @@ def _ouvrir_parquet(chemin: Path) -> Source:
         fichier = pq.ParquetFile(chemin)
         schema, total = fichier.schema_arrow, fichier.metadata.num_rows
     except (pa.ArrowInvalid, OSError) as exc:
-        raise FluxInvalide(f"Fichier {chemin} : Parquet illisible ({exc}).") from None
+        raise FluxInvalide(f"Fichier {chemin} : Parquet illisible (fichier corrompu, tronqué ou d'un autre "
+                           "format).") from None
     if total == 0 and len(schema.names) == 0:
         raise FluxInvalide(f"Fichier {chemin} : fichier vide.")
     return Source(chemin, "parquet", [k for k in schema.names if k in CLES], [k for k in schema.names if k not in CLES],
@@ -588,7 +653,8 @@ def _blocs_parquet(source: Source, taille_bloc: int) -> Iterable[tuple[Any, ...]
             rang += 1
             avant += lot.num_rows
     except (pa.ArrowInvalid, OSError) as exc:
-        raise FluxInvalide(f"Fichier {source.chemin} : Parquet illisible après {avant} ligne(s) ({exc}).") from None
+        raise FluxInvalide(f"Fichier {source.chemin} : Parquet illisible après {avant} ligne(s) (fichier corrompu "
+                           "ou tronqué).") from None
 
 
 def _lire_parquet_bloc(source: Source, t: pa.RecordBatch, avant: int) -> Flux:
