@@ -38,15 +38,35 @@ class Interrompu(BaseException):
 
 class _Etat:
     recu: Optional[int] = None  # first signal received
-    differe = False  # during the final renames
+    #: "lever": raise at once; "noter": raise at the next :func:`verifier` (code holding the worker
+    #: pool's locks must not be interrupted anywhere); "differe": the run completes anyway
+    mode = "lever"
 
 
 def _gestionnaire(numero: int, _frame: Any) -> None:
     if _Etat.recu is not None:
         return  # already stopping: the cleanup must not be interrupted
     _Etat.recu = numero
-    if not _Etat.differe:
+    if _Etat.mode == "lever":
         raise Interrompu(numero)
+
+
+def verifier() -> None:
+    """Raise :class:`Interrompu` if a signal was noted (a safe point of the run)."""
+    if _Etat.recu is not None and _Etat.mode != "differe":
+        raise Interrompu(_Etat.recu)
+
+
+@contextmanager
+def aux_points_surs() -> Iterator[None]:
+    """Inside, a signal is only noted and raised by :func:`verifier` (called between blocks)."""
+    avant = _Etat.mode
+    _Etat.mode = "noter"
+    try:
+        verifier()
+        yield
+    finally:
+        _Etat.mode = avant
 
 
 @contextmanager
@@ -56,7 +76,7 @@ def signaux_interrompent() -> Iterator[None]:
         yield
         return
     anciens = {s: signal.getsignal(s) for s in NOMS}
-    _Etat.recu, _Etat.differe = None, False
+    _Etat.recu, _Etat.mode = None, "lever"
     for s in NOMS:
         signal.signal(s, _gestionnaire)
     try:
@@ -64,7 +84,7 @@ def signaux_interrompent() -> Iterator[None]:
     finally:
         for s, h in anciens.items():
             signal.signal(s, h)
-        _Etat.recu, _Etat.differe = None, False
+        _Etat.recu, _Etat.mode = None, "lever"
 
 
 @contextmanager
@@ -72,16 +92,17 @@ def sans_interruption() -> Iterator[None]:
     """Defer SIGINT/SIGTERM: a signal received inside is noted, the block completes."""
     if _Etat.recu is not None:  # received just before: stop now rather than publish
         raise Interrompu(_Etat.recu)
-    _Etat.differe = True
+    avant = _Etat.mode
+    _Etat.mode = "differe"
     try:
         yield
     finally:
-        _Etat.differe = False
+        _Etat.mode = avant
 
 
 def differer() -> None:
     """From now on (the run is complete), signals are only noted until :func:`signaux_interrompent` ends."""
-    _Etat.differe = True
+    _Etat.mode = "differe"
 
 
 def signal_differe() -> Optional[int]:
@@ -106,4 +127,4 @@ def initialiser_travailleur(parent: int) -> None:
         os._exit(1)
 
 
-__all__ = ["Interrompu", "differer", "initialiser_travailleur", "sans_interruption", "signal_differe", "signaux_interrompent"]
+__all__ = ["Interrompu", "aux_points_surs", "differer", "verifier", "initialiser_travailleur", "sans_interruption", "signal_differe", "signaux_interrompent"]

@@ -23,6 +23,12 @@ import pyarrow as pa
 from orientation.dossier.cnaf import CLES
 from orientation.dossier.tabulaire import CLES_MULTIPLES
 from orientation.erreurs import OrientationError
+from orientation.flux import enregistrements_csv
+from orientation.flux.cellules_json import cellule_json as _cellule_json
+from orientation.flux.cellules_json import erreur_json as _erreur_json
+from orientation.flux.cellules_json import objet_json as _objet_json
+from orientation.flux.enregistrements_csv import ILLISIBLE as _ILLISIBLE
+from orientation.flux.enregistrements_csv import guillemets_mal_places as _guillemets_mal_places
 from orientation.regles.vectoriel import OBLIGATOIRES
 
 #: Columns of the rejects file.
@@ -129,13 +135,19 @@ class Source:
                     while morceau := f.read(_LECTURE):
                         empreinte.update(morceau)
             yield from _blocs_parquet(self, taille_bloc)
-        else:
-            if empreinte is not None and self.debut:
-                with open(self.chemin, "rb") as f:
-                    empreinte.update(f.read(self.debut))
-            for rang, (a, n, avant) in enumerate(_decouper(self.chemin, self.debut, self.lignes_avant, taille_bloc,
-                                                           empreinte)):
-                yield rang, a, n, avant
+            return
+        if empreinte is not None and self.debut:
+            with open(self.chemin, "rb") as f:
+                empreinte.update(f.read(self.debut))
+        if self.format == "csv":  # records may span several lines (line breaks inside quotes)
+            for rang, tache in enumerate(enregistrements_csv.decouper(
+                    self.chemin, self.debut, self.lignes_avant, taille_bloc, len(self.noms), self.delim, self.encodage,
+                    empreinte)):
+                yield (rang, *tache)
+            return
+        for rang, (a, n, avant) in enumerate(_decouper(self.chemin, self.debut, self.lignes_avant, taille_bloc,
+                                                       empreinte)):
+            yield rang, a, n, avant
 
 
 #: Encodings accepted for text files (``--encodage``), by the names users give.
@@ -189,7 +201,7 @@ def lire_bloc(source: Source, tache: tuple[Any, ...]) -> Flux:
     """Read one task of :meth:`Source.blocs` (row indexes of ``bruts`` are relative to the block)."""
     if source.format == "parquet":
         return _lire_parquet_bloc(source, tache[1], tache[2])
-    _, a, n, avant = tache
+    a, n, avant = tache[1:4]
     fd = os.open(source.chemin, os.O_RDONLY)
     try:
         data = os.pread(fd, n, a)
@@ -203,7 +215,7 @@ def lire_bloc(source: Source, tache: tuple[Any, ...]) -> Flux:
     if source.encodage != "utf-8":  # the readers work on UTF-8; undecodable bytes stay and are rejected
         data = data.decode(source.encodage, "surrogateescape").encode("utf-8", "surrogateescape")
     if source.format == "csv":
-        return _lire_csv_bloc(source, data, avant)
+        return _lire_csv_bloc(source, data, avant, tache[4] if len(tache) > 4 else ())
     return _lire_jsonl_bloc(source, data, avant)
 
 
@@ -317,8 +329,45 @@ def _ouvrir_csv(chemin: Path, encodage: str = "utf-8") -> Source:
                   debut=base + suivant, lignes_avant=avant + 1, noms=noms, delim=delim, encodage=encodage)
 
 
-def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
-    """Read whole CSV lines (``avant`` physical lines precede them): one record per physical line."""
+def _lire_csv_bloc(source: Source, data: bytes, avant: int, multi: tuple[tuple[int, int], ...] = ()) -> Flux:
+    """Read a block of whole CSV records (``avant`` physical lines precede them).
+
+    ``multi``: records spanning several physical lines ((first, last) line in the block, see
+    :mod:`orientation.flux.enregistrements_csv`); the other records are one physical line each.
+    """
+    data, origine, extraits = enregistrements_csv.extraire(data, multi)
+    lu = _lire_csv_lignes(source, data, avant, origine)
+    if not extraits:
+        return lu
+    noms, delim, connues = source.noms, source.delim, source.colonnes
+    cellules, numeros = [], []
+    for s, brut in extraits:
+        numero = avant + s + 1
+        try:
+            texte = brut.decode("utf-8")
+        except UnicodeDecodeError:
+            lu.rejets.append(Rejet(numero, "", "(ligne)", brut[:80].decode("utf-8", "replace"),
+                                   raison_encodage(source.encodage)))
+            continue
+        rangee = enregistrements_csv.lire_enregistrement(texte, delim, len(noms))
+        if rangee is None:  # pragma: no cover - checked when the file was cut into blocks
+            lu.rejets.append(Rejet(numero, "", "(ligne)", texte[:80], _ILLISIBLE))
+            continue
+        cellules.append(rangee)
+        numeros.append(numero)
+    lu.rejets.sort(key=lambda r: r.ligne)
+    if not cellules:
+        return lu
+    pos = [noms.index(k) for k in connues]
+    t = pa.table({k: pa.array([c[p] for c in cellules], pa.string()) for k, p in zip(connues, pos)})
+    table = pa.concat_tables([lu.table, t])
+    lignes = np.concatenate([lu.lignes, np.array(numeros, dtype=np.int64)])
+    ordre = np.argsort(lignes, kind="stable")
+    return Flux(table.take(pa.array(ordre)), lignes[ordre], lu.rejets)
+
+
+def _lire_csv_lignes(source: Source, data: bytes, avant: int, origine: Optional[np.ndarray]) -> Flux:
+    """Read CSV lines, one record per physical line (``origine``: line index in the block of each line)."""
     import pyarrow.csv as pcsv
 
     noms, delim, connues = source.noms, source.delim, source.colonnes
@@ -352,9 +401,12 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
     nb_delim = compter(zone == ord(delim))
     nb_guill = compter(zone == 34)
     nb_haut = compter(zone >= 128)
-    numeros = avant + lignes_donnees + 1  # physical line numbers (1-based)
+    # a carriage return inside a line (not the "\r" of "\r\n"): pyarrow would end the row there
+    cr_nus = (compter(zone == 13) - (fins[lignes_donnees] > f0)) > 0
+    # physical line numbers (1-based)
+    numeros = avant + (lignes_donnees if origine is None else origine[lignes_donnees]) + 1
     rejets: list[Rejet] = []
-    rapides = (nb_guill == 0) & (nb_delim == ncol - 1)
+    rapides = (nb_guill == 0) & (nb_delim == ncol - 1) & ~cr_nus
     idx_id = noms.index("identifiant") if "identifiant" in noms else -1
     # lines with non-ASCII bytes must be valid UTF-8
     mauvais_utf8 = np.zeros(len(lignes_donnees), dtype=bool)
@@ -368,7 +420,7 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
     # quoted lines: when every field is either unquoted or wholly quoted, pyarrow reads them too
     alignes = np.zeros(len(lignes_donnees), dtype=bool)
     if nb_guill.any():
-        alignes = (nb_guill > 0) & (nb_guill % 2 == 0) & ~mauvais_utf8 & (
+        alignes = (nb_guill > 0) & (nb_guill % 2 == 0) & ~mauvais_utf8 & ~cr_nus & (
             _guillemets_mal_places(zone, pos, longueurs, ord(delim)) == 0)
     types = {n: pa.string() for n in noms}
 
@@ -393,9 +445,10 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
     morceaux: list[tuple[pa.Table, np.ndarray]] = []
     if rapides.any():
         t = lire(rapides, False)
-        if t is None:  # pragma: no cover - guarded by the line scan above
-            raise FluxInvalide(f"Fichier {source.chemin} : lecture incohérente des lignes sans guillemets.")
-        morceaux.append((t, numeros[rapides]))
+        if t is not None:
+            morceaux.append((t, numeros[rapides]))
+        else:  # pragma: no cover - guarded by the line scan above; read these lines one by one then
+            rapides[:] = False
     if alignes.any():
         t = lire(alignes, True)
         if t is not None:
@@ -413,14 +466,16 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
             rejets.append(Rejet(numero, ident, "(ligne)", texte[:80], raison_encodage(source.encodage)))
             continue
         if nb_guill[j] == 0:
-            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
-                                f"nombre de colonnes incorrect : {nb_delim[j] + 1} au lieu de {ncol}"))
+            if nb_delim[j] != ncol - 1:
+                rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
+                                    f"nombre de colonnes incorrect : {nb_delim[j] + 1} au lieu de {ncol}"))
+            else:  # e.g. a bare carriage return in a cell: the cell keeps it (and is judged as a value)
+                lentes.append((numero, texte.split(delim)))
             continue
         try:
             cellules = next(csv.reader([texte], delimiter=delim, strict=True))
-        except csv.Error as exc:
-            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
-                                f"guillemets mal placés ou non fermés ({exc})"))
+        except (csv.Error, StopIteration):
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80], _ILLISIBLE))
             continue
         if len(cellules) != ncol:
             rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
@@ -442,73 +497,6 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
         table = table.take(pa.array(ordre))
         lignes = lignes[ordre]
     return Flux(table, lignes, rejets)
-
-
-def _guillemets_mal_places(zone: np.ndarray, debuts: np.ndarray, longueurs: np.ndarray, delim: int) -> np.ndarray:
-    """Per line, quotes that do not open a field (after a delimiter or at the start) or close one."""
-    q = zone == 34
-    qu = q.view(np.uint8)
-    cq = np.cumsum(qu, dtype=np.uint8)  # wraps around: only its parity is used
-    avant = np.where(debuts > 0, cq[np.maximum(debuts - 1, 0)], 0).astype(np.uint8)
-    impair = ((cq - qu - np.repeat(avant, longueurs)) & 1).astype(bool)  # index of the quote in its line is odd
-    del cq
-    precedent = np.ones(len(zone), dtype=bool)
-    precedent[1:] = (zone[:-1] == delim) | (zone[:-1] == 10)
-    suivant = np.ones(len(zone), dtype=bool)
-    suivant[:-1] = (zone[1:] == delim) | (zone[1:] == 10) | (zone[1:] == 13)
-    mauvais = q & np.where(impair, ~suivant, ~precedent)
-    return np.add.reduceat(mauvais.view(np.uint8), debuts, dtype=np.int64)
-
-
-def _cellule_json(cle: str, v: Any) -> tuple[str, bool]:
-    """(text cell, plain?) of a JSON value; not plain: the row takes the per-row path with its raw value."""
-    if v is None:
-        return "", True
-    if isinstance(v, str):
-        return v, True
-    if isinstance(v, bool):
-        return "", False
-    if isinstance(v, int):
-        return str(v), True
-    if isinstance(v, list) and cle in CLES_MULTIPLES:
-        if not v:
-            return "-", True
-        if cle == "agesenfants":
-            ok = all((isinstance(x, int) and not isinstance(x, bool) and x >= 0)
-                     or (isinstance(x, str) and x.isascii() and x.isdigit() and (x == "0" or not x.startswith("0")))
-                     for x in v)
-        else:
-            ok = all(isinstance(x, str) and x and x == x.strip() and "|" not in x and x != "-" for x in v)
-        if ok:
-            return "|".join(str(x) for x in v), True
-    return "", False
-
-
-def _objet_json(brut: bytes, encodage: str = "utf-8") -> Optional[dict[str, Any]]:
-    """The JSON object of a line, or None when the line is not one (it is then rejected)."""
-    try:
-        obj = json.loads(brut.decode(encodage))
-    except (ValueError, RecursionError):  # bad bytes or syntax, numbers too long
-        return None
-    return obj if isinstance(obj, dict) else None
-
-
-#: French for the messages of :mod:`json` (``JSONDecodeError.msg``).
-_ERREURS_JSON = {
-    "Expecting value": "valeur attendue",
-    "Expecting ',' delimiter": "virgule attendue",
-    "Expecting ':' delimiter": "deux-points attendu",
-    "Expecting property name enclosed in double quotes": "nom de propriété entre guillemets attendu",
-    "Unterminated string starting at": "chaîne non terminée",
-    "Invalid control character at": "caractère de contrôle dans une chaîne",
-    "Invalid \\escape": "séquence d'échappement invalide",
-    "Invalid \\uXXXX escape": "séquence \\uXXXX invalide",
-    "Extra data": "données après l'objet",
-}
-
-
-def _erreur_json(msg: str) -> str:
-    return _ERREURS_JSON.get(msg, "syntaxe invalide")
 
 
 def _ouvrir_jsonl(chemin: Path, encodage: str = "utf-8") -> Source:

@@ -29,9 +29,10 @@ from orientation.erreurs import DossierInvalide, OrientationError
 from orientation.flux.decisions import (_SCHEMA_DECISIONS, Contexte, _delais, _Modele, _motif_cles, _table_decisions,
                                         _table_depuis_decisions, chaine_reference, decider_lot)
 from orientation.flux.explications import _explications_vectorielles, explication_ligne
-from orientation.flux.interruption import Interrompu, initialiser_travailleur, sans_interruption
+from orientation.flux.interruption import (Interrompu, aux_points_surs, initialiser_travailleur, sans_interruption,
+                                           verifier)
 from orientation.flux.lecture import TAILLE_BLOC, Rejet, Source, _identifiant_lisible, lire_bloc, ouvrir_flux
-from orientation.flux.sorties import EcrivainRejets, ErreurEcriture, Sorties, partie
+from orientation.flux.sorties import EcrivainRejets, ErreurEcriture, Sorties, partie as chemin_partie
 from orientation.regles.vectoriel import encoder
 from orientation.vocabulaire import Modalite
 
@@ -331,6 +332,7 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
             with pcsv.CSVWriter(f_dec, _SCHEMA_DECISIONS) as w_dec, \
                     _Progression(progression, source.estimation_lignes()) as barre:
                 for res in resultats:
+                    verifier()
                     en_cours = sortie
                     w_dec.write_table(res.decisions)
                     en_cours = explications
@@ -419,7 +421,7 @@ def _travail(tache: tuple[Any, ...]) -> tuple[bytes, bytes, list[Rejet], int, in
     partie = b""
     if res.explications and explications is not None:
         # the worker writes its own part; the parent appends it (kernel copy), no pipe transfer
-        chemin = partie(explications, parent, tache[0])
+        chemin = chemin_partie(explications, parent, tache[0])
         chemin.write_bytes(("\n".join(res.explications) + "\n").encode("utf-8"))
         partie = str(chemin).encode()
     return (puits.getvalue().to_pybytes(), partie, res.rejets, res.lignes_rejetees, res.chemin_ligne,
@@ -472,11 +474,18 @@ def _resultats(source: Source, ctx: Contexte, taches: Iterable[tuple[Any, ...]],
     global _ETAT
     _ETAT = (source, ctx, explications, os.getpid())
     try:
-        with multiprocessing.get_context("fork").Pool(processus, initialiser_travailleur, (os.getpid(),)) as pool:
+        # a signal must not unwind the pool's code at any point (its locks, queues): noted, then raised
+        # between blocks, where leaving the pool stops the workers cleanly
+        with aux_points_surs(), \
+                multiprocessing.get_context("fork").Pool(processus, initialiser_travailleur, (os.getpid(),)) as pool:
             en_cours: deque[Any] = deque()
 
             def recevoir() -> ResultatBloc:
-                donnees, partie, rejets, nb_rejetees, chemin_ligne, ignorees = en_cours.popleft().get()
+                tache = en_cours.popleft()
+                while not tache.ready():
+                    tache.wait(0.05)
+                    verifier()
+                donnees, partie, rejets, nb_rejetees, chemin_ligne, ignorees = tache.get()
                 decisions = pa.ipc.open_stream(donnees).read_all()
                 return ResultatBloc(decisions, _Partie(partie) if partie else [],  # type: ignore[arg-type]
                                     rejets, nb_rejetees, chemin_ligne, ignorees)
