@@ -22,68 +22,20 @@ import pyarrow as pa
 
 from orientation.dossier.cnaf import CLES
 from orientation.dossier.tabulaire import CLES_MULTIPLES
-from orientation.erreurs import OrientationError
 from orientation.flux import enregistrements_csv
 from orientation.flux.cellules_json import cellule_json as _cellule_json
 from orientation.flux.cellules_json import erreur_json as _erreur_json
 from orientation.flux.cellules_json import objet_json as _objet_json
 from orientation.flux.enregistrements_csv import ILLISIBLE as _ILLISIBLE
 from orientation.flux.enregistrements_csv import guillemets_mal_places as _guillemets_mal_places
+from orientation.flux.bloc import COLONNES_REJETS, Flux, FluxInvalide, Rejet, identifiant_lisible
+from orientation.flux.lecture_parquet import lire_bloc_parquet
 from orientation.regles.vectoriel import OBLIGATOIRES
 
-#: Columns of the rejects file.
-COLONNES_REJETS: tuple[str, ...] = ("ligne", "identifiant", "champ", "valeur", "raison")
 #: Physical lines (Parquet: rows) per block: bounds memory; the model is scored by blocks too.
 TAILLE_BLOC = 131_072
+_identifiant_lisible = identifiant_lisible
 
-
-class FluxInvalide(OrientationError, ValueError):
-    """The flux file as a whole cannot be processed (empty, unreadable, required column missing)."""
-
-
-@dataclass(frozen=True)
-class Rejet:
-    """One field error of one input row."""
-
-    ligne: int
-    identifiant: str
-    champ: str
-    valeur: Any
-    raison: str
-
-    def cellules(self) -> list[str]:
-        v = self.valeur
-        if v is None:
-            texte = ""
-        elif isinstance(v, str):
-            texte = v
-        else:
-            try:
-                texte = json.dumps(v, ensure_ascii=False, default=str)
-            except (TypeError, ValueError):  # pragma: no cover - defensive
-                texte = str(v)
-        return [str(self.ligne), self.identifiant, self.champ, texte, self.raison]
-
-
-# --------------------------------------------------------------------------- reading (streamed)
-
-
-@dataclass
-class Flux:
-    """A flux (or one block of it) read into string columns (only CNAF keys), with what could not be read."""
-
-    table: pa.Table
-    lignes: np.ndarray  # line number of each row of ``table``
-    rejets: list[Rejet] = field(default_factory=list)  # rows refused while reading
-    colonnes_ignorees: list[str] = field(default_factory=list)
-    #: rows whose raw values are not plain text (JSON arrays, numbers...): row -> raw record
-    bruts: dict[int, dict[str, Any]] = field(default_factory=dict)
-    avec_departement: bool = True
-
-    @property
-    def nb_lignes(self) -> int:
-        """Rows in the input (decidable or refused while reading)."""
-        return self.table.num_rows + len({r.ligne for r in self.rejets})
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -200,7 +152,7 @@ def ouvrir_flux(chemin: Path | str, encodage: str = "utf-8") -> Source:
 def lire_bloc(source: Source, tache: tuple[Any, ...]) -> Flux:
     """Read one task of :meth:`Source.blocs` (row indexes of ``bruts`` are relative to the block)."""
     if source.format == "parquet":
-        return _lire_parquet_bloc(source, tache[1], tache[2])
+        return lire_bloc_parquet(tache[1], tache[2])
     a, n, avant = tache[1:4]
     fd = os.open(source.chemin, os.O_RDONLY)
     try:
@@ -265,14 +217,6 @@ def _decouper(chemin: Path, debut: int, avant: int, taille_bloc: int,
             lus += len(morceau)
         if lus > a:
             yield a, lus - a, avant
-
-
-def _identifiant_lisible(v: Any) -> str:
-    if isinstance(v, str):
-        v = v.strip()
-        if 0 < len(v) <= 64 and all(c.isalnum() or c in "_.-" for c in v) and v.isascii():
-            return v
-    return ""
 
 
 def _entete(texte: str, chemin: Path) -> tuple[list[str], str]:
@@ -625,6 +569,9 @@ def _ouvrir_parquet(chemin: Path) -> Source:
                            "format).") from None
     if total == 0 and len(schema.names) == 0:
         raise FluxInvalide(f"Fichier {chemin} : fichier vide.")
+    doublons = sorted({n for n in schema.names if schema.names.count(n) > 1})
+    if doublons:
+        raise FluxInvalide(f"Fichier {chemin} : colonne(s) en double dans le schéma Parquet : {', '.join(doublons)}.")
     return Source(chemin, "parquet", [k for k in schema.names if k in CLES], [k for k in schema.names if k not in CLES],
                   True, total=total)
 
@@ -643,35 +590,6 @@ def _blocs_parquet(source: Source, taille_bloc: int) -> Iterable[tuple[Any, ...]
     except (pa.ArrowInvalid, OSError) as exc:
         raise FluxInvalide(f"Fichier {source.chemin} : Parquet illisible après {avant} ligne(s) (fichier corrompu "
                            "ou tronqué).") from None
-
-
-def _lire_parquet_bloc(source: Source, t: pa.RecordBatch, avant: int) -> Flux:
-    cols: dict[str, Any] = {}
-    bruts: dict[int, dict[str, Any]] = {}
-    for k in t.schema.names:
-        if k not in CLES:
-            continue
-        c = t.column(k)
-        typ = c.type.value_type if pa.types.is_dictionary(c.type) else c.type
-        if pa.types.is_string(typ) or pa.types.is_large_string(typ):
-            cols[k] = c if pa.types.is_dictionary(c.type) else c.cast(pa.string())
-        elif pa.types.is_integer(typ):
-            cols[k] = c.cast(pa.string())
-        else:  # lists, booleans, floats...: cell by cell, as JSON values
-            valeurs = c.to_pylist()
-            cellules = []
-            for i, v in enumerate(valeurs):
-                if isinstance(v, float) and v != v:
-                    v = None
-                cellule, ok = _cellule_json(k, v)
-                cellules.append(cellule)
-                if not ok:
-                    bruts.setdefault(i, {})[k] = v
-            cols[k] = pa.array(cellules, pa.string())
-    for i in list(bruts):  # per-row path needs the whole record
-        bruts[i] = {k: t.column(k)[i].as_py() for k in t.schema.names if k in CLES}
-    return Flux(pa.table(cols) if cols else pa.table({}), np.arange(avant + 1, avant + t.num_rows + 1, dtype=np.int64),
-                [], [], bruts)
 
 
 __all__ = ["COLONNES_REJETS", "TAILLE_BLOC", "Flux", "FluxInvalide", "Rejet", "Source", "lire_bloc", "lire_flux",
