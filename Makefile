@@ -19,7 +19,7 @@ demo: installer
 	$(BIN)/orientation regles verifier rules/
 	$(BIN)/orientation recommander examples/dossiers/primo_demandeuse_sans_abri.json
 	$(BIN)/orientation expliquer examples/dossiers/recurrent_profil_emploi.json --format texte
-	$(BIN)/orientation lot examples/flux_exemple.csv --departement 93 --sortie $(SORTIE)/decisions.csv --explications $(SORTIE)/explications.jsonl
+	$(BIN)/orientation lot examples/flux_exemple.csv --departement 93 --sortie $(SORTIE)/decisions.csv --explications $(SORTIE)/explications.jsonl --ecraser
 
 test: installer
 	$(BIN)/python -m pytest
