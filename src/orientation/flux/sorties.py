@@ -241,15 +241,19 @@ class Sorties:
         the new one written last, so that outputs without a complete manifest beside them are
         never mistaken for a complete run (even after a crash in between).
         """
-        sorties: dict[str, Any] = {}
-        for cle, final in self.finales.items():
+        from concurrent.futures import ThreadPoolExecutor
+
+        def sceller(final: Path) -> dict[str, Any]:  # on disk, then hashed (threads: hashlib releases the GIL)
             tmp = partie(final)
             try:
                 with open(tmp, "rb") as f:
                     os.fsync(f.fileno())
+                return {"chemin": os.path.abspath(final), "octets": tmp.stat().st_size, "sha256": sha256(tmp)}
             except OSError as exc:
                 raise ErreurEcriture(final, exc) from None
-            sorties[cle] = {"chemin": os.path.abspath(final), "octets": tmp.stat().st_size, "sha256": sha256(tmp)}
+
+        with ThreadPoolExecutor(len(self.finales)) as ex:
+            sorties = dict(zip(self.finales, ex.map(sceller, self.finales.values())))
         try:
             self.manifeste.unlink(missing_ok=True)
             for final in self.finales.values():
