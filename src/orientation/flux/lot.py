@@ -295,7 +295,8 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
         ctx.explications = explications is not None
     rapport = Rapport(flux, departement, sortie, rejets, explications, version_regles=ctx.referentiel.version,
                       version_modele=ctx.version_modele)
-    empreinte = hashlib.sha256()
+    empreinte = hashlib.sha256()  # of the input, read once while cut into blocks
+    h_expl = hashlib.sha256()  # of the explanations, the largest output, hashed while written
     options = {"departement": departement, "regles": None if regles is None else os.path.abspath(regles),
                "modele": (False if modele is False else None if modele is None else os.path.abspath(modele)),
                "encodage": source.encodage, "ecraser": ecraser, "explications": explications is not None,
@@ -337,9 +338,11 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
                     w_dec.write_table(res.decisions)
                     en_cours = explications
                     if f_expl is not None and isinstance(res.explications, _Partie):
-                        _ajouter_partie(f_expl, res.explications.decode())
+                        _ajouter_partie(f_expl, res.explications.decode(), h_expl)
                     elif f_expl is not None and res.explications:
-                        f_expl.write(("\n".join(res.explications) + "\n").encode("utf-8"))
+                        texte = ("\n".join(res.explications) + "\n").encode("utf-8")
+                        h_expl.update(texte)
+                        f_expl.write(texte)
                     # blocks are consecutive line ranges and each block's rejects are sorted by line
                     en_cours = rejets
                     w_rej.ecrire(res.rejets)
@@ -366,7 +369,8 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
                                      else sorted(ignorees))
         rapport.lignes = rapport.decides + rapport.rejetes
         with sans_interruption():
-            sorties.publier(manifeste(datetime.now().astimezone().isoformat(timespec="seconds")))
+            sorties.publier(manifeste(datetime.now().astimezone().isoformat(timespec="seconds")),
+                            {"explications": h_expl.hexdigest()} if explications is not None else {})
     except Interrompu as exc:
         sorties.abandonner()
         contenu = manifeste(datetime.now().astimezone().isoformat(timespec="seconds"))
@@ -432,9 +436,13 @@ class _Partie(bytes):
     """Path of an explanation part file written by a worker."""
 
 
-def _ajouter_partie(f: Any, chemin: str) -> None:
+def _ajouter_partie(f: Any, chemin: str, empreinte: Any) -> None:
+    """Append a worker's part (kernel copy), hashing it on the way (from the page cache)."""
     with open(chemin, "rb") as src:
         taille = os.fstat(src.fileno()).st_size
+        while bloc := src.read(1 << 24):
+            empreinte.update(bloc)
+        src.seek(0)
         f.flush()
         copie = 0
         try:

@@ -234,26 +234,40 @@ class Sorties:
             tmp.unlink(missing_ok=True)
             raise ErreurEcriture(self.manifeste, exc) from None
 
-    def publier(self, contenu: dict[str, Any]) -> dict[str, Any]:
+    def publier(self, contenu: dict[str, Any], empreintes: Optional[dict[str, str]] = None) -> dict[str, Any]:
         """Rename the complete parts into place, remove the earlier run's other outputs, write the manifest.
 
         Called once every part is written and closed.  The earlier manifest is removed first and
         the new one written last, so that outputs without a complete manifest beside them are
-        never mistaken for a complete run (even after a crash in between).
+        never mistaken for a complete run (even after a crash in between).  ``empreintes``: SHA-256
+        of outputs already hashed while written (by key); the others are hashed here.
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        def sceller(final: Path) -> dict[str, Any]:  # on disk, then hashed (threads: hashlib releases the GIL)
-            tmp = partie(final)
+        empreintes = empreintes or {}
+
+        def sur_disque(final: Path) -> None:
             try:
-                with open(tmp, "rb") as f:
+                with open(partie(final), "rb") as f:
                     os.fsync(f.fileno())
-                return {"chemin": os.path.abspath(final), "octets": tmp.stat().st_size, "sha256": sha256(tmp)}
             except OSError as exc:
                 raise ErreurEcriture(final, exc) from None
 
-        with ThreadPoolExecutor(len(self.finales)) as ex:
-            sorties = dict(zip(self.finales, ex.map(sceller, self.finales.values())))
+        def hacher(final: Path) -> str:
+            try:
+                return sha256(partie(final))
+            except OSError as exc:
+                raise ErreurEcriture(final, exc) from None
+
+        # syncs and hashes in parallel (I/O waits, and hashlib releases the GIL)
+        with ThreadPoolExecutor(2 * len(self.finales)) as ex:
+            syncs = [ex.submit(sur_disque, p) for p in self.finales.values()]
+            hashs = {cle: ex.submit(hacher, p) for cle, p in self.finales.items() if cle not in empreintes}
+            for x in syncs:
+                x.result()
+            sorties = {cle: {"chemin": os.path.abspath(p), "octets": partie(p).stat().st_size,
+                             "sha256": empreintes[cle] if cle in empreintes else hashs[cle].result()}
+                       for cle, p in self.finales.items()}
         try:
             self.manifeste.unlink(missing_ok=True)
             for final in self.finales.values():
