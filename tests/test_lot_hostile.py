@@ -90,6 +90,20 @@ def test_jsonl_hostile(tmp_path: Path) -> None:
     assert "Expecting" not in raisons
 
 
+def test_csv_nombres_immenses(tmp_path: Path) -> None:
+    """Cells of 5,000 digits (Python's int() refuses them): those rows are rejected, the run goes on."""
+    chemin = tmp_path / "f.csv"
+    lignes = [dict(v) for v in VALIDES[:5]]
+    for x, k in zip(lignes, ("annobtnivdipmax", "agesenfants", "dtnai")):
+        x[k] = "9" * 5000
+    with chemin.open("w", encoding="utf-8") as f:
+        f.write(",".join(ENTETE) + "\n" + "".join(",".join(x[k] for k in ENTETE) + "\n" for x in lignes))
+    r = _traiter(chemin, tmp_path)
+    decidees, rejetees = _bilan(r, tmp_path)
+    assert decidees == {5, 6} and rejetees == {2, 3, 4}
+    assert {x["champ"] for x in _sorties(tmp_path)[1]} >= {"annobtnivdipmax", "agesenfants"}
+
+
 def test_windows_1252(tmp_path: Path) -> None:
     """A Windows-1252 export: accents rejected in UTF-8 with advice, all read with --encodage windows-1252."""
     lignes = [dict(v) for v in VALIDES[:6]]  # accents in a column outside the CNAF format
@@ -193,7 +207,7 @@ def test_parquet_dates_doublons_utf8(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- fuzz: rows in = decided + rejected
 
-_BRUITS = st.sampled_from(["\r", "\n", "\r\n", '"', ",", ";", "\x00", "é", "\ufeff", " ", "|", "-", "9" * 50, "{"])
+_BRUITS = st.sampled_from(["\r", "\n", "\r\n", '"', ",", ";", "\x00", "é", "\ufeff", " ", "|", "-", "9" * 50, "9" * 4400, "{"])
 _OCTETS_HOSTILES = st.sampled_from([b"\xff", b"\xc3", b"\xe9", b"\x00", b"\r", b'"', b",", b"\xef\xbb\xbf"])
 
 

@@ -117,6 +117,14 @@ def _traiter_ligne(ctx: Contexte, rec: dict[str, Any], ligne: int,
     return decision, [], texte
 
 
+def _rejets_illisibles(cellules: dict[str, Any], ligne: int) -> list[Rejet]:
+    """Rejects of a row whose values cannot even be converted (numbers too long for Python's int())."""
+    ident = _identifiant_lisible(cellules.get("identifiant"))
+    longs = [k for k, v in cellules.items() if isinstance(v, str) and len(v.strip()) > 4300]
+    return [Rejet(ligne, ident, k, cellules[k], "valeur trop longue (plus de 4 300 caractères)") for k in longs] or \
+        [Rejet(ligne, ident, "(ligne)", "", "valeurs illisibles")]
+
+
 def traiter_bloc(ctx: Contexte, table: pa.Table, lignes: np.ndarray, bruts: Optional[dict[int, dict[str, Any]]] = None,
                  avec_departement: Optional[bool] = None) -> ResultatBloc:
     """Decide one block of rows (string cells): vectorised path, per-row path for flagged rows."""
@@ -139,8 +147,11 @@ def traiter_bloc(ctx: Contexte, table: pa.Table, lignes: np.ndarray, bruts: Opti
         cellules = table.take(pa.array(idx_lent)).to_pylist()
         for i, cel in zip(idx_lent.tolist(), cellules):
             brut = bruts.get(i, cel)
-            rec = enregistrement_de_ligne(brut, ctx.departement, avec_departement)
-            dec, rj, texte = _traiter_ligne(ctx, rec, int(lignes[i]), brut)
+            try:
+                rec = enregistrement_de_ligne(brut, ctx.departement, avec_departement)
+                dec, rj, texte = _traiter_ligne(ctx, rec, int(lignes[i]), brut)
+            except ValueError:  # e.g. a cell of more than 4,300 digits (int() refuses it): the row, not the run
+                dec, rj, texte = None, _rejets_illisibles(brut, int(lignes[i])), ""
             if dec is None:
                 rejets.extend(rj)
                 rejetees += 1
