@@ -338,7 +338,7 @@ def test_departement_et_colonnes(tmp_path: Path) -> None:
         f.write(";".join(cols) + "\n")
         for l in valides:
             f.write(";".join(l[k] for k in cols) + "\n")
-    r = lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False, modele=False)
+    r = lot.traiter_fichier(chemin, "93", tmp_path / "d.csv", progression=False, modele=False, ecraser=True)
     assert r.decides == 5 and r.rejetes == 0
 
 

@@ -176,18 +176,16 @@ def _cmd_generer(args: argparse.Namespace) -> int:
 
 def _cmd_lot(args: argparse.Namespace) -> int:
     from orientation.donnees import chemin_modele
-    from orientation.flux.lot import traiter_fichier
+    from orientation.flux.commande import executer_lot
 
-    rapport = traiter_fichier(
+    return executer_lot(
         Path(args.flux), departement=args.departement, sortie=Path(args.sortie),
         explications=Path(args.explications) if args.explications else None,
         rejets=Path(args.rejets) if args.rejets else None,
         regles=Path(args.regles) if args.regles else None,
         modele=False if args.sans_modele else (chemin_modele(args.modele) if args.modele else None),
-        progression=not args.silencieux,
+        progression=not args.silencieux, ecraser=args.ecraser, encodage=args.encodage,
     )
-    print(rapport.resume())
-    return 0
 
 
 def _cmd_schemas(args: argparse.Namespace) -> int:
@@ -269,6 +267,10 @@ def construire_parseur() -> argparse.ArgumentParser:
     b.add_argument("--explications", help="fichier JSON Lines des explications (une par ligne)")
     b.add_argument("--rejets", help="fichier CSV des lignes rejetées (défaut : <sortie>.rejets.csv)")
     b.add_argument("--silencieux", action="store_true", help="sans barre de progression")
+    b.add_argument("--ecraser", action="store_true",
+                   help="remplacer les sorties d'un traitement précédent (et retirer celles qu'il ne réécrit pas)")
+    b.add_argument("--encodage", default="utf-8",
+                   help="encodage d'un flux CSV ou JSON Lines : utf-8 (défaut), windows-1252 ou latin-1")
     _options_sources(b)
     b.set_defaults(func=_cmd_lot)
     return p

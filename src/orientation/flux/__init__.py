@@ -7,7 +7,8 @@ would, and never stops on a bad row: each refused row goes to the rejects file.
 
 Input (format chosen by extension)
 ----------------------------------
-* ``.csv`` (``,`` or ``;``, UTF-8, one line per person, header line of CNAF keys);
+* ``.csv`` (``,`` or ``;``, UTF-8 or ``encodage``, one record per person (RFC 4180 quoting), header
+  line of CNAF keys);
 * ``.jsonl`` / ``.ndjson`` (one JSON object per line; multi-valued fields as ``"0402|0406"`` or
   as JSON arrays);
 * ``.parquet``.
@@ -22,10 +23,16 @@ corrupt in the middle of its row groups raises it while writing).
 
 Outputs
 -------
+Written to hidden parts in the target folder and renamed into place only when the run is
+complete, with a run manifest (:mod:`orientation.flux.sorties`); an output that is the input or
+another output is refused, existing outputs are replaced only with ``ecraser``.  SIGINT/SIGTERM
+stop a run cleanly (:mod:`orientation.flux.interruption`); :mod:`orientation.flux.commande` maps
+every failure to a French message and an exit code.
+
 * decisions (CSV, :data:`~orientation.flux.decisions.COLONNES_DECISIONS`), in the order of the input;
 * rejects (CSV, :data:`~orientation.flux.lecture.COLONNES_REJETS`, default ``<sortie>.rejets.csv``): one line per field
   error, with the line number in the input file (CSV/JSON Lines: physical line, header = 1;
-  Parquet: rank of the record from 1), the identifier when readable, the field, the value and
+  Parquet: rank of the record from 1; a CSV record spanning several lines: its first line), the identifier when readable, the field, the value and
   the French reason.  Rows in = rows decided + rows rejected;
 * explanations on request (JSON Lines, one object per decided row):
 
@@ -85,10 +92,17 @@ Modules
 * :mod:`orientation.flux.decisions`: :class:`~orientation.flux.decisions.Contexte`, the vectorised
   twin of :func:`orientation.decision.decider`, the per-dossier reference chain, the decisions table;
 * :mod:`orientation.flux.explications`: the JSON Lines explanations (vectorised and per row);
+* :mod:`orientation.flux.bloc`, :mod:`orientation.flux.enregistrements_csv` (CSV records spanning
+  lines), :mod:`orientation.flux.cellules_json`, :mod:`orientation.flux.lecture_parquet`: what
+  :mod:`~orientation.flux.lecture` builds on;
+* :mod:`orientation.flux.sorties`, :mod:`orientation.flux.interruption`,
+  :mod:`orientation.flux.commande`: outputs and manifest, signals, the ``lot`` command;
 * :mod:`orientation.flux.lot`: one block, a whole file (forked workers, outputs in file order,
   progress bar, :class:`~orientation.flux.lot.Rapport`), and the in-memory
   :func:`~orientation.flux.lot.orienter_table`.
 
-Imports point one way: ``lot`` -> ``explications`` -> ``decisions``, and ``lot`` -> ``lecture`` /
-``decisions``; ``lecture`` and ``decisions`` import nothing from this package.
+Imports point one way: ``commande`` -> ``lot`` -> ``explications`` -> ``decisions``, ``lot`` ->
+``sorties`` / ``interruption`` / ``lecture``, and ``lecture`` -> its helpers (``bloc``,
+``enregistrements_csv``, ``cellules_json``, ``lecture_parquet``); ``decisions`` imports nothing
+from this package.
 """

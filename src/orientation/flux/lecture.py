@@ -21,63 +21,20 @@ import numpy as np
 import pyarrow as pa
 
 from orientation.dossier.cnaf import CLES
-from orientation.dossier.tabulaire import CLES_MULTIPLES
-from orientation.erreurs import OrientationError
+from orientation.flux import enregistrements_csv
+from orientation.flux.cellules_json import cellule_json as _cellule_json
+from orientation.flux.cellules_json import erreur_json as _erreur_json
+from orientation.flux.cellules_json import objet_json as _objet_json
+from orientation.flux.enregistrements_csv import ILLISIBLE as _ILLISIBLE
+from orientation.flux.enregistrements_csv import guillemets_mal_places as _guillemets_mal_places
+from orientation.flux.bloc import COLONNES_REJETS, Flux, FluxInvalide, Rejet, identifiant_lisible
+from orientation.flux.lecture_parquet import lire_bloc_parquet
 from orientation.regles.vectoriel import OBLIGATOIRES
 
-#: Columns of the rejects file.
-COLONNES_REJETS: tuple[str, ...] = ("ligne", "identifiant", "champ", "valeur", "raison")
 #: Physical lines (Parquet: rows) per block: bounds memory; the model is scored by blocks too.
 TAILLE_BLOC = 131_072
+_identifiant_lisible = identifiant_lisible
 
-
-class FluxInvalide(OrientationError, ValueError):
-    """The flux file as a whole cannot be processed (empty, unreadable, required column missing)."""
-
-
-@dataclass(frozen=True)
-class Rejet:
-    """One field error of one input row."""
-
-    ligne: int
-    identifiant: str
-    champ: str
-    valeur: Any
-    raison: str
-
-    def cellules(self) -> list[str]:
-        v = self.valeur
-        if v is None:
-            texte = ""
-        elif isinstance(v, str):
-            texte = v
-        else:
-            try:
-                texte = json.dumps(v, ensure_ascii=False, default=str)
-            except (TypeError, ValueError):  # pragma: no cover - defensive
-                texte = str(v)
-        return [str(self.ligne), self.identifiant, self.champ, texte, self.raison]
-
-
-# --------------------------------------------------------------------------- reading (streamed)
-
-
-@dataclass
-class Flux:
-    """A flux (or one block of it) read into string columns (only CNAF keys), with what could not be read."""
-
-    table: pa.Table
-    lignes: np.ndarray  # line number of each row of ``table``
-    rejets: list[Rejet] = field(default_factory=list)  # rows refused while reading
-    colonnes_ignorees: list[str] = field(default_factory=list)
-    #: rows whose raw values are not plain text (JSON arrays, numbers...): row -> raw record
-    bruts: dict[int, dict[str, Any]] = field(default_factory=dict)
-    avec_departement: bool = True
-
-    @property
-    def nb_lignes(self) -> int:
-        """Rows in the input (decidable or refused while reading)."""
-        return self.table.num_rows + len({r.ligne for r in self.rejets})
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -105,6 +62,7 @@ class Source:
     noms: list[str] = field(default_factory=list)  # CSV: every header name
     delim: str = ","  # CSV
     total: Optional[int] = None  # rows, when known in advance (Parquet)
+    encodage: str = "utf-8"  # text formats: utf-8, cp1252 or iso8859-1 (Python codec names)
 
     def estimation_lignes(self, echantillon: int = 1 << 20) -> Optional[int]:
         """Rows in the file: exact for Parquet, estimated from the first MiB for text formats (progress bar)."""
@@ -117,29 +75,66 @@ class Source:
         lignes = debut.count(b"\n") + (0 if debut.endswith(b"\n") else 1) if debut else 0
         return None if lignes == 0 else max(1, round(lignes * taille / len(debut)))
 
-    def blocs(self, taille_bloc: int = TAILLE_BLOC) -> Iterable[tuple[Any, ...]]:
-        """Tasks of at most ``taille_bloc`` rows, in file order: ``(rang, ...)``, see :func:`lire_bloc`."""
+    def blocs(self, taille_bloc: int = TAILLE_BLOC, empreinte: Any = None) -> Iterable[tuple[Any, ...]]:
+        """Tasks of at most ``taille_bloc`` rows, in file order: ``(rang, ...)``, see :func:`lire_bloc`.
+
+        ``empreinte``: a hashlib object updated with every byte of the file (read once).
+        """
         if self.format == "parquet":
+            if empreinte is not None:
+                with open(self.chemin, "rb") as f:
+                    while morceau := f.read(_LECTURE):
+                        empreinte.update(morceau)
             yield from _blocs_parquet(self, taille_bloc)
-        else:
-            for rang, (a, n, avant) in enumerate(_decouper(self.chemin, self.debut, self.lignes_avant, taille_bloc)):
-                yield rang, a, n, avant
+            return
+        if empreinte is not None and self.debut:
+            with open(self.chemin, "rb") as f:
+                empreinte.update(f.read(self.debut))
+        if self.format == "csv":  # records may span several lines (line breaks inside quotes)
+            for rang, tache in enumerate(enregistrements_csv.decouper(
+                    self.chemin, self.debut, self.lignes_avant, taille_bloc, len(self.noms), self.delim, self.encodage,
+                    empreinte)):
+                yield (rang, *tache)
+            return
+        for rang, (a, n, avant) in enumerate(_decouper(self.chemin, self.debut, self.lignes_avant, taille_bloc,
+                                                       empreinte)):
+            yield rang, a, n, avant
 
 
-def ouvrir_flux(chemin: Path | str) -> Source:
+#: Encodings accepted for text files (``--encodage``), by the names users give.
+ENCODAGES = {"utf-8": "utf-8", "utf8": "utf-8", "windows-1252": "cp1252", "cp1252": "cp1252",
+             "latin-1": "iso8859-1", "latin1": "iso8859-1", "iso-8859-1": "iso8859-1"}
+_NOMS_ENCODAGES = {"utf-8": "UTF-8", "cp1252": "Windows-1252", "iso8859-1": "Latin-1"}
+#: What a reject or an error says when UTF-8 decoding fails.
+CONSEIL_ENCODAGE = "relancez avec --encodage windows-1252 s'il s'agit d'un export Windows"
+
+
+def raison_encodage(encodage: str) -> str:
+    """French reason of a line that the file's encoding cannot decode."""
+    if encodage == "utf-8":
+        return f"encodage invalide (UTF-8 attendu ; {CONSEIL_ENCODAGE})"
+    return f"encodage invalide ({_NOMS_ENCODAGES.get(encodage, encodage)} attendu)"
+
+
+def ouvrir_flux(chemin: Path | str, encodage: str = "utf-8") -> Source:
     """Open a flux file (CSV, JSON Lines or Parquet, by extension): header checks, no row read yet."""
     chemin = Path(chemin)
     ext = chemin.suffix.lower()
+    if encodage.lower() not in ENCODAGES:
+        raise FluxInvalide(f"encodage « {encodage} » non pris en charge : utf-8 (défaut), windows-1252 ou latin-1.")
+    encodage = ENCODAGES[encodage.lower()]
     if not chemin.exists():
         raise FileNotFoundError(2, "fichier introuvable", str(chemin))
     if not chemin.is_file():
         nature = "un répertoire" if chemin.is_dir() else "un fichier spécial (périphérique, tube ou socket)"
         raise FluxInvalide(f"Fichier {chemin} : ce chemin désigne {nature}, pas un fichier ordinaire ; "
                            "indiquez un fichier .csv, .jsonl ou .parquet.")
+    with open(chemin, "rb"):  # unreadable (permissions): an OSError naming the file, before anything else
+        pass
     if ext in (".csv", ".txt"):
-        source = _ouvrir_csv(chemin)
+        source = _ouvrir_csv(chemin, encodage)
     elif ext in (".jsonl", ".ndjson", ".json"):
-        source = _ouvrir_jsonl(chemin)
+        source = _ouvrir_jsonl(chemin, encodage)
     elif ext in (".parquet", ".pq"):
         source = _ouvrir_parquet(chemin)
     else:
@@ -156,8 +151,8 @@ def ouvrir_flux(chemin: Path | str) -> Source:
 def lire_bloc(source: Source, tache: tuple[Any, ...]) -> Flux:
     """Read one task of :meth:`Source.blocs` (row indexes of ``bruts`` are relative to the block)."""
     if source.format == "parquet":
-        return _lire_parquet_bloc(source, tache[1], tache[2])
-    _, a, n, avant = tache
+        return lire_bloc_parquet(tache[1], tache[2])
+    a, n, avant = tache[1:4]
     fd = os.open(source.chemin, os.O_RDONLY)
     try:
         data = os.pread(fd, n, a)
@@ -168,8 +163,10 @@ def lire_bloc(source: Source, tache: tuple[Any, ...]) -> Flux:
             data += suite
     finally:
         os.close(fd)
+    if source.encodage != "utf-8":  # the readers work on UTF-8; undecodable bytes stay and are rejected
+        data = data.decode(source.encodage, "surrogateescape").encode("utf-8", "surrogateescape")
     if source.format == "csv":
-        return _lire_csv_bloc(source, data, avant)
+        return _lire_csv_bloc(source, data, avant, tache[4] if len(tache) > 4 else ())
     return _lire_jsonl_bloc(source, data, avant)
 
 
@@ -193,7 +190,8 @@ def lire_flux(chemin: Path | str, taille_bloc: int = TAILLE_BLOC) -> Flux:
                 source.avec_departement)
 
 
-def _decouper(chemin: Path, debut: int, avant: int, taille_bloc: int) -> Iterable[tuple[int, int, int]]:
+def _decouper(chemin: Path, debut: int, avant: int, taille_bloc: int,
+              empreinte: Any = None) -> Iterable[tuple[int, int, int]]:
     """(offset, length, physical lines before) of blocks of ``taille_bloc`` whole lines from ``debut``.
 
     Only :data:`_LECTURE` bytes are held at a time; the last block may end without a newline.
@@ -204,6 +202,8 @@ def _decouper(chemin: Path, debut: int, avant: int, taille_bloc: int) -> Iterabl
         a = debut  # start of the current block
         dans_bloc = 0  # complete lines already in the current block
         while morceau := f.read(_LECTURE):
+            if empreinte is not None:
+                empreinte.update(morceau)
             nl = np.flatnonzero(np.frombuffer(morceau, dtype=np.uint8) == 10)
             j = 0
             while len(nl) - j >= taille_bloc - dans_bloc:
@@ -218,20 +218,13 @@ def _decouper(chemin: Path, debut: int, avant: int, taille_bloc: int) -> Iterabl
             yield a, lus - a, avant
 
 
-def _identifiant_lisible(v: Any) -> str:
-    if isinstance(v, str):
-        v = v.strip()
-        if 0 < len(v) <= 64 and all(c.isalnum() or c in "_.-" for c in v) and v.isascii():
-            return v
-    return ""
-
-
 def _entete(texte: str, chemin: Path) -> tuple[list[str], str]:
     delim = ";" if texte.count(";") > texte.count(",") else ","
     try:
         noms = next(csv.reader([texte], delimiter=delim, strict=True))
-    except (csv.Error, StopIteration) as exc:
-        raise FluxInvalide(f"Fichier {chemin} : ligne d'en-tête illisible ({exc}).") from None
+    except (csv.Error, StopIteration):
+        raise FluxInvalide(f"Fichier {chemin} : ligne d'en-tête illisible "
+                           "(guillemets mal placés ou non fermés).") from None
     noms = [n.strip() for n in noms]
     doublons = sorted({n for n in noms if noms.count(n) > 1})
     if doublons:
@@ -239,7 +232,7 @@ def _entete(texte: str, chemin: Path) -> tuple[list[str], str]:
     return noms, delim
 
 
-def _ouvrir_csv(chemin: Path) -> Source:
+def _ouvrir_csv(chemin: Path, encodage: str = "utf-8") -> Source:
     """Find the header (first non-blank line) without reading further."""
     with open(chemin, "rb") as f:
         data = f.read(1 << 20)
@@ -271,16 +264,53 @@ def _ouvrir_csv(chemin: Path) -> Source:
                 pos = suivant
             avant += 1
     try:
-        texte_entete = brut.decode("utf-8")
+        texte_entete = brut.decode(encodage)
     except UnicodeDecodeError:
-        raise FluxInvalide(f"Fichier {chemin} : en-tête illisible (encodage UTF-8 attendu).") from None
+        raise FluxInvalide(f"Fichier {chemin} : en-tête illisible, {raison_encodage(encodage)}.") from None
     noms, delim = _entete(texte_entete, chemin)
     return Source(chemin, "csv", [n for n in noms if n in CLES], [n for n in noms if n not in CLES], True,
-                  debut=base + suivant, lignes_avant=avant + 1, noms=noms, delim=delim)
+                  debut=base + suivant, lignes_avant=avant + 1, noms=noms, delim=delim, encodage=encodage)
 
 
-def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
-    """Read whole CSV lines (``avant`` physical lines precede them): one record per physical line."""
+def _lire_csv_bloc(source: Source, data: bytes, avant: int, multi: tuple[tuple[int, int], ...] = ()) -> Flux:
+    """Read a block of whole CSV records (``avant`` physical lines precede them).
+
+    ``multi``: records spanning several physical lines ((first, last) line in the block, see
+    :mod:`orientation.flux.enregistrements_csv`); the other records are one physical line each.
+    """
+    data, origine, extraits = enregistrements_csv.extraire(data, multi)
+    lu = _lire_csv_lignes(source, data, avant, origine)
+    if not extraits:
+        return lu
+    noms, delim, connues = source.noms, source.delim, source.colonnes
+    cellules, numeros = [], []
+    for s, brut in extraits:
+        numero = avant + s + 1
+        try:
+            texte = brut.decode("utf-8")
+        except UnicodeDecodeError:
+            lu.rejets.append(Rejet(numero, "", "(ligne)", brut[:80].decode("utf-8", "replace"),
+                                   raison_encodage(source.encodage)))
+            continue
+        rangee = enregistrements_csv.lire_enregistrement(texte, delim, len(noms))
+        if rangee is None:  # pragma: no cover - checked when the file was cut into blocks
+            lu.rejets.append(Rejet(numero, "", "(ligne)", texte[:80], _ILLISIBLE))
+            continue
+        cellules.append(rangee)
+        numeros.append(numero)
+    lu.rejets.sort(key=lambda r: r.ligne)
+    if not cellules:
+        return lu
+    pos = [noms.index(k) for k in connues]
+    t = pa.table({k: pa.array([c[p] for c in cellules], pa.string()) for k, p in zip(connues, pos)})
+    table = pa.concat_tables([lu.table, t])
+    lignes = np.concatenate([lu.lignes, np.array(numeros, dtype=np.int64)])
+    ordre = np.argsort(lignes, kind="stable")
+    return Flux(table.take(pa.array(ordre)), lignes[ordre], lu.rejets)
+
+
+def _lire_csv_lignes(source: Source, data: bytes, avant: int, origine: Optional[np.ndarray]) -> Flux:
+    """Read CSV lines, one record per physical line (``origine``: line index in the block of each line)."""
     import pyarrow.csv as pcsv
 
     noms, delim, connues = source.noms, source.delim, source.colonnes
@@ -314,9 +344,12 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
     nb_delim = compter(zone == ord(delim))
     nb_guill = compter(zone == 34)
     nb_haut = compter(zone >= 128)
-    numeros = avant + lignes_donnees + 1  # physical line numbers (1-based)
+    # a carriage return inside a line (not the "\r" of "\r\n"): pyarrow would end the row there
+    cr_nus = (compter(zone == 13) - (fins[lignes_donnees] > f0)) > 0
+    # physical line numbers (1-based)
+    numeros = avant + (lignes_donnees if origine is None else origine[lignes_donnees]) + 1
     rejets: list[Rejet] = []
-    rapides = (nb_guill == 0) & (nb_delim == ncol - 1)
+    rapides = (nb_guill == 0) & (nb_delim == ncol - 1) & ~cr_nus
     idx_id = noms.index("identifiant") if "identifiant" in noms else -1
     # lines with non-ASCII bytes must be valid UTF-8
     mauvais_utf8 = np.zeros(len(lignes_donnees), dtype=bool)
@@ -330,7 +363,7 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
     # quoted lines: when every field is either unquoted or wholly quoted, pyarrow reads them too
     alignes = np.zeros(len(lignes_donnees), dtype=bool)
     if nb_guill.any():
-        alignes = (nb_guill > 0) & (nb_guill % 2 == 0) & ~mauvais_utf8 & (
+        alignes = (nb_guill > 0) & (nb_guill % 2 == 0) & ~mauvais_utf8 & ~cr_nus & (
             _guillemets_mal_places(zone, pos, longueurs, ord(delim)) == 0)
     types = {n: pa.string() for n in noms}
 
@@ -355,9 +388,10 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
     morceaux: list[tuple[pa.Table, np.ndarray]] = []
     if rapides.any():
         t = lire(rapides, False)
-        if t is None:  # pragma: no cover - guarded by the line scan above
-            raise FluxInvalide(f"Fichier {source.chemin} : lecture incohérente des lignes sans guillemets.")
-        morceaux.append((t, numeros[rapides]))
+        if t is not None:
+            morceaux.append((t, numeros[rapides]))
+        else:  # pragma: no cover - guarded by the line scan above; read these lines one by one then
+            rapides[:] = False
     if alignes.any():
         t = lire(alignes, True)
         if t is not None:
@@ -372,17 +406,19 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
         naif = texte.split(delim)
         ident = _identifiant_lisible(naif[idx_id].strip('"')) if 0 <= idx_id < len(naif) else ""
         if mauvais_utf8[j]:
-            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80], "encodage invalide (UTF-8 attendu)"))
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80], raison_encodage(source.encodage)))
             continue
         if nb_guill[j] == 0:
-            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
-                                f"nombre de colonnes incorrect : {nb_delim[j] + 1} au lieu de {ncol}"))
+            if nb_delim[j] != ncol - 1:
+                rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
+                                    f"nombre de colonnes incorrect : {nb_delim[j] + 1} au lieu de {ncol}"))
+            else:  # e.g. a bare carriage return in a cell: the cell keeps it (and is judged as a value)
+                lentes.append((numero, texte.split(delim)))
             continue
         try:
             cellules = next(csv.reader([texte], delimiter=delim, strict=True))
-        except csv.Error as exc:
-            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
-                                f"guillemets mal placés ou non fermés ({exc})"))
+        except (csv.Error, StopIteration):
+            rejets.append(Rejet(numero, ident, "(ligne)", texte[:80], _ILLISIBLE))
             continue
         if len(cellules) != ncol:
             rejets.append(Rejet(numero, ident, "(ligne)", texte[:80],
@@ -406,56 +442,7 @@ def _lire_csv_bloc(source: Source, data: bytes, avant: int) -> Flux:
     return Flux(table, lignes, rejets)
 
 
-def _guillemets_mal_places(zone: np.ndarray, debuts: np.ndarray, longueurs: np.ndarray, delim: int) -> np.ndarray:
-    """Per line, quotes that do not open a field (after a delimiter or at the start) or close one."""
-    q = zone == 34
-    qu = q.view(np.uint8)
-    cq = np.cumsum(qu, dtype=np.uint8)  # wraps around: only its parity is used
-    avant = np.where(debuts > 0, cq[np.maximum(debuts - 1, 0)], 0).astype(np.uint8)
-    impair = ((cq - qu - np.repeat(avant, longueurs)) & 1).astype(bool)  # index of the quote in its line is odd
-    del cq
-    precedent = np.ones(len(zone), dtype=bool)
-    precedent[1:] = (zone[:-1] == delim) | (zone[:-1] == 10)
-    suivant = np.ones(len(zone), dtype=bool)
-    suivant[:-1] = (zone[1:] == delim) | (zone[1:] == 10) | (zone[1:] == 13)
-    mauvais = q & np.where(impair, ~suivant, ~precedent)
-    return np.add.reduceat(mauvais.view(np.uint8), debuts, dtype=np.int64)
-
-
-def _cellule_json(cle: str, v: Any) -> tuple[str, bool]:
-    """(text cell, plain?) of a JSON value; not plain: the row takes the per-row path with its raw value."""
-    if v is None:
-        return "", True
-    if isinstance(v, str):
-        return v, True
-    if isinstance(v, bool):
-        return "", False
-    if isinstance(v, int):
-        return str(v), True
-    if isinstance(v, list) and cle in CLES_MULTIPLES:
-        if not v:
-            return "-", True
-        if cle == "agesenfants":
-            ok = all((isinstance(x, int) and not isinstance(x, bool) and x >= 0)
-                     or (isinstance(x, str) and x.isascii() and x.isdigit() and (x == "0" or not x.startswith("0")))
-                     for x in v)
-        else:
-            ok = all(isinstance(x, str) and x and x == x.strip() and "|" not in x and x != "-" for x in v)
-        if ok:
-            return "|".join(str(x) for x in v), True
-    return "", False
-
-
-def _objet_json(brut: bytes) -> Optional[dict[str, Any]]:
-    """The JSON object of a line, or None when the line is not one (it is then rejected)."""
-    try:
-        obj = json.loads(brut.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return obj if isinstance(obj, dict) else None
-
-
-def _ouvrir_jsonl(chemin: Path) -> Source:
+def _ouvrir_jsonl(chemin: Path, encodage: str = "utf-8") -> Source:
     """Which CNAF keys occur in the file's objects, without parsing every line.
 
     The table of every block must have the columns of the whole file (a missing column, or
@@ -473,7 +460,7 @@ def _ouvrir_jsonl(chemin: Path) -> Source:
         a = morceau.rfind(b"\n", 0, i) + 1
         b = morceau.find(b"\n", i)
         b = len(morceau) if b < 0 else b
-        obj = _objet_json(morceau[a:b])
+        obj = _objet_json(morceau[a:b], encodage)
         if obj is not None:
             un_objet = True
             inconnues.difference_update(obj)
@@ -513,7 +500,7 @@ def _ouvrir_jsonl(chemin: Path) -> Source:
         raise FluxInvalide(f"Fichier {chemin} : fichier vide (aucun objet JSON).")
     presentes = set(CLES) - inconnues if un_objet else set(OBLIGATOIRES)  # nothing readable: all rejected
     return Source(chemin, "jsonl", [k for k in CLES if k in presentes], None, True,
-                  debut=3 if _commence_par_bom(chemin) else 0)
+                  debut=3 if _commence_par_bom(chemin) else 0, encodage=encodage)
 
 
 def _commence_par_bom(chemin: Path) -> bool:
@@ -535,13 +522,21 @@ def _lire_jsonl_bloc(source: Source, data: bytes, avant: int) -> Flux:
             texte = brut.decode("utf-8")
         except UnicodeDecodeError:
             rejets.append(Rejet(numero, "", "(ligne)", brut[:80].decode("utf-8", "replace"),
-                                "encodage invalide (UTF-8 attendu)"))
+                                raison_encodage(source.encodage)))
             continue
         try:
             obj = json.loads(texte)
         except json.JSONDecodeError as exc:
             rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80],
-                                f"JSON mal formé : {exc.msg} (colonne {exc.colno})"))
+                                f"JSON mal formé : {_erreur_json(exc.msg)} (colonne {exc.colno})"))
+            continue
+        except ValueError:  # integer of more than 4,300 digits (sys.int_info.str_digits_check_threshold)
+            rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80],
+                                "JSON refusé : nombre trop long (plus de 4 300 chiffres)"))
+            continue
+        except RecursionError:
+            rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80],
+                                "JSON refusé : structure trop profondément imbriquée"))
             continue
         if not isinstance(obj, dict):
             rejets.append(Rejet(numero, "", "(ligne)", texte.strip()[:80], "objet JSON attendu ({...})"))
@@ -568,10 +563,14 @@ def _ouvrir_parquet(chemin: Path) -> Source:
     try:
         fichier = pq.ParquetFile(chemin)
         schema, total = fichier.schema_arrow, fichier.metadata.num_rows
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise FluxInvalide(f"Fichier {chemin} : Parquet illisible ({exc}).") from None
+    except (pa.ArrowInvalid, OSError):
+        raise FluxInvalide(f"Fichier {chemin} : Parquet illisible (fichier corrompu, tronqué ou d'un autre "
+                           "format).") from None
     if total == 0 and len(schema.names) == 0:
         raise FluxInvalide(f"Fichier {chemin} : fichier vide.")
+    doublons = sorted({n for n in schema.names if schema.names.count(n) > 1})
+    if doublons:
+        raise FluxInvalide(f"Fichier {chemin} : colonne(s) en double dans le schéma Parquet : {', '.join(doublons)}.")
     return Source(chemin, "parquet", [k for k in schema.names if k in CLES], [k for k in schema.names if k not in CLES],
                   True, total=total)
 
@@ -587,37 +586,9 @@ def _blocs_parquet(source: Source, taille_bloc: int) -> Iterable[tuple[Any, ...]
             yield rang, lot, avant
             rang += 1
             avant += lot.num_rows
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise FluxInvalide(f"Fichier {source.chemin} : Parquet illisible après {avant} ligne(s) ({exc}).") from None
-
-
-def _lire_parquet_bloc(source: Source, t: pa.RecordBatch, avant: int) -> Flux:
-    cols: dict[str, Any] = {}
-    bruts: dict[int, dict[str, Any]] = {}
-    for k in t.schema.names:
-        if k not in CLES:
-            continue
-        c = t.column(k)
-        typ = c.type.value_type if pa.types.is_dictionary(c.type) else c.type
-        if pa.types.is_string(typ) or pa.types.is_large_string(typ):
-            cols[k] = c if pa.types.is_dictionary(c.type) else c.cast(pa.string())
-        elif pa.types.is_integer(typ):
-            cols[k] = c.cast(pa.string())
-        else:  # lists, booleans, floats...: cell by cell, as JSON values
-            valeurs = c.to_pylist()
-            cellules = []
-            for i, v in enumerate(valeurs):
-                if isinstance(v, float) and v != v:
-                    v = None
-                cellule, ok = _cellule_json(k, v)
-                cellules.append(cellule)
-                if not ok:
-                    bruts.setdefault(i, {})[k] = v
-            cols[k] = pa.array(cellules, pa.string())
-    for i in list(bruts):  # per-row path needs the whole record
-        bruts[i] = {k: t.column(k)[i].as_py() for k in t.schema.names if k in CLES}
-    return Flux(pa.table(cols) if cols else pa.table({}), np.arange(avant + 1, avant + t.num_rows + 1, dtype=np.int64),
-                [], [], bruts)
+    except (pa.ArrowInvalid, OSError):
+        raise FluxInvalide(f"Fichier {source.chemin} : Parquet illisible après {avant} ligne(s) (fichier corrompu "
+                           "ou tronqué).") from None
 
 
 __all__ = ["COLONNES_REJETS", "TAILLE_BLOC", "Flux", "FluxInvalide", "Rejet", "Source", "lire_bloc", "lire_flux",

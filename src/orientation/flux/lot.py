@@ -8,17 +8,19 @@ writes decisions, rejects and explanations in file order, then the :class:`Rappo
 
 from __future__ import annotations
 
-import csv
+import hashlib
 import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Literal, Optional
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from orientation.decision import Decision
 from orientation.dossier.cnaf import CLES
@@ -27,8 +29,10 @@ from orientation.erreurs import DossierInvalide, OrientationError
 from orientation.flux.decisions import (_SCHEMA_DECISIONS, Contexte, _delais, _Modele, _motif_cles, _table_decisions,
                                         _table_depuis_decisions, chaine_reference, decider_lot)
 from orientation.flux.explications import _explications_vectorielles, explication_ligne
-from orientation.flux.lecture import (COLONNES_REJETS, TAILLE_BLOC, Rejet, Source, _identifiant_lisible, lire_bloc,
-                                      ouvrir_flux)
+from orientation.flux.interruption import (Interrompu, aux_points_surs, initialiser_travailleur, sans_interruption,
+                                           verifier)
+from orientation.flux.lecture import TAILLE_BLOC, Rejet, Source, _identifiant_lisible, lire_bloc, ouvrir_flux
+from orientation.flux.sorties import EcrivainRejets, ErreurEcriture, Sorties, partie as chemin_partie
 from orientation.regles.vectoriel import encoder
 from orientation.vocabulaire import Modalite
 
@@ -88,21 +92,37 @@ def enregistrement_de_ligne(cellules: dict[str, Any], departement: str, avec_dep
     return rec
 
 
-def _traiter_ligne(ctx: Contexte, rec: dict[str, Any], ligne: int) -> tuple[Optional[Decision], list[Rejet], str]:
-    """Per-row reference path: (decision or None, rejects, explanation JSON or "")."""
+def _traiter_ligne(ctx: Contexte, rec: dict[str, Any], ligne: int,
+                   cellules: Optional[dict[str, Any]] = None) -> tuple[Optional[Decision], list[Rejet], str]:
+    """Per-row reference path: (decision or None, rejects, explanation JSON or "").
+
+    ``cellules``: the row as read (a reject shows the input cell, not the normalised value).
+    """
     from orientation.dossier.schema import Dossier
 
     ident = _identifiant_lisible(rec.get("identifiant"))
+    cellules = cellules or {}
     try:
         dossier = Dossier.depuis_cnaf(rec)
     except DossierInvalide as exc:
-        return None, [Rejet(ligne, ident, e.champ, e.valeur, e.raison) for e in exc.erreurs], ""
+        return None, [Rejet(ligne, ident, e.champ, cellules.get(e.champ, e.valeur) if e.champ in cellules
+                            else e.valeur, e.raison) for e in exc.erreurs], ""
+    except RecursionError:  # a value nested too deep to validate
+        return None, [Rejet(ligne, ident, "(ligne)", "", "valeur trop profondément imbriquée")], ""
     if dossier.departement != ctx.departement:
         return None, [Rejet(ligne, ident, "departement", dossier.departement,
                             f"dossier d'un autre département que celui du traitement ({ctx.departement})")], ""
     evaluation, proposition, decision = chaine_reference(dossier, ctx.referentiel, ctx.modele)
     texte = explication_ligne(ctx, ligne, evaluation, proposition, decision) if ctx.explications else ""
     return decision, [], texte
+
+
+def _rejets_illisibles(cellules: dict[str, Any], ligne: int) -> list[Rejet]:
+    """Rejects of a row whose values cannot even be converted (numbers too long for Python's int())."""
+    ident = _identifiant_lisible(cellules.get("identifiant"))
+    longs = [k for k, v in cellules.items() if isinstance(v, str) and len(v.strip()) > 4300]
+    return [Rejet(ligne, ident, k, cellules[k], "valeur trop longue (plus de 4 300 caractères)") for k in longs] or \
+        [Rejet(ligne, ident, "(ligne)", "", "valeurs illisibles")]
 
 
 def traiter_bloc(ctx: Contexte, table: pa.Table, lignes: np.ndarray, bruts: Optional[dict[int, dict[str, Any]]] = None,
@@ -126,8 +146,12 @@ def traiter_bloc(ctx: Contexte, table: pa.Table, lignes: np.ndarray, bruts: Opti
     if len(idx_lent):
         cellules = table.take(pa.array(idx_lent)).to_pylist()
         for i, cel in zip(idx_lent.tolist(), cellules):
-            rec = enregistrement_de_ligne(bruts.get(i, cel), ctx.departement, avec_departement)
-            dec, rj, texte = _traiter_ligne(ctx, rec, int(lignes[i]))
+            brut = bruts.get(i, cel)
+            try:
+                rec = enregistrement_de_ligne(brut, ctx.departement, avec_departement)
+                dec, rj, texte = _traiter_ligne(ctx, rec, int(lignes[i]), brut)
+            except ValueError:  # e.g. a cell of more than 4,300 digits (int() refuses it): the row, not the run
+                dec, rj, texte = None, _rejets_illisibles(brut, int(lignes[i])), ""
             if dec is None:
                 rejets.extend(rj)
                 rejetees += 1
@@ -248,67 +272,145 @@ def chemin_rejets_defaut(sortie: Path) -> Path:
 def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Optional[Path] = None,
                     rejets: Optional[Path] = None, regles: Optional[Path] = None,
                     modele: Path | None | Literal[False] = None, progression: bool = True,
-                    taille_bloc: int = TAILLE_BLOC, processus: Optional[int] = None) -> Rapport:
-    """Orient every row of a flux file; write decisions, rejects and (optionally) explanations.
+                    taille_bloc: int = TAILLE_BLOC, processus: Optional[int] = None, ecraser: bool = False,
+                    encodage: str = "utf-8", contexte: Optional[Contexte] = None) -> Rapport:
+    """Orient every row of a flux file; write decisions, rejects, (optionally) explanations and the manifest.
 
     ``modele``: a model directory, ``None`` for the default model, ``False`` for rules only.
     ``processus``: worker processes deciding blocks in parallel (default: the number of CPUs,
     at most 4; 1 = in this process; workers are forked, so only where ``fork`` exists).
     The file is streamed: each block of ``taille_bloc`` lines (rows for Parquet) is read and
     decided by a worker, so memory is bounded by the block size, not by the file size.
-    Raises :class:`FluxInvalide` when the file as a whole cannot be processed.
+    Outputs are written to temporary parts and published only when the run is complete
+    (:class:`~orientation.flux.sorties.Sorties`): existing outputs are refused unless ``ecraser``.
+    ``encodage``: of a text input (utf-8, windows-1252 or latin-1).  ``contexte``: an already
+    built :class:`Contexte` (its département, rules, model and explanations flag are used).
+    Raises :class:`FluxInvalide` when the file as a whole cannot be processed,
+    :class:`~orientation.flux.sorties.SortiesRefusees` for output paths that would destroy data,
+    :class:`~orientation.flux.sorties.ErreurEcriture` when an output cannot be written, and
+    :class:`~orientation.flux.interruption.Interrompu` on SIGINT/SIGTERM (parts removed).
     """
-    import pyarrow.csv as pcsv
-
     debut = time.perf_counter()
+    horodatage = datetime.now().astimezone().isoformat(timespec="seconds")
     flux, sortie = Path(flux), Path(sortie)
+    explications = Path(explications) if explications is not None else None
     rejets = Path(rejets) if rejets is not None else chemin_rejets_defaut(sortie)
-    ref, mod = _charger(departement, regles, modele)
-    source = ouvrir_flux(flux)
-    ctx = Contexte(departement, ref, mod, explications is not None)
-    rapport = Rapport(flux, departement, sortie, rejets, explications, version_regles=ref.version,
+    source = ouvrir_flux(flux, encodage)
+    sorties = Sorties(flux, sortie, rejets, explications, ecraser)
+    sorties.preparer()
+    if contexte is None:
+        ref, mod = _charger(departement, regles, modele)
+        ctx = Contexte(departement, ref, mod, explications is not None)
+    else:
+        ctx = contexte
+        ctx.explications = explications is not None
+    rapport = Rapport(flux, departement, sortie, rejets, explications, version_regles=ctx.referentiel.version,
                       version_modele=ctx.version_modele)
-    for p in (sortie, rejets, explications):
-        if p is not None:
-            p.parent.mkdir(parents=True, exist_ok=True)
+    empreinte = hashlib.sha256()  # of the input, read once while cut into blocks
+    h_expl = hashlib.sha256()  # of the explanations, the largest output, hashed while written
+    options = {"departement": departement, "regles": None if regles is None else os.path.abspath(regles),
+               "modele": (False if modele is False else None if modele is None else os.path.abspath(modele)),
+               "encodage": source.encodage, "ecraser": ecraser, "explications": explications is not None,
+               "taille_bloc": taille_bloc, "processus": processus}
+
+    def manifeste(etat_fin: str) -> dict[str, Any]:
+        return {"flux": {"chemin": os.path.abspath(flux), "format": source.format, "encodage": source.encodage,
+                         "octets": flux.stat().st_size, "sha256": empreinte.hexdigest()},
+                "lignes_lues": rapport.decides + rapport.rejetes, "decidees": rapport.decides,
+                "rejetees": rapport.rejetes, "erreurs": rapport.erreurs,
+                "versions": {"bibliotheque": ctx.version_bibliotheque, "regles": ctx.referentiel.version,
+                             "modele": ctx.version_modele, "modele_sha256": ctx.sha_modele},
+                "debut": horodatage, "fin": etat_fin, "options": options}
+
     ignorees: set[str] = set()
-    f_expl = explications.open("wb") if explications is not None else None
-    f_rej = rejets.open("w", encoding="utf-8", newline="")
-    w_rej = csv.writer(f_rej, lineterminator="\n")
-    w_rej.writerow(COLONNES_REJETS)
+    fichiers: list[Any] = []
+    en_cours: Optional[Path] = None  # output being written, for error messages
+
+    def ouvrir(final: Path, mode: str, **kw: Any) -> Any:
+        nonlocal en_cours
+        en_cours = final
+        f = open(sorties.partie(final), mode, **kw)
+        fichiers.append(f)
+        return f
+
+    resultats = None
     try:
-        with pcsv.CSVWriter(str(sortie), _SCHEMA_DECISIONS) as w_dec, _Progression(progression, source.estimation_lignes()) as barre:
-            for res in _resultats(source, ctx, source.blocs(taille_bloc), processus, explications):
-                w_dec.write_table(res.decisions)
-                if f_expl is not None and isinstance(res.explications, _Partie):
-                    _ajouter_partie(f_expl, res.explications.decode())
-                elif f_expl is not None and res.explications:
-                    f_expl.write(("\n".join(res.explications) + "\n").encode("utf-8"))
-                # blocks are consecutive line ranges and each block's rejects are sorted by line
-                for r in res.rejets:
-                    w_rej.writerow(r.cellules())
-                rapport.erreurs += len(res.rejets)
-                rapport.rejetes += res.lignes_rejetees
-                rapport.decides += res.decisions.num_rows
-                rapport.chemin_ligne += res.chemin_ligne
-                ignorees.update(res.colonnes_ignorees)
-                for nom, compteur in (("modalite", rapport.par_modalite), ("parcours", rapport.par_parcours),
-                                      ("origine_parcours", rapport.par_origine)):
-                    vc = pc.value_counts(res.decisions.column(nom).combine_chunks()).to_pylist()
-                    for x in vc:
-                        compteur[x["values"] or ""] += x["counts"]
-                barre.avancer(res.decisions.num_rows + res.lignes_rejetees)
-    finally:
-        f_rej.close()
-        if f_expl is not None:
-            f_expl.close()
-    rapport.colonnes_ignorees = source.colonnes_ignorees if source.colonnes_ignorees is not None else sorted(ignorees)
-    rapport.lignes = rapport.decides + rapport.rejetes
+        try:
+            f_dec = ouvrir(sortie, "wb")
+            f_expl = ouvrir(explications, "wb") if explications is not None else None
+            f_rej = ouvrir(rejets, "w", encoding="utf-8", newline="")
+            w_rej = EcrivainRejets(f_rej)
+            resultats = _resultats(source, ctx, source.blocs(taille_bloc, empreinte), processus, explications)
+            with pcsv.CSVWriter(f_dec, _SCHEMA_DECISIONS) as w_dec, \
+                    _Progression(progression, source.estimation_lignes()) as barre:
+                for res in resultats:
+                    verifier()
+                    en_cours = sortie
+                    w_dec.write_table(res.decisions)
+                    en_cours = explications
+                    if f_expl is not None and isinstance(res.explications, _Partie):
+                        _ajouter_partie(f_expl, res.explications.decode(), h_expl)
+                    elif f_expl is not None and res.explications:
+                        texte = ("\n".join(res.explications) + "\n").encode("utf-8")
+                        h_expl.update(texte)
+                        f_expl.write(texte)
+                    # blocks are consecutive line ranges and each block's rejects are sorted by line
+                    en_cours = rejets
+                    w_rej.ecrire(res.rejets)
+                    _compter(rapport, res)
+                    ignorees.update(res.colonnes_ignorees)
+                    barre.avancer(res.decisions.num_rows + res.lignes_rejetees)
+                en_cours = sortie
+            for f in fichiers:
+                en_cours = Path(f.name)
+                f.close()
+        except OSError as exc:
+            if en_cours is None or isinstance(exc, ErreurEcriture) or getattr(exc, "filename", None) == str(flux):
+                raise
+            raise ErreurEcriture(en_cours, exc) from None
+        finally:
+            if resultats is not None:
+                resultats.close()  # stops the workers (also on an exception or a signal)
+            for f in fichiers:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+        rapport.colonnes_ignorees = (source.colonnes_ignorees if source.colonnes_ignorees is not None
+                                     else sorted(ignorees))
+        rapport.lignes = rapport.decides + rapport.rejetes
+        with sans_interruption():
+            sorties.publier(manifeste(datetime.now().astimezone().isoformat(timespec="seconds")),
+                            {"explications": h_expl.hexdigest()} if explications is not None else {})
+    except Interrompu as exc:
+        sorties.abandonner()
+        contenu = manifeste(datetime.now().astimezone().isoformat(timespec="seconds"))
+        contenu["interruption"] = exc.nom
+        try:
+            sorties.manifeste_interrompu(contenu)
+        except ErreurEcriture:
+            pass
+        raise
+    except BaseException:
+        sorties.abandonner()
+        raise
     rapport.duree = time.perf_counter() - debut
     return rapport
 
 
-_ETAT: Optional[tuple[Source, Contexte, Optional[Path]]] = None  # what forked workers read (set before forking)
+def _compter(rapport: Rapport, res: ResultatBloc) -> None:
+    rapport.erreurs += len(res.rejets)
+    rapport.rejetes += res.lignes_rejetees
+    rapport.decides += res.decisions.num_rows
+    rapport.chemin_ligne += res.chemin_ligne
+    for nom, compteur in (("modalite", rapport.par_modalite), ("parcours", rapport.par_parcours),
+                          ("origine_parcours", rapport.par_origine)):
+        vc = pc.value_counts(res.decisions.column(nom).combine_chunks()).to_pylist()
+        for x in vc:
+            compteur[x["values"] or ""] += x["counts"]
+
+
+_ETAT: Optional[tuple[Source, Contexte, Optional[Path], int]] = None  # what forked workers read (set before forking)
 
 
 def _bloc(source: Source, ctx: Contexte, tache: tuple[Any, ...]) -> ResultatBloc:
@@ -326,7 +428,7 @@ def _bloc(source: Source, ctx: Contexte, tache: tuple[Any, ...]) -> ResultatBloc
 def _travail(tache: tuple[Any, ...]) -> tuple[bytes, bytes, list[Rejet], int, int, list[str]]:
     """Worker: read and decide one block, return the decisions as Arrow IPC bytes, the explanations as a file."""
     assert _ETAT is not None
-    source, ctx, explications = _ETAT
+    source, ctx, explications, parent = _ETAT
     res = _bloc(source, ctx, tache)
     puits = pa.BufferOutputStream()
     with pa.ipc.new_stream(puits, _SCHEMA_DECISIONS) as w:
@@ -334,7 +436,7 @@ def _travail(tache: tuple[Any, ...]) -> tuple[bytes, bytes, list[Rejet], int, in
     partie = b""
     if res.explications and explications is not None:
         # the worker writes its own part; the parent appends it (kernel copy), no pipe transfer
-        chemin = explications.with_name(f".{explications.name}.{os.getpid()}.{tache[0]}.partie")
+        chemin = chemin_partie(explications, parent, tache[0])
         chemin.write_bytes(("\n".join(res.explications) + "\n").encode("utf-8"))
         partie = str(chemin).encode()
     return (puits.getvalue().to_pybytes(), partie, res.rejets, res.lignes_rejetees, res.chemin_ligne,
@@ -345,9 +447,13 @@ class _Partie(bytes):
     """Path of an explanation part file written by a worker."""
 
 
-def _ajouter_partie(f: Any, chemin: str) -> None:
+def _ajouter_partie(f: Any, chemin: str, empreinte: Any) -> None:
+    """Append a worker's part (kernel copy), hashing it on the way (from the page cache)."""
     with open(chemin, "rb") as src:
         taille = os.fstat(src.fileno()).st_size
+        while bloc := src.read(1 << 24):
+            empreinte.update(bloc)
+        src.seek(0)
         f.flush()
         copie = 0
         try:
@@ -385,13 +491,20 @@ def _resultats(source: Source, ctx: Contexte, taches: Iterable[tuple[Any, ...]],
             yield _bloc(source, ctx, tache)
         return
     global _ETAT
-    _ETAT = (source, ctx, explications)
+    _ETAT = (source, ctx, explications, os.getpid())
     try:
-        with multiprocessing.get_context("fork").Pool(processus) as pool:
+        # a signal must not unwind the pool's code at any point (its locks, queues): noted, then raised
+        # between blocks, where leaving the pool stops the workers cleanly
+        with aux_points_surs(), \
+                multiprocessing.get_context("fork").Pool(processus, initialiser_travailleur, (os.getpid(),)) as pool:
             en_cours: deque[Any] = deque()
 
             def recevoir() -> ResultatBloc:
-                donnees, partie, rejets, nb_rejetees, chemin_ligne, ignorees = en_cours.popleft().get()
+                tache = en_cours.popleft()
+                while not tache.ready():
+                    tache.wait(0.05)
+                    verifier()
+                donnees, partie, rejets, nb_rejetees, chemin_ligne, ignorees = tache.get()
                 decisions = pa.ipc.open_stream(donnees).read_all()
                 return ResultatBloc(decisions, _Partie(partie) if partie else [],  # type: ignore[arg-type]
                                     rejets, nb_rejetees, chemin_ligne, ignorees)
