@@ -26,6 +26,7 @@ from orientation.dossier.tabulaire import ligne_vers_enregistrement
 from orientation.erreurs import DossierInvalide, OrientationError
 from orientation.flux.decisions import (_SCHEMA_DECISIONS, Contexte, _delais, _Modele, _motif_cles, _table_decisions,
                                         _table_depuis_decisions, chaine_reference, decider_lot)
+from orientation.flux.catalogue import avertissement_modele, ecrire_catalogue
 from orientation.flux.explications import _explications_vectorielles, explication_ligne
 from orientation.flux.lecture import (COLONNES_REJETS, TAILLE_BLOC, Rejet, Source, _identifiant_lisible, lire_bloc,
                                       ouvrir_flux)
@@ -185,6 +186,7 @@ class Rapport:
     duree: float = 0.0
     version_regles: str = ""
     version_modele: Optional[str] = None
+    avertissement_modele: Optional[str] = None  # model trained on synthetic data: said first in the summary
 
     @property
     def debit(self) -> float:
@@ -198,7 +200,8 @@ class Rapport:
         def part(k: int) -> str:
             return f"{k / self.decides * 100:.1f}".replace(".", ",") + "\u202f%" if self.decides else "0\u202f%"
 
-        lignes = [
+        lignes = [self.avertissement_modele] if self.avertissement_modele else []
+        lignes += [
             f"Flux {self.flux} (département {self.departement}) : {nb(self.lignes)} ligne(s) lue(s), "
             f"{nb(self.decides)} dossier(s) orienté(s), {nb(self.rejetes)} ligne(s) rejetée(s)"
             + (f" ({nb(self.erreurs)} erreur(s) détaillée(s) dans {self.rejets})" if self.rejetes else "") + ".",
@@ -267,10 +270,12 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
     source = ouvrir_flux(flux)
     ctx = Contexte(departement, ref, mod, explications is not None)
     rapport = Rapport(flux, departement, sortie, rejets, explications, version_regles=ref.version,
-                      version_modele=ctx.version_modele)
+                      version_modele=ctx.version_modele, avertissement_modele=avertissement_modele(ctx))
     for p in (sortie, rejets, explications):
         if p is not None:
             p.parent.mkdir(parents=True, exist_ok=True)
+    if explications is not None:
+        ecrire_catalogue(ctx, explications)  # the texts the explanation lines refer to, once per run
     ignorees: set[str] = set()
     f_expl = explications.open("wb") if explications is not None else None
     f_rej = rejets.open("w", encoding="utf-8", newline="")
