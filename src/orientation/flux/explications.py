@@ -11,11 +11,11 @@ building each distinct fragment once.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, Optional
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orientation.configuration import SANS_MODELE
 from orientation.decision import Decision
@@ -33,10 +33,6 @@ def _j(v: Any) -> str:
 
 def _hachable(v: Any) -> Any:
     return tuple(v) if isinstance(v, list) else v
-
-
-def _flottant(x: float) -> str:
-    return repr(float(x)) if math.isfinite(x) else "null"
 
 
 def _tete_regle(ctx: Contexte, rid: str) -> str:
@@ -87,7 +83,7 @@ def _contributions(mod: _Modele) -> Optional[tuple[np.ndarray, np.ndarray]]:
     return ordre, np.take_along_axis(C, ordre, axis=1)
 
 
-def _libelles_groupe(mod: _Modele, g: int, rows: np.ndarray) -> list[str]:
+def _libelles_groupe(mod: _Modele, g: int, rows: np.ndarray) -> np.ndarray:
     """JSON of the French label of the answer of group ``g`` for the given rows (as libelle_valeur_groupe)."""
     nom = car.GROUPES[g].nom
     cols = car.COLONNES_GROUPE[nom]
@@ -99,35 +95,49 @@ def _libelles_groupe(mod: _Modele, g: int, rows: np.ndarray) -> list[str]:
         x = np.zeros(mod.X.shape[1])
         x[cols] = [(u >> j) & 1 for j in range(len(cols))]
         textes.append(_j(car.libelle_valeur_groupe(x, nom)))
-    return [textes[i] for i in inverse.reshape(-1)]
+    return np.array(textes, dtype=object)[inverse.reshape(-1)]
 
 
-def _json_modele(ctx: Contexte, mod: _Modele) -> list[str]:
+def _nombres(x: np.ndarray) -> pa.Array:
+    """JSON numbers of a float array (shortest round-trip form; non-finite values are null in JSON)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    return pc.cast(pa.array(x, pa.float64(), mask=~np.isfinite(x)), pa.string()).fill_null("null")
+
+
+def _json_modele(ctx: Contexte, mod: _Modele) -> pa.Array:
     """JSON of the model's proposal for each scored row (the fields of PropositionLot)."""
     n = len(mod.parcours)
     contribs = _contributions(mod)
     noms = [p.value for p in _PARCOURS_MODELE]
     if contribs is not None:
-        textes_contrib: list[list[str]] = [[] for _ in range(n)]
         ordre, poids = contribs
+        tetes = pa.array([f'{{"champ":{_j(g.nom)},"valeur":' for g in car.GROUPES], pa.string())
+        rangs = []
         for rang in range(ordre.shape[1]):
+            # sorted by decreasing |weight|: once a weight is zero, the following ones are too
             garde = np.abs(poids[:, rang]) > 1e-12
-            for g in np.unique(ordre[garde, rang]):
+            libelles = np.empty(n, dtype=object)
+            for g in np.unique(ordre[garde, rang]).tolist():
                 rows = np.flatnonzero(garde & (ordre[:, rang] == g))
-                tete = f'{{"champ":{_j(car.GROUPES[int(g)].nom)},"valeur":'
-                for r, lib, w in zip(rows.tolist(), _libelles_groupe(mod, int(g), rows), poids[rows, rang].tolist()):
-                    textes_contrib[r].append(f'{tete}{lib},"poids":{_flottant(w)}}}')
-        contributions = ["[" + ",".join(t) + "]" for t in textes_contrib]
+                libelles[rows] = _libelles_groupe(mod, g, rows)
+            libelles[~garde] = None
+            rangs.append(pc.binary_join_element_wise(
+                "," if rang else "", tetes.take(pa.array(np.ascontiguousarray(ordre[:, rang]))), pa.array(libelles, pa.string()),
+                ',"poids":', _nombres(poids[:, rang]), "}", "").fill_null(""))
+        contributions = pc.binary_join_element_wise("[", *rangs, "]", "")
     else:
-        contributions = ["null"] * n
-    P = mod.probabilites.tolist()
-    fin = {(k, r, dcd): f'"parcours":"{noms[k]}","profil_recurrent":{"true" if r else "false"},"effectif_profil":'
-           for k in range(3) for r in (False, True) for dcd in (False, True)}
-    decide = ',"decide":true,"contributions":', ',"decide":false,"contributions":'
-    return [f'{{"probabilites":{{"{noms[0]}":{_flottant(p[0])},"{noms[1]}":{_flottant(p[1])},"{noms[2]}":'
-            f'{_flottant(p[2])}}},{fin[k, r, dcd]}{e}{decide[0] if dcd else decide[1]}{c}}}'
-            for p, k, e, r, dcd, c in zip(P, mod.parcours.tolist(), mod.effectif.tolist(), mod.recurrent.tolist(),
-                                          mod.decide.tolist(), contributions)]
+        contributions = pa.array(np.full(n, "null", dtype=object), pa.string())
+    fins = pa.array([f'}},"parcours":"{noms[k]}","profil_recurrent":{"true" if r else "false"},"effectif_profil":'
+                     for k in range(3) for r in (False, True)], pa.string())
+    P = mod.probabilites
+    return pc.binary_join_element_wise(
+        f'{{"probabilites":{{"{noms[0]}":', _nombres(P[:, 0]), f',"{noms[1]}":', _nombres(P[:, 1]),
+        f',"{noms[2]}":', _nombres(P[:, 2]),
+        fins.take(pa.array(mod.parcours.astype(np.int64) * 2 + mod.recurrent.astype(np.int64))),
+        pc.cast(pa.array(mod.effectif, pa.int64()), pa.string()),
+        pa.array(np.where(mod.decide, ',"decide":true,"contributions":', ',"decide":false,"contributions":')
+                 .astype(object), pa.string()),
+        contributions, "}", "")
 
 
 def _combinaisons(colonnes: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -165,43 +175,58 @@ def _explications_vectorielles(ctx: Contexte, enc: Any, vecteurs: Vecteurs, d: d
     they stay in the signature so that the caller in :mod:`orientation.flux.lot` is unchanged.
     """
     n = len(lignes)
-    # Texts depend on few values: build each one once per distinct combination and take it.
-    colonnes_regles: list[list[Optional[str]]] = []
+    # Texts depend on few values: each fragment is built once per distinct value or combination,
+    # then taken and concatenated by Arrow kernels (no Python work per row except the model's).
+    colonnes_regles = []
     for j, rid in enumerate(ctx.ordre_ids):
         if not motifs[:, j].any():
             continue
         rows = np.flatnonzero(motifs[inverse, j])
-        atomes_r = [(a, vecteurs[a.champ.chemin]) for a in atomes(ctx._regles_par_id[rid].si)]
-        comb_r, prem_r = _combinaisons([v.cle[rows] for _, v in atomes_r], len(rows))
-        tete = _tete_regle(ctx, rid)
-        frags = np.array([tete + ",".join(_condition(ctx, a, v.python_cle(int(v.cle[rows[i]]))) for a, v in atomes_r)
-                          + "]}" for i in prem_r.tolist()], dtype=object)
-        col = np.full(n, None, dtype=object)
-        col[rows] = frags[comb_r]
-        colonnes_regles.append(col.tolist())
+        morceaux: list[Any] = ["," + _tete_regle(ctx, rid)]
+        for k, a in enumerate(atomes(ctx._regles_par_id[rid].si)):
+            v = vecteurs[a.champ.chemin]
+            uniques, inv = np.unique(v.cle[rows], return_inverse=True)
+            frags = pa.array([_condition(ctx, a, v.python_cle(int(c))) for c in uniques.tolist()], pa.string())
+            morceaux += ([","] if k else []) + [frags.take(pa.array(inv.reshape(-1)))]
+        if len(morceaux) == 1:
+            regle = pa.array(np.full(len(rows), morceaux[0] + "]}", dtype=object), pa.string())
+        else:
+            regle = pc.binary_join_element_wise(*morceaux, "]}", "")
+        colonnes_regles.append(regle.take(_indices_partiels(rows, n)).fill_null(""))
     if colonnes_regles:
-        liste_regles = [",".join([x for x in t if x is not None]) for t in zip(*colonnes_regles)]
+        # each fired rule starts with ","; the first one is cut
+        regles = pc.utf8_slice_codeunits(pc.binary_join_element_wise(*colonnes_regles, ""), 1)
     else:
-        liste_regles = [""] * n
+        regles = pa.array(np.full(n, "", dtype=object), pa.string())
     combi, premiers = _combinaisons([d["modalite"], d["parcours"], d["structure"], d["origine"], d["proposition"]], n)
-    textes = []
+    t_dec, t_reg = [], []
     for i in premiers.tolist():
         k = int(d["proposition"][i])
         grille = "null" if k < 0 else f'{{"id":{_j(ctx.ordre_ids[k])}}}'
-        textes.append((f'","modalite":"{_MODALITES[int(d["modalite"][i])].value}","parcours":'
-                       f'{_j(None if d["parcours"][i] < 0 else _PARCOURS[int(d["parcours"][i])].value)},"structure":'
-                       f'{_j(None if d["structure"][i] < 0 else _STRUCTURES[int(d["structure"][i])].value)},'
-                       f'"origine_parcours":"{_ORIGINES[int(d["origine"][i])]}","probabilite_modele":',
-                       f'],"proposition_grille":{grille},"modele":'))
-    t_dec = np.array([t[0] for t in textes], dtype=object)[combi].tolist()
-    t_reg = np.array([t[1] for t in textes], dtype=object)[combi].tolist()
-    modele_json = np.full(n, "null", dtype=object)
+        t_dec.append(f'","modalite":"{_MODALITES[int(d["modalite"][i])].value}","parcours":'
+                     f'{_j(None if d["parcours"][i] < 0 else _PARCOURS[int(d["parcours"][i])].value)},"structure":'
+                     f'{_j(None if d["structure"][i] < 0 else _STRUCTURES[int(d["structure"][i])].value)},'
+                     f'"origine_parcours":"{_ORIGINES[int(d["origine"][i])]}","probabilite_modele":')
+        t_reg.append(f'],"proposition_grille":{grille},"modele":')
+    prises = pa.array(combi)
     if "mod" in modele_rows:
-        modele_json[modele_rows["idx"]] = np.array(_json_modele(ctx, modele_rows["mod"]), dtype=object)
-    conf = [("null" if c != c else repr(c)) for c in d["probabilite_modele"].tolist()]
-    return [f'{{"ligne":{ligne},"decision":{{"identifiant":"{ident}{de}{c}}},"regles_declenchees":[{lr}{rg}{mj}}}'
-            for ligne, ident, de, c, lr, rg, mj in zip(lignes.tolist(), ids.to_pylist(), t_dec, conf, liste_regles,
-                                                       t_reg, modele_json.tolist())]
+        modele_json = _json_modele(ctx, modele_rows["mod"]).take(
+            _indices_partiels(modele_rows["idx"], n)).fill_null("null")
+    else:
+        modele_json = pa.array(np.full(n, "null", dtype=object), pa.string())
+    probabilite = _nombres(d["probabilite_modele"])
+    lignes_json = pc.binary_join_element_wise(
+        '{"ligne":', pc.cast(pa.array(lignes, pa.int64()), pa.string()), ',"decision":{"identifiant":"',
+        pc.cast(ids, pa.string()), pa.array(t_dec, pa.string()).take(prises), probabilite,
+        '},"regles_declenchees":[', regles, pa.array(t_reg, pa.string()).take(prises), modele_json, "}", "")
+    return lignes_json.to_pylist()
+
+
+def _indices_partiels(rows: np.ndarray, n: int) -> pa.Array:
+    """Indices into the ``len(rows)`` values of some rows, for all ``n`` rows (null where absent)."""
+    idx = np.full(n, -1, dtype=np.int64)
+    idx[rows] = np.arange(len(rows))
+    return pa.array(idx, mask=idx < 0)
 
 
 # --------------------------------------------------------------------------- per-row reference path
