@@ -195,7 +195,9 @@ def _explications_vectorielles(ctx: Contexte, enc: Any, vecteurs: Vecteurs, d: d
         colonnes_regles.append(regle.take(_indices_partiels(rows, n)).fill_null(""))
     if colonnes_regles:
         # each fired rule starts with ","; the first one is cut
-        regles = pc.utf8_slice_codeunits(pc.binary_join_element_wise(*colonnes_regles, ""), 1)
+        regles = pc.binary_join_element_wise(*colonnes_regles, "")
+        del colonnes_regles  # memory: free each intermediate as soon as it is consumed (blocks are large)
+        regles = pc.utf8_slice_codeunits(regles, 1)
     else:
         regles = pa.array(np.full(n, "", dtype=object), pa.string())
     combi, premiers = _combinaisons([d["modalite"], d["parcours"], d["structure"], d["origine"], d["proposition"]], n)
@@ -219,6 +221,7 @@ def _explications_vectorielles(ctx: Contexte, enc: Any, vecteurs: Vecteurs, d: d
         '{"ligne":', pc.cast(pa.array(lignes, pa.int64()), pa.string()), ',"decision":{"identifiant":"',
         pc.cast(ids, pa.string()), pa.array(t_dec, pa.string()).take(prises), probabilite,
         '},"regles_declenchees":[', regles, pa.array(t_reg, pa.string()).take(prises), modele_json, "}", "")
+    del regles, modele_json, probabilite
     return lignes_json.to_pylist()
 
 
