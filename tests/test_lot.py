@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orientation import explain
 from orientation.flux import lot
+from orientation.flux.contrat import projeter
 from orientation.flux.decisions import Contexte, chaine_reference
 from orientation.flux.explications import explication_ligne
 from orientation.flux.lecture import FluxInvalide, lire_flux, ouvrir_flux
@@ -31,6 +33,7 @@ from orientation.modele.synthetique import generer_table
 from orientation.dossier.tabulaire import enregistrement_vers_ligne, ligne_vers_enregistrement
 
 from .strategies import dossiers
+from .test_schemas import valider_document
 
 #: The demo model (SYNTHETIC data) asked for by name: no model is used by default.
 DEMO = chemin_modele("demo")
@@ -79,10 +82,12 @@ def _verifier_decision(ligne: dict[str, Any], decision: Any) -> None:
     assert ligne["structure"] == _val(decision.structure)
     assert ligne["origine_parcours"] == decision.origine_parcours
     assert ligne["regles_declenchees"] == "|".join(decision.regles_declenchees)
-    if decision.confiance is None:
-        assert ligne["confiance"] is None
+    if decision.probabilite_modele is None:
+        assert ligne["probabilite_modele"] is None
     else:
-        assert math.isclose(ligne["confiance"], decision.confiance, rel_tol=0, abs_tol=1e-9)
+        assert math.isclose(ligne["probabilite_modele"], decision.probabilite_modele, rel_tol=0, abs_tol=1e-9)
+    assert ligne["modele_synthetique"] == (None if decision.modele is None else
+                                           "1" if decision.modele.synthetique else "0")
     assert ligne["date_reference"] == decision.delais.date_reference
     assert ligne["date_reference_estimee"] == ("1" if decision.delais.reference_estimee else "0")
     assert ligne["orientation_au_plus_tard"] == decision.delais.orientation_au_plus_tard
@@ -99,7 +104,11 @@ def _verifier_decision(ligne: dict[str, Any], decision: Any) -> None:
 
 @pytest.mark.parametrize("dep", ["93", "58", "69"])
 def test_lot_identique_a_recommend(dep: str) -> None:
-    """Random dossiers -> CNAF rows -> vectorised batch == recommend(), decision and explanation."""
+    """Random dossiers -> CNAF rows -> vectorised batch == recommend(), decision and explanation.
+
+    Each line is valid against its schema and equals the per-row reference line; for the first two
+    dossiers of each example, it equals the documented subset of ``explain(...).en_dict()``.
+    """
     ref, ctx = REFERENTIELS[dep], CONTEXTES[dep]
 
     @REGLAGES
@@ -113,8 +122,12 @@ def test_lot_identique_a_recommend(dep: str) -> None:
             evaluation, proposition, _, decision = evaluer(d, ref, MODELE)
             assert ligne["ligne"] == i + 2
             _verifier_decision(ligne, decision)
+            obtenu = json.loads(texte)
+            valider_document("explication_lot", obtenu)
             attendu = json.loads(explication_ligne(ctx, i + 2, evaluation, proposition, decision))
-            _proche(json.loads(texte), attendu)
+            _proche(obtenu, attendu)
+            if i < 2:
+                _proche(obtenu, projeter(explain(d, ref, MODELE).en_dict(), i + 2))
 
     verifier()
 

@@ -96,7 +96,7 @@ def test_manifeste(flux: Path, tmp_path: Path) -> None:
     assert (m["lignes_lues"], m["decidees"], m["rejetees"]) == (r.lignes, r.decides, r.rejetes) == (300, 300, 0)
     assert m["flux"]["sha256"] == sha256(flux) and m["flux"]["octets"] == flux.stat().st_size
     assert m["flux"]["format"] == "csv" and m["flux"]["encodage"] == "utf-8"
-    assert set(m["sorties"]) == {"decisions", "rejets", "explications"}
+    assert set(m["sorties"]) == {"decisions", "rejets", "explications", "catalogue"}
     for entree in m["sorties"].values():
         chemin = Path(entree["chemin"])
         assert chemin.is_absolute() and sha256(chemin) == entree["sha256"]

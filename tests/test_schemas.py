@@ -23,7 +23,8 @@ VALIDEURS = {nom: jsonschema.Draft202012Validator(s, format_checker=jsonschema.F
              for nom, s in PUBLIES.items()}
 
 
-def _valider(nom: str, document: object) -> None:
+def valider_document(nom: str, document: object) -> None:
+    """Assert that ``document`` is valid against the committed schema ``nom``."""
     erreurs = sorted(VALIDEURS[nom].iter_errors(document), key=str)
     assert not erreurs, f"{nom} : " + "; ".join(f"{list(e.absolute_path)} {e.message}" for e in erreurs[:5])
 
@@ -66,24 +67,24 @@ def test_ecrire_refuse_un_contrat_modifie_sans_nouvelle_version(tmp_path: Path,
 def test_exemples_dossier_decision_explication_valides(chemin: Path) -> None:
     brut = json.loads(chemin.read_text(encoding="utf-8"))
     cnaf = "dtdemrsa" in brut
-    _valider("dossier_cnaf" if cnaf else "dossier", brut)
+    valider_document("dossier_cnaf" if cnaf else "dossier", brut)
     dossier = Dossier.depuis_cnaf(brut) if cnaf else Dossier.valider(brut)
-    _valider("dossier_cnaf", dossier.vers_cnaf())
-    _valider("dossier", dossier.model_dump(mode="json"))
+    valider_document("dossier_cnaf", dossier.vers_cnaf())
+    valider_document("dossier", dossier.model_dump(mode="json"))
     for modele in (False, "demo"):
-        _valider("decision", recommend(dossier, modele=modele).en_dict())
+        valider_document("decision", recommend(dossier, modele=modele).en_dict())
         e = explain(dossier, modele=modele)
-        _valider("explication", json.loads(e.json()))
+        valider_document("explication", json.loads(e.json()))
         assert e.en_dict() == json.loads(e.json())
 
 
 def test_sorties_json_de_la_ligne_de_commande_valides(capsys: pytest.CaptureFixture[str]) -> None:
     chemin = str(RACINE / "examples" / "dossiers" / "recurrent_profil_emploi.json")
     assert main(["recommander", chemin, "--modele", "demo"]) == 0
-    _valider("decision", json.loads(capsys.readouterr().out))
+    valider_document("decision", json.loads(capsys.readouterr().out))
     assert main(["expliquer", chemin, "--format", "json", "--modele", "demo"]) == 0
     e = json.loads(capsys.readouterr().out)
-    _valider("explication", e)
+    valider_document("explication", e)
     assert e["modele"] is not None and e["contrefactuels"]  # the richest shape is covered
 
 
@@ -93,7 +94,7 @@ def test_rejets_valides() -> None:
             Dossier.depuis_cnaf(mauvais) if "dtdemrsa" in mauvais else Dossier.valider(mauvais)
         rejet = schemas.Rejet.depuis_erreur(exc.value)
         assert len(rejet.erreurs) == len(exc.value.erreurs) >= 1
-        _valider("rejet", rejet.model_dump(mode="json"))
+        valider_document("rejet", rejet.model_dump(mode="json"))
 
 
 def test_un_document_hors_contrat_est_refuse_par_les_schemas() -> None:
@@ -107,10 +108,10 @@ def test_un_document_hors_contrat_est_refuse_par_les_schemas() -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(dossiers())
 def test_propriete_sorties_conformes_au_contrat(dossier: Dossier) -> None:
-    _valider("dossier", dossier.model_dump(mode="json"))
-    _valider("dossier_cnaf", dossier.vers_cnaf())
-    _valider("decision", recommend(dossier, modele="demo").en_dict())
-    _valider("explication", explain(dossier, modele="demo").en_dict())
+    valider_document("dossier", dossier.model_dump(mode="json"))
+    valider_document("dossier_cnaf", dossier.vers_cnaf())
+    valider_document("decision", recommend(dossier, modele="demo").en_dict())
+    valider_document("explication", explain(dossier, modele="demo").en_dict())
 
 
 def test_scenario_un_seul_type() -> None:

@@ -118,11 +118,6 @@ class Decision(BaseModel):
         """The decision as a JSON-ready dict (same content as :meth:`json`)."""
         return self.model_dump(mode="json")
 
-    @property
-    def confiance(self) -> Optional[float]:
-        """Former name of :attr:`probabilite_modele` (kept for the bulk writer until it moves to the new name)."""
-        return self.probabilite_modele
-
 
 @functools.lru_cache(maxsize=1)
 def version_bibliotheque() -> str:

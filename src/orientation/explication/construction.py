@@ -338,13 +338,17 @@ def _modele_non_consulte(chaine: Chaine) -> Optional[str]:
     return SANS_MODELE
 
 
+def avertissement_synthetique(nom: str, version: str) -> str:
+    """French warning of a model trained on synthetic data (explanations, bulk catalogue and summary)."""
+    return (f"ATTENTION : le modèle statistique « {nom} » (version {version}) a été entraîné sur des données "
+            "SYNTHÉTIQUES ; c'est un modèle de démonstration : ne pas l'utiliser pour orienter de vraies personnes.")
+
+
 def _avertissements(chaine: Chaine, non_consulte: Optional[str]) -> list[str]:
     out = []
     m = chaine.modele
     if m is not None and m.donnees_synthetiques:
-        out.append(f"ATTENTION : le modèle statistique « {m.nom} » (version {m.version}) a été entraîné sur des "
-                   "données SYNTHÉTIQUES ; c'est un modèle de démonstration : ne pas l'utiliser pour orienter de "
-                   "vraies personnes.")
+        out.append(avertissement_synthetique(m.nom, m.version))
     if non_consulte == SANS_MODELE:
         out.append(f"{SANS_MODELE[0].upper()}{SANS_MODELE[1:]}.")
     return out

@@ -34,26 +34,12 @@ every failure to a French message and an exit code.
   error, with the line number in the input file (CSV/JSON Lines: physical line, header = 1;
   Parquet: rank of the record from 1; a CSV record spanning several lines: its first line), the identifier when readable, the field, the value and
   the French reason.  Rows in = rows decided + rows rejected;
-* explanations on request (JSON Lines, one object per decided row):
-
-  - ``ligne``, ``identifiant``, ``resume`` (French sentence), ``modalite``, ``parcours``,
-    ``structure``, ``origine_parcours``, ``confiance``;
-  - ``regles_declenchees``: every rule and grid line that fired (``id``, ``titre``) with each
-    elementary condition it tested (``conditions``): the field (``champ``), its actual value
-    (``valeur``, ``null`` = non renseigné), its French label (``valeur_libelle``, « non
-    renseigné » when missing) and the Kleene result (``resultat``: vrai, faux or inconnu);
-    the rule's text, legal reference and expected values are in the rule files
-    (``orientation regles verifier``) and in ``explain()``;
-  - ``grille``: the pre-orientation line proposed (``id``, ``titre``, ``parcours``, ``structure``);
-  - ``modele``: when consulted, probabilities of each route, proposed route, confidence,
-    threshold (``null``: never reached), coarse profile and its count, whether it decided,
-    the French reason of its abstention (``raison_abstention``), and its 5 largest
-    contributions (``champ``, ``libelle_champ``, ``valeur``, signed ``poids`` in log-odds) for the
-    proposed route (exact for a logistic model; ``null`` for a forest, whose approximate
-    contributions are only computed by ``explain()``); ``modele_non_consulte`` says why it
-    was not consulted;
-  - ``delais`` (reference date, whether it is estimated, deadlines) and ``versions`` (library,
-    rules, model).
+* explanations on request (JSON Lines, one compact object per decided row): a documented subset
+  of :func:`orientation.explain`'s JSON (same field names and types) carrying ids, values and
+  results only, described in :mod:`orientation.flux.contrat` (schema ``explication_lot``); the
+  texts it refers to (rules, conditions, field and code labels, model groups, versions, the
+  synthetic-model warning) are written once per run in ``<explications>.catalogue.json``
+  (:mod:`orientation.flux.catalogue`, schema ``catalogue_lot``).
 
   The full :func:`orientation.explain` (rules that almost fired, counterfactuals, CRPA
   R311-3-1-2 text) stays the per-dossier API: it is far too costly for millions of rows.
@@ -97,12 +83,14 @@ Modules
   :mod:`~orientation.flux.lecture` builds on;
 * :mod:`orientation.flux.sorties`, :mod:`orientation.flux.interruption`,
   :mod:`orientation.flux.commande`: outputs and manifest, signals, the ``lot`` command;
+* :mod:`orientation.flux.contrat`: the shape of an explanation line (subset of ``explain()``);
+* :mod:`orientation.flux.catalogue`: the run's catalogue of texts;
 * :mod:`orientation.flux.lot`: one block, a whole file (forked workers, outputs in file order,
   progress bar, :class:`~orientation.flux.lot.Rapport`), and the in-memory
   :func:`~orientation.flux.lot.orienter_table`.
 
-Imports point one way: ``commande`` -> ``lot`` -> ``explications`` -> ``decisions``, ``lot`` ->
-``sorties`` / ``interruption`` / ``lecture``, and ``lecture`` -> its helpers (``bloc``,
-``enregistrements_csv``, ``cellules_json``, ``lecture_parquet``); ``decisions`` imports nothing
-from this package.
+Imports point one way: ``commande`` -> ``lot`` -> ``catalogue`` -> ``explications`` -> ``contrat`` /
+``decisions``, ``lot`` -> ``sorties`` / ``interruption`` / ``lecture``, ``catalogue`` -> ``sorties``
+(the catalogue's path), and ``lecture`` -> its helpers (``bloc``, ``enregistrements_csv``,
+``cellules_json``, ``lecture_parquet``); ``decisions`` and ``contrat`` import nothing from this package.
 """

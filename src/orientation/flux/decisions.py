@@ -23,8 +23,9 @@ from orientation.vocabulaire import Modalite, Parcours, Structure
 #: Columns of the decisions file.
 COLONNES_DECISIONS: tuple[str, ...] = (
     "identifiant", "ligne", "modalite", "parcours", "structure", "origine_parcours", "regles_declenchees",
-    "confiance", "date_reference", "date_reference_estimee", "orientation_au_plus_tard", "premier_rdv_au_plus_tard",
-    "scenario", "version_bibliotheque", "version_regles", "version_modele", "modele_sha256")
+    "probabilite_modele", "date_reference", "date_reference_estimee", "orientation_au_plus_tard",
+    "premier_rdv_au_plus_tard", "scenario", "version_bibliotheque", "version_regles", "version_modele", "modele_sha256",
+    "modele_synthetique")
 
 _MODALITES = (None, Modalite.orientation_directe, Modalite.examen_individuel, Modalite.rdv_obligatoire)  # by force
 _PARCOURS = tuple(Parcours)
@@ -33,10 +34,10 @@ _ORIGINES = ("aucune", "regle", "grille", "modele")
 _SCHEMA_DECISIONS = pa.schema([
     ("identifiant", pa.string()), ("ligne", pa.int64()), ("modalite", pa.string()), ("parcours", pa.string()),
     ("structure", pa.string()), ("origine_parcours", pa.string()), ("regles_declenchees", pa.string()),
-    ("confiance", pa.float64()), ("date_reference", pa.date32()), ("date_reference_estimee", pa.string()),
+    ("probabilite_modele", pa.float64()), ("date_reference", pa.date32()), ("date_reference_estimee", pa.string()),
     ("orientation_au_plus_tard", pa.date32()), ("premier_rdv_au_plus_tard", pa.date32()), ("scenario", pa.int64()),
     ("version_bibliotheque", pa.string()), ("version_regles", pa.string()), ("version_modele", pa.string()),
-    ("modele_sha256", pa.string())])
+    ("modele_sha256", pa.string()), ("modele_synthetique", pa.string())])
 
 
 def _val(e: Any) -> Any:
@@ -62,6 +63,8 @@ class Contexte:
         m = self.modele
         self.version_modele = None if m is None else f"{m.nom}@{m.version}"
         self.sha_modele = None if m is None else m.sha256
+        #: column ``modele_synthetique`` of the decisions: "1" model trained on synthetic data, "0" not, empty: no model
+        self.modele_synthetique = None if m is None else ("1" if m.donnees_synthetiques else "0")
         self._regles_par_id = {r.id: r for r in ref.toutes_regles()}
         # JSON fragments of the explanations, built once per run (see orientation.flux.explications)
         self._fragments: dict[str, str] = {}
@@ -106,7 +109,7 @@ def decider_lot(ctx: Contexte, declenchees: dict[str, np.ndarray], n: int,
 
     Returns arrays: ``force`` (modality force set by rules, 0 = none), ``modalite`` (force of
     the final modality), ``parcours`` / ``structure`` (index, -1 = none), ``origine`` (index in
-    ``aucune, regle, grille, modele``), ``confiance`` (NaN = none), ``choisies`` (grid lines
+    ``aucune, regle, grille, modele``), ``probabilite_modele`` (NaN: model not consulted), ``choisies`` (grid lines
     chosen, id -> mask), ``consulte`` (model consulted), ``proposition`` (index of the grid line
     proposed in ``ctx.ordre_ids``, -1 = none).
     """
@@ -142,12 +145,12 @@ def decider_lot(ctx: Contexte, declenchees: dict[str, np.ndarray], n: int,
         structure[m] = -1 if ligne.effet.structure is None else _STRUCTURES.index(ligne.effet.structure)
         origine[m] = 2
     modalite = force.astype(np.int64).copy()
-    confiance = np.full(n, np.nan)
+    probabilite = np.full(n, np.nan)
     consulte = (force == 0) & (ctx.referentiel.scenario == 4) & (ctx.modele is not None)
     idx = np.flatnonzero(consulte)
     if len(idx):
         p_parcours, p_conf, p_decide = proposer(idx)
-        confiance[idx] = p_conf
+        probabilite[idx] = p_conf
         d = idx[p_decide]
         nouveau = np.array([_PARCOURS.index(_PARCOURS_MODELE[k]) for k in range(3)])[p_parcours[p_decide]]
         structure[d] = np.where(parcours[d] != nouveau, -1, structure[d])
@@ -160,7 +163,7 @@ def decider_lot(ctx: Contexte, declenchees: dict[str, np.ndarray], n: int,
     directe_sans_parcours = (force == Modalite.orientation_directe.force) & (parcours < 0)
     modalite[directe_sans_parcours] = Modalite.examen_individuel.force
     return {"force": force, "modalite": modalite, "parcours": parcours, "structure": structure, "origine": origine,
-            "confiance": confiance, "choisies": choisies, "consulte": consulte, "proposition": proposition}
+            "probabilite_modele": probabilite, "choisies": choisies, "consulte": consulte, "proposition": proposition}
 
 
 def _noms(valeurs: tuple[Any, ...], idx: np.ndarray) -> pa.Array:
@@ -172,7 +175,7 @@ def _table_decisions(ctx: Contexte, ids: pa.Array, lignes: np.ndarray, d: dict[s
                      delais: tuple[np.ndarray, ...]) -> pa.Table:
     n = len(lignes)
     ref, estimee, limite, rdv = delais
-    conf = d["confiance"]
+    conf = d["probabilite_modele"]
     const = lambda v: pa.array(np.full(n, v, dtype=object), pa.string()) if v is not None else pa.nulls(n, pa.string())  # noqa: E731
     return pa.table([
         ids, pa.array(lignes, pa.int64()), _noms(_MODALITES, d["modalite"]), _noms(_PARCOURS, d["parcours"]),
@@ -182,7 +185,7 @@ def _table_decisions(ctx: Contexte, ids: pa.Array, lignes: np.ndarray, d: dict[s
         pa.array(limite, pa.date32()), pa.array(rdv, pa.date32()),
         pa.array(np.full(n, ctx.referentiel.scenario, dtype=np.int64)),
         const(ctx.version_bibliotheque), const(ctx.referentiel.version), const(ctx.version_modele),
-        const(ctx.sha_modele)], schema=_SCHEMA_DECISIONS)
+        const(ctx.sha_modele), const(ctx.modele_synthetique)], schema=_SCHEMA_DECISIONS)
 
 
 class _Modele:
@@ -223,7 +226,7 @@ def _table_depuis_decisions(ctx: Contexte, lignes: list[int], decisions: list[De
         cols["structure"].append(_val(d.structure))
         cols["origine_parcours"].append(d.origine_parcours)
         cols["regles_declenchees"].append("|".join(d.regles_declenchees))
-        cols["confiance"].append(d.confiance)
+        cols["probabilite_modele"].append(d.probabilite_modele)
         cols["date_reference"].append(d.delais.date_reference)
         cols["date_reference_estimee"].append("1" if d.delais.reference_estimee else "0")
         cols["orientation_au_plus_tard"].append(d.delais.orientation_au_plus_tard)
@@ -233,6 +236,7 @@ def _table_depuis_decisions(ctx: Contexte, lignes: list[int], decisions: list[De
         cols["version_regles"].append(d.versions.regles)
         cols["version_modele"].append(d.versions.modele)
         cols["modele_sha256"].append(d.versions.modele_sha256)
+        cols["modele_synthetique"].append(ctx.modele_synthetique)
     return pa.table(cols, schema=_SCHEMA_DECISIONS)
 
 

@@ -1,37 +1,30 @@
-"""Explanation lines of the batch (JSON Lines, one object per decided row).
+"""Explanation lines of the batch (JSON Lines, one compact object per decided row).
 
-:func:`explication_ligne` writes the line of a row from the per-dossier objects (the reference);
-:func:`_explications_vectorielles` writes the same lines for a whole block from the arrays of
-:func:`~orientation.flux.decisions.decider_lot`, building each distinct fragment once.  The full
-:func:`orientation.explain` stays the per-dossier API.
+The shape of a line is :class:`~orientation.flux.contrat.LigneExplication` (a documented subset of
+:func:`orientation.explain`'s JSON; texts are in the run's catalogue, :mod:`orientation.flux.catalogue`).
+:func:`explication_ligne` writes the line of a row from the per-dossier objects (the reference,
+through :func:`~orientation.flux.contrat.projeter`); :func:`_explications_vectorielles` writes the
+same lines for a whole block from the arrays of :func:`~orientation.flux.decisions.decider_lot`,
+building each distinct fragment once.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from datetime import date
 from typing import Any, Optional
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from orientation.configuration import SANS_MODELE
 from orientation.decision import Decision
-from orientation.explication.construction import resume_decision
-from orientation.flux.decisions import _MODALITES, _ORIGINES, _PARCOURS, _STRUCTURES, Contexte, _Modele, _val
+from orientation.flux.contrat import NB_CONTRIBUTIONS, projeter
+from orientation.flux.decisions import _MODALITES, _ORIGINES, _PARCOURS, _STRUCTURES, Contexte, _Modele
 from orientation.modele import caracteristiques as car
 from orientation.modele.classes import CLASSES as _PARCOURS_MODELE
 from orientation.regles.conditions import atomes, detailler
 from orientation.regles.vectoriel import Vecteurs
-
-#: Number of model contributions written per explanation.
-NB_CONTRIBUTIONS = 5
-
-
-def json_condition(c: Any) -> str:
-    """Compact JSON of a :class:`~orientation.regles.evaluation.ConditionEvaluee`."""
-    return _j({"champ": c.champ, "valeur": c.valeur, "valeur_libelle": c.valeur_libelle,
-               "resultat": c.resultat.value})
 
 
 def _j(v: Any) -> str:
@@ -42,23 +35,19 @@ def _hachable(v: Any) -> Any:
     return tuple(v) if isinstance(v, list) else v
 
 
-def _flottant(x: float) -> str:
-    return repr(float(x)) if math.isfinite(x) else "null"
-
-
 def _tete_regle(ctx: Contexte, rid: str) -> str:
-    """Start of the JSON of a fired rule (id, title, opening of its conditions), cached per run."""
+    """Start of the JSON of a fired rule (id, opening of its conditions), cached per run."""
     if rid not in ctx._fragments:
-        r = ctx._regles_par_id[rid]
-        ctx._fragments[rid] = f'{{"id":{_j(r.id)},"titre":{_j(r.titre)},"conditions":['
+        ctx._fragments[rid] = f'{{"id":{_j(rid)},"conditions":['
     return ctx._fragments[rid]
 
 
 def _condition(ctx: Contexte, atome: Any, valeur: Any) -> str:
-    """JSON of one evaluated atom (from :func:`orientation.regles.conditions.detailler`), cached per run."""
+    """JSON of one evaluated atom (value and result, as :func:`~orientation.regles.conditions.detailler`), cached."""
     cle = (id(atome), _hachable(valeur))
     if cle not in ctx._conditions:
-        ctx._conditions[cle] = json_condition(detailler(atome, valeur))
+        c = detailler(atome, valeur)
+        ctx._conditions[cle] = _j({"valeur": c.valeur, "resultat": c.resultat.value})
     return ctx._conditions[cle]
 
 
@@ -69,7 +58,7 @@ def raison_non_consulte(ctx: Contexte, force_modalite: int) -> Optional[str]:
     if ctx.referentiel.scenario != 4:
         return f"scénario {ctx.referentiel.scenario} : le modèle n'est consulté qu'en scénario 4"
     if ctx.modele is None:
-        return "aucun modèle (traitement sans modèle)"
+        return SANS_MODELE
     return None
 
 
@@ -94,8 +83,8 @@ def _contributions(mod: _Modele) -> Optional[tuple[np.ndarray, np.ndarray]]:
     return ordre, np.take_along_axis(C, ordre, axis=1)
 
 
-def _libelles_groupe(mod: _Modele, g: int, rows: np.ndarray) -> list[str]:
-    """French label of the answer of group ``g`` for the given rows (as libelle_valeur_groupe)."""
+def _libelles_groupe(mod: _Modele, g: int, rows: np.ndarray) -> np.ndarray:
+    """JSON of the French label of the answer of group ``g`` for the given rows (as libelle_valeur_groupe)."""
     nom = car.GROUPES[g].nom
     cols = car.COLONNES_GROUPE[nom]
     sous = mod.X[np.ix_(rows, cols)] > 0.5
@@ -105,47 +94,50 @@ def _libelles_groupe(mod: _Modele, g: int, rows: np.ndarray) -> list[str]:
     for u in uniques.tolist():
         x = np.zeros(mod.X.shape[1])
         x[cols] = [(u >> j) & 1 for j in range(len(cols))]
-        textes.append(car.libelle_valeur_groupe(x, nom))
-    return [textes[i] for i in inverse.reshape(-1)]
+        textes.append(_j(car.libelle_valeur_groupe(x, nom)))
+    return np.array(textes, dtype=object)[inverse.reshape(-1)]
 
 
-def _json_modele(ctx: Contexte, mod: _Modele) -> list[str]:
-    """JSON of the model's proposal for each scored row."""
-    m = ctx.modele
+def _nombres(x: np.ndarray) -> pa.Array:
+    """JSON numbers of a float array (shortest round-trip form; non-finite values are null in JSON)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    return pc.cast(pa.array(x, pa.float64(), mask=~np.isfinite(x)), pa.string()).fill_null("null")
+
+
+def _json_modele(ctx: Contexte, mod: _Modele) -> pa.Array:
+    """JSON of the model's proposal for each scored row (the fields of PropositionLot)."""
     n = len(mod.parcours)
     contribs = _contributions(mod)
-    profils_uniques, inv_profils = np.unique(mod.profil, return_inverse=True)
-    libelles_profils = [_j(car.libelle_profil(int(p))) for p in profils_uniques]
-    seuils = [_flottant(float(s)) for s in m.seuils]
     noms = [p.value for p in _PARCOURS_MODELE]
-    textes_contrib: list[list[str]] = [[] for _ in range(n)]
-    exact = contribs is not None
     if contribs is not None:
         ordre, poids = contribs
+        tetes = pa.array([f'{{"champ":{_j(g.nom)},"valeur":' for g in car.GROUPES], pa.string())
+        rangs = []
         for rang in range(ordre.shape[1]):
+            # sorted by decreasing |weight|: once a weight is zero, the following ones are too
             garde = np.abs(poids[:, rang]) > 1e-12
-            for g in np.unique(ordre[garde, rang]):
+            libelles = np.empty(n, dtype=object)
+            for g in np.unique(ordre[garde, rang]).tolist():
                 rows = np.flatnonzero(garde & (ordre[:, rang] == g))
-                groupe = car.GROUPES[int(g)]
-                tete = f'{{"champ":{_j(groupe.nom)},"libelle_champ":{_j(groupe.libelle)},"valeur":'
-                for r, lib, w in zip(rows.tolist(), _libelles_groupe(mod, int(g), rows), poids[rows, rang].tolist()):
-                    textes_contrib[r].append(f'{tete}{_j(lib)},"poids":{_flottant(w)}}}')
-    tete = f'{{"modele":{_j(m.nom)},"version":{_j(m.version)},"type_modele":{_j(m.type_modele)},"probabilites":{{'
-    P = mod.probabilites.tolist()
-    out = []
-    for i, (p, k, c, e, r, dcd, ip) in enumerate(zip(P, mod.parcours.tolist(), mod.confiance.tolist(),
-                                                     mod.effectif.tolist(), mod.recurrent.tolist(),
-                                                     mod.decide.tolist(), inv_profils.reshape(-1).tolist())):
-        raison = m.raison_abstention(k, c, e, r, dcd, mod.couvert, ctx.departement)
-        contributions = ("[" + ",".join(textes_contrib[i]) + "]") if exact else "null"
-        out.append(
-            f'{tete}"{noms[0]}":{_flottant(p[0])},"{noms[1]}":{_flottant(p[1])},"{noms[2]}":{_flottant(p[2])}}},'
-            f'"parcours":"{noms[k]}","confiance":{_flottant(c)},"seuil":{seuils[k]},"profil":{libelles_profils[ip]},'
-            f'"effectif_profil":{e},"profil_recurrent":{"true" if r else "false"},'
-            f'"seuil_recurrence":{m.seuil_recurrence},"decide":{"true" if dcd else "false"},'
-            f'"raison_abstention":{_j(raison)},"contributions":{contributions},'
-            f'"contributions_exactes":{"true" if exact else "false"}}}')
-    return out
+                libelles[rows] = _libelles_groupe(mod, g, rows)
+            libelles[~garde] = None
+            rangs.append(pc.binary_join_element_wise(
+                "," if rang else "", tetes.take(pa.array(np.ascontiguousarray(ordre[:, rang]))), pa.array(libelles, pa.string()),
+                ',"poids":', _nombres(poids[:, rang]), "}", "").fill_null(""))
+        contributions = pc.binary_join_element_wise("[", *rangs, "]", "")
+    else:
+        contributions = pa.array(np.full(n, "null", dtype=object), pa.string())
+    fins = pa.array([f'}},"parcours":"{noms[k]}","profil_recurrent":{"true" if r else "false"},"effectif_profil":'
+                     for k in range(3) for r in (False, True)], pa.string())
+    P = mod.probabilites
+    return pc.binary_join_element_wise(
+        f'{{"probabilites":{{"{noms[0]}":', _nombres(P[:, 0]), f',"{noms[1]}":', _nombres(P[:, 1]),
+        f',"{noms[2]}":', _nombres(P[:, 2]),
+        fins.take(pa.array(mod.parcours.astype(np.int64) * 2 + mod.recurrent.astype(np.int64))),
+        pc.cast(pa.array(mod.effectif, pa.int64()), pa.string()),
+        pa.array(np.where(mod.decide, ',"decide":true,"contributions":', ',"decide":false,"contributions":')
+                 .astype(object), pa.string()),
+        contributions, "}", "")
 
 
 def _combinaisons(colonnes: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -175,120 +167,89 @@ def _combinaisons(colonnes: list[np.ndarray], n: int) -> tuple[np.ndarray, np.nd
 
 
 def _explications_vectorielles(ctx: Contexte, enc: Any, vecteurs: Vecteurs, d: dict[str, Any], inverse: np.ndarray,
-                               motifs: np.ndarray, ids: pa.Array, lignes: np.ndarray, delais: tuple[np.ndarray, ...],
+                               motifs: np.ndarray, ids: pa.Array, lignes: np.ndarray, delais: Any,
                                modele_rows: dict[str, Any]) -> list[str]:
-    n = enc.n
-    # Texts depend on few values: build each one once per distinct combination and take it.
-    colonnes_regles: list[list[Optional[str]]] = []
+    """Lines of the rows decided by :func:`~orientation.flux.decisions.decider_lot` (``d``).
+
+    ``enc`` and ``delais`` are not written any more (deadlines are columns of ``decisions.csv``);
+    they stay in the signature so that the caller in :mod:`orientation.flux.lot` is unchanged.
+    """
+    n = len(lignes)
+    # Texts depend on few values: each fragment is built once per distinct value or combination,
+    # then taken and concatenated by Arrow kernels (no Python work per row except the model's).
+    colonnes_regles = []
     for j, rid in enumerate(ctx.ordre_ids):
         if not motifs[:, j].any():
             continue
         rows = np.flatnonzero(motifs[inverse, j])
-        atomes_r = [(a, vecteurs[a.champ.chemin]) for a in atomes(ctx._regles_par_id[rid].si)]
-        comb_r, prem_r = _combinaisons([v.cle[rows] for _, v in atomes_r], len(rows))
-        tete = _tete_regle(ctx, rid)
-        frags = np.array([tete + ",".join(_condition(ctx, a, v.python_cle(int(v.cle[rows[i]]))) for a, v in atomes_r)
-                          + "]}" for i in prem_r.tolist()], dtype=object)
-        col = np.full(n, None, dtype=object)
-        col[rows] = frags[comb_r]
-        colonnes_regles.append(col.tolist())
-    if colonnes_regles:
-        liste_regles = [",".join([x for x in t if x is not None]) for t in zip(*colonnes_regles)]
-    else:
-        liste_regles = [""] * n
-    combi, premiers = _combinaisons([d["modalite"], d["parcours"], d["structure"], d["origine"], d["proposition"],
-                                     d["force"]], n)
-    textes = []
-    for i in premiers.tolist():
-        mod = _MODALITES[int(d["modalite"][i])]
-        par = None if d["parcours"][i] < 0 else _PARCOURS[int(d["parcours"][i])]
-        st = None if d["structure"][i] < 0 else _STRUCTURES[int(d["structure"][i])]
-        ori = _ORIGINES[int(d["origine"][i])]
-        k = int(d["proposition"][i])
-        if k < 0:
-            grille = "null"
+        morceaux: list[Any] = ["," + _tete_regle(ctx, rid)]
+        for k, a in enumerate(atomes(ctx._regles_par_id[rid].si)):
+            v = vecteurs[a.champ.chemin]
+            uniques, inv = np.unique(v.cle[rows], return_inverse=True)
+            frags = pa.array([_condition(ctx, a, v.python_cle(int(c))) for c in uniques.tolist()], pa.string())
+            morceaux += ([","] if k else []) + [frags.take(pa.array(inv.reshape(-1)))]
+        if len(morceaux) == 1:
+            regle = pa.array(np.full(len(rows), morceaux[0] + "]}", dtype=object), pa.string())
         else:
-            lg = ctx._regles_par_id[ctx.ordre_ids[k]]
-            grille = _j({"id": lg.id, "titre": lg.titre, "parcours": _val(lg.effet.parcours),
-                         "structure": _val(lg.effet.structure)})
-        textes.append((f',"resume":{_j(resume_decision(mod, par, st, ori))},"modalite":"{mod.value}",'
-                       f'"parcours":{_j(_val(par))},"structure":{_j(_val(st))},"origine_parcours":"{ori}"',
-                       f'],"grille":{grille}',
-                       _j(raison_non_consulte(ctx, int(d["force"][i])))))
-    t_dec = np.array([t[0] for t in textes], dtype=object)[combi].tolist()
-    t_reg = np.array([t[1] for t in textes], dtype=object)[combi].tolist()
-    t_nc = np.array([t[2] for t in textes], dtype=object)[combi].tolist()
-    modele_json = np.full(n, "null", dtype=object)
+            regle = pc.binary_join_element_wise(*morceaux, "]}", "")
+        colonnes_regles.append(regle.take(_indices_partiels(rows, n)).fill_null(""))
+    if colonnes_regles:
+        # each fired rule starts with ","; the first one is cut
+        regles = pc.binary_join_element_wise(*colonnes_regles, "")
+        del colonnes_regles  # memory: free each intermediate as soon as it is consumed (blocks are large)
+        regles = pc.utf8_slice_codeunits(regles, 1)
+    else:
+        regles = pa.array(np.full(n, "", dtype=object), pa.string())
+    combi, premiers = _combinaisons([d["modalite"], d["parcours"], d["structure"], d["origine"], d["proposition"]], n)
+    t_dec, t_reg = [], []
+    for i in premiers.tolist():
+        k = int(d["proposition"][i])
+        grille = "null" if k < 0 else f'{{"id":{_j(ctx.ordre_ids[k])}}}'
+        t_dec.append(f'","modalite":"{_MODALITES[int(d["modalite"][i])].value}","parcours":'
+                     f'{_j(None if d["parcours"][i] < 0 else _PARCOURS[int(d["parcours"][i])].value)},"structure":'
+                     f'{_j(None if d["structure"][i] < 0 else _STRUCTURES[int(d["structure"][i])].value)},'
+                     f'"origine_parcours":"{_ORIGINES[int(d["origine"][i])]}","probabilite_modele":')
+        t_reg.append(f'],"proposition_grille":{grille},"modele":')
+    prises = pa.array(combi)
     if "mod" in modele_rows:
-        modele_json[modele_rows["idx"]] = np.array(_json_modele(ctx, modele_rows["mod"]), dtype=object)
-    ref, estimee, limite, rdv = delais
-    jours = [ref.astype(np.int64), limite.astype(np.int64), rdv.astype(np.int64), estimee.astype(np.int64)]
-    inv_j, prem_j = _combinaisons(jours, n)
-    textes_delais = [f'"delais":{{"date_reference":"{_iso(jours[0][i])}","orientation_au_plus_tard":'
-                     f'"{_iso(jours[1][i])}","premier_rdv_au_plus_tard":"{_iso(jours[2][i])}",'
-                     f'"date_reference_estimee":{"true" if jours[3][i] else "false"}}}' for i in prem_j.tolist()]
-    t_del = np.array(textes_delais, dtype=object)[inv_j].tolist()
-    versions = (f',"versions":{{"bibliotheque":{_j(ctx.version_bibliotheque)},"regles":{_j(ctx.referentiel.version)},'
-                f'"modele":{_j(ctx.version_modele)},"modele_sha256":{_j(ctx.sha_modele)}}}}}')
-    conf = [("null" if c != c else repr(c)) for c in d["confiance"].tolist()]
-    return [f'{{"ligne":{ligne},"identifiant":"{ident}"{de},"confiance":{c},"regles_declenchees":[{lr}{rg},'
-            f'"modele":{mj},"modele_non_consulte":{nc},{dl}{versions}'
-            for ligne, ident, de, c, lr, rg, mj, nc, dl in zip(lignes.tolist(), ids.to_pylist(), t_dec, conf,
-                                                               liste_regles, t_reg, modele_json.tolist(), t_nc, t_del)]
+        modele_json = _json_modele(ctx, modele_rows["mod"]).take(
+            _indices_partiels(modele_rows["idx"], n)).fill_null("null")
+    else:
+        modele_json = pa.array(np.full(n, "null", dtype=object), pa.string())
+    probabilite = _nombres(d["probabilite_modele"])
+    lignes_json = pc.binary_join_element_wise(
+        '{"ligne":', pc.cast(pa.array(lignes, pa.int64()), pa.string()), ',"decision":{"identifiant":"',
+        pc.cast(ids, pa.string()), pa.array(t_dec, pa.string()).take(prises), probabilite,
+        '},"regles_declenchees":[', regles, pa.array(t_reg, pa.string()).take(prises), modele_json, "}", "")
+    del regles, modele_json, probabilite
+    return lignes_json.to_pylist()
 
 
-_ORDINAL_EPOQUE = date(1970, 1, 1).toordinal()
-
-
-def _iso(jours: int) -> str:
-    return date.fromordinal(_ORDINAL_EPOQUE + int(jours)).isoformat()
+def _indices_partiels(rows: np.ndarray, n: int) -> pa.Array:
+    """Indices into the ``len(rows)`` values of some rows, for all ``n`` rows (null where absent)."""
+    idx = np.full(n, -1, dtype=np.int64)
+    idx[rows] = np.arange(len(rows))
+    return pa.array(idx, mask=idx < 0)
 
 
 # --------------------------------------------------------------------------- per-row reference path
 
 
 def explication_ligne(ctx: Contexte, ligne: int, evaluation: Any, proposition: Any, decision: Decision) -> str:
-    """JSON explanation of one row from the per-dossier objects (the reference the batch is tested against)."""
-    regles = []
-    for r in evaluation.declenchees:
-        regles.append(_tete_regle(ctx, r.id) + ",".join(json_condition(c) for c in r.conditions) + "]}")
+    """JSON line of one row from the per-dossier objects (the reference the batch is tested against).
+
+    The same objects as in ``explain(...).en_dict()`` (without what the line omits), projected
+    by :func:`~orientation.flux.contrat.projeter`.
+    """
     g = evaluation.proposition_grille
-    grille = "null" if g is None else _j({"id": g.id, "titre": g.titre, "parcours": _val(g.effet.parcours),
-                                          "structure": _val(g.effet.structure)})
-    force = evaluation.modalite.force if evaluation.modalite is not None else 0
-    if proposition is None:
-        modele = "null"
-    else:
-        m = ctx.modele
-        p = proposition
-        if m.type_modele == "logistique":
-            contribs = "[" + ",".join(
-                _j({"champ": c.champ, "libelle_champ": c.libelle_champ, "valeur": c.valeur, "poids": c.poids})
-                for c in p.principales_contributions(n=NB_CONTRIBUTIONS) if abs(c.poids) > 1e-12) + "]"
-        else:
-            contribs = "null"
-        modele = _j({"modele": m.nom, "version": m.version, "type_modele": m.type_modele,
-                     "probabilites": {k.value: v for k, v in p.probabilites.items()}, "parcours": p.parcours.value,
-                     "confiance": p.confiance, "seuil": p.seuil if math.isfinite(p.seuil) else None,
-                     "profil": p.profil, "effectif_profil": p.effectif_profil, "profil_recurrent": p.profil_recurrent,
-                     "seuil_recurrence": p.seuil_recurrence, "decide": p.decide,
-                     "raison_abstention": p.raison_abstention})[:-1] + f',"contributions":{contribs},' \
-            f'"contributions_exactes":{"true" if m.type_modele == "logistique" else "false"}}}'
-    d = decision
-    nc = raison_non_consulte(ctx, force) if proposition is None else None
-    dl = d.delais
-    obj = (f'{{"ligne":{ligne},"identifiant":{_j(d.identifiant)},'
-           f'"resume":{_j(resume_decision(d.modalite, d.parcours, d.structure, d.origine_parcours))},'
-           f'"modalite":"{d.modalite.value}","parcours":{_j(_val(d.parcours))},"structure":{_j(_val(d.structure))},'
-           f'"origine_parcours":"{d.origine_parcours}","confiance":{"null" if d.confiance is None else repr(d.confiance)},'
-           f'"regles_declenchees":[{",".join(regles)}],"grille":{grille},"modele":{modele},'
-           f'"modele_non_consulte":{_j(nc)},"delais":{{"date_reference":"{dl.date_reference.isoformat()}",'
-           f'"orientation_au_plus_tard":"{dl.orientation_au_plus_tard.isoformat()}",'
-           f'"premier_rdv_au_plus_tard":"{dl.premier_rdv_au_plus_tard.isoformat()}",'
-           f'"date_reference_estimee":{"true" if dl.reference_estimee else "false"}}},'
-           f'"versions":{{"bibliotheque":{_j(ctx.version_bibliotheque)},"regles":{_j(d.versions.regles)},'
-           f'"modele":{_j(d.versions.modele)},"modele_sha256":{_j(d.versions.modele_sha256)}}}}}')
-    return obj
+    explication = {
+        "decision": decision.en_dict(),
+        "regles_declenchees": [{"id": r.id, "conditions": [{"valeur": c.valeur, "resultat": c.resultat.value}
+                                                          for c in r.conditions]} for r in evaluation.declenchees],
+        "proposition_grille": None if g is None else {"id": g.id},
+        "modele": None if proposition is None else proposition.model_dump(mode="json"),
+    }
+    return _j(projeter(explication, ligne))
 
 
-__all__ = ["NB_CONTRIBUTIONS", "explication_ligne", "json_condition", "raison_non_consulte"]
+__all__ = ["explication_ligne", "raison_non_consulte"]

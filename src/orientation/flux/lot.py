@@ -28,11 +28,12 @@ from orientation.dossier.tabulaire import ligne_vers_enregistrement
 from orientation.erreurs import DossierInvalide, OrientationError
 from orientation.flux.decisions import (_SCHEMA_DECISIONS, Contexte, _delais, _Modele, _motif_cles, _table_decisions,
                                         _table_depuis_decisions, chaine_reference, decider_lot)
+from orientation.flux.catalogue import avertissement_modele, ecrire_catalogue
 from orientation.flux.explications import _explications_vectorielles, explication_ligne
 from orientation.flux.interruption import (Interrompu, aux_points_surs, initialiser_travailleur, sans_interruption,
                                            verifier)
 from orientation.flux.lecture import TAILLE_BLOC, Rejet, Source, _identifiant_lisible, lire_bloc, ouvrir_flux
-from orientation.flux.sorties import EcrivainRejets, ErreurEcriture, Sorties, partie as chemin_partie
+from orientation.flux.sorties import EcrivainRejets, ErreurEcriture, Sorties, chemin_catalogue, partie as chemin_partie
 from orientation.regles.vectoriel import encoder
 from orientation.vocabulaire import Modalite
 
@@ -209,6 +210,7 @@ class Rapport:
     duree: float = 0.0
     version_regles: str = ""
     version_modele: Optional[str] = None
+    avertissement_modele: Optional[str] = None  # model trained on synthetic data: said first in the summary
 
     @property
     def debit(self) -> float:
@@ -222,7 +224,8 @@ class Rapport:
         def part(k: int) -> str:
             return f"{k / self.decides * 100:.1f}".replace(".", ",") + "\u202f%" if self.decides else "0\u202f%"
 
-        lignes = [
+        lignes = [self.avertissement_modele] if self.avertissement_modele else []
+        lignes += [
             f"Flux {self.flux} (département {self.departement}) : {nb(self.lignes)} ligne(s) lue(s), "
             f"{nb(self.decides)} dossier(s) orienté(s), {nb(self.rejetes)} ligne(s) rejetée(s)"
             + (f" ({nb(self.erreurs)} erreur(s) détaillée(s) dans {self.rejets})" if self.rejetes else "") + ".",
@@ -305,7 +308,7 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
         ctx = contexte
         ctx.explications = explications is not None
     rapport = Rapport(flux, departement, sortie, rejets, explications, version_regles=ctx.referentiel.version,
-                      version_modele=ctx.version_modele)
+                      version_modele=ctx.version_modele, avertissement_modele=avertissement_modele(ctx))
     empreinte = hashlib.sha256()  # of the input, read once while cut into blocks
     h_expl = hashlib.sha256()  # of the explanations, the largest output, hashed while written
     options = {"departement": departement, "regles": None if regles is None else os.path.abspath(regles),
@@ -336,6 +339,8 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
     resultats = None
     try:
         try:
+            if explications is not None:  # the texts the explanation lines refer to, once per run
+                ecrire_catalogue(ctx, sorties.partie(chemin_catalogue(explications)))
             f_dec = ouvrir(sortie, "wb")
             f_expl = ouvrir(explications, "wb") if explications is not None else None
             f_rej = ouvrir(rejets, "w", encoding="utf-8", newline="")

@@ -84,6 +84,11 @@ def partie(final: Path, pid: Optional[int] = None, n: Optional[int] = None) -> P
     return final.with_name(f".{final.name}{suffixe}")
 
 
+def chemin_catalogue(explications: Path) -> Path:
+    """``explications.jsonl`` -> ``explications.catalogue.json`` (texts the explanation lines refer to)."""
+    return explications.with_name(f"{explications.stem}.catalogue.json")
+
+
 def chemin_manifeste(decisions: Path) -> Path:
     """``decisions.csv`` -> ``decisions.manifeste.json``."""
     return decisions.with_name(f"{decisions.stem}.manifeste.json")
@@ -161,12 +166,13 @@ class Sorties:
         d = {"decisions": self.decisions, "rejets": self.rejets}
         if self.explications is not None:
             d["explications"] = self.explications
+            d["catalogue"] = chemin_catalogue(self.explications)
         return d
 
     def preparer(self) -> None:
         """Check the paths, create the folders, remove stale parts of killed runs; raises :class:`SortiesRefusees`."""
         noms = {"decisions": "--sortie", "rejets": "--rejets", "explications": "--explications",
-                "manifeste": "manifeste"}
+                "catalogue": "catalogue des explications", "manifeste": "manifeste"}
         chemins = dict(self.finales, manifeste=self.manifeste)
         for cle, p in chemins.items():
             if _meme_fichier(p, self.flux):

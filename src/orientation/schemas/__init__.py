@@ -10,7 +10,10 @@ version (:func:`ecrire` refuses otherwise, and so do the tests).  Regenerate wit
 * ``dossier_cnaf``: the same dossier as a flat CNAF record (keys and codes of the CAF flux, input);
 * ``decision``: :func:`orientation.recommend` (``orientation recommander``);
 * ``explication``: :func:`orientation.explain` (``orientation expliquer --format json``);
-* ``rejet``: a dossier refused by validation (:class:`Rejet`, built from :class:`orientation.DossierInvalide`).
+* ``rejet``: a dossier refused by validation (:class:`Rejet`, built from :class:`orientation.DossierInvalide`);
+* ``explication_lot``: a line of the bulk explanations (``orientation lot --explications``), a documented
+  subset of ``explication`` (:mod:`orientation.flux.contrat`);
+* ``catalogue_lot``: the catalogue written once per bulk run beside those lines (:mod:`orientation.flux.catalogue`).
 
 >>> sorted(VERSIONS) == sorted(generer())
 True
@@ -33,6 +36,8 @@ from orientation.dossier.cnaf import CLES_DOSSIER
 from orientation.dossier.schema import Dossier, Foyer, Fragilite
 from orientation.erreurs import DossierInvalide
 from orientation.explication.construction import Explication
+from orientation.flux.catalogue import Catalogue
+from orientation.flux.contrat import VERSION_SCHEMA_LIGNE, LigneExplication
 
 VERSION_SCHEMA_REJET = "1.0"
 
@@ -103,6 +108,8 @@ VERSIONS: dict[str, str] = {
     "decision": Decision.model_fields["version_schema"].default,
     "explication": Explication.model_fields["version_schema"].default,
     "rejet": VERSION_SCHEMA_REJET,
+    "explication_lot": VERSION_SCHEMA_LIGNE,
+    "catalogue_lot": Catalogue.model_fields["version_schema"].default,
 }
 
 _TITRES = {
@@ -111,6 +118,9 @@ _TITRES = {
     "decision": "Recommandation d'orientation (orientation.recommend, orientation recommander)",
     "explication": "Explication d'une recommandation (orientation.explain, orientation expliquer --format json)",
     "rejet": "Dossier refusé à la validation",
+    "explication_lot": "Ligne d'explication d'un traitement en lot (orientation lot --explications) : sous-ensemble "
+                       "de l'explication",
+    "catalogue_lot": "Catalogue d'un traitement en lot (textes et versions auxquels renvoient les lignes d'explication)",
 }
 FICHIER_EMPREINTES = "empreintes.json"
 
@@ -123,6 +133,8 @@ def generer() -> dict[str, dict[str, Any]]:
         "decision": Decision.model_json_schema(mode="serialization"),
         "explication": Explication.model_json_schema(mode="serialization"),
         "rejet": Rejet.model_json_schema(mode="serialization"),
+        "explication_lot": LigneExplication.model_json_schema(mode="serialization"),
+        "catalogue_lot": Catalogue.model_json_schema(mode="serialization"),
     }
     return {nom: {"$schema": "https://json-schema.org/draft/2020-12/schema",
                   "$id": f"urn:orientation:schema:{nom}:{VERSIONS[nom]}", "schema_version": VERSIONS[nom],
