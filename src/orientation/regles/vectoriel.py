@@ -211,6 +211,11 @@ def _analyseurs(departement: str) -> dict[str, Analyseur]:
         "fragilites": _analyseur_liste({f.value: (i, f.value) for i, f in enumerate(Fragilite)}),
         "topdemanderdv": _analyseur_table(_table_dict("topdemanderdv")),
     }
+    for cle, (chemin, conv) in CLES_DOSSIER.items():  # France Travail diagnostic (booleans and barriers)
+        if chemin.startswith("diagnostic."):
+            genre = CHAMPS[chemin].genre
+            out[cle] = _analyseur_table(_table_dict(cle) if genre == "booleen"
+                                        else _table_dict(cle, [n for n, _ in CHAMPS[chemin].codes]))
     for cle in _DATES:
         out[cle] = _analyse_date
     for c in codes.CHAMPS:
