@@ -309,3 +309,20 @@ def test_vectoriel_masques_hors_vigueur_faux(ref: Referentiel) -> None:
     assert masques["primo_demandeur"].tolist() == [True, False]
     assert masques["primo_demandeur@2025-01-01"].tolist() == [False, True]
     assert np.array_equal(masques["d_defaut"], np.array([True, True]))  # undated line: both rows
+
+
+def test_exemple_du_readme(tmp_path: Path) -> None:
+    """The README's example of two versions of one rule loads, and the rule changes on 1 January 2025."""
+    import re
+
+    import yaml
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocs = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)]
+    versions = next(b for b in blocs if isinstance(b, list) and all("en_vigueur" in x for x in b))
+    national = yaml.safe_dump({"portee": "national", "regles": versions}, allow_unicode=True)
+    ref = Referentiel.charger("75", ecrire(tmp_path, national, None))
+    dsp = {"dsp": {"droits_rsa_deux_ans": "oui"}, "departement": "75", "primo_demandeur": False}
+    assert ref.evaluer(dossier("2024-12-31", **dsp)).modalite == Modalite.examen_individuel
+    ev = ref.evaluer(dossier("2025-01-01", **dsp))
+    assert ev.modalite == Modalite.rdv_obligatoire and ev.declenchees[0].id == "retour_rapide_rsa@2025-01-01"
