@@ -37,10 +37,10 @@ def _fichier(n: int) -> str:
 
 def mesurer(n: int) -> None:
     from orientation.modele import synthetique as syn
-    from orientation.regles import lecture, referentiel
+    from orientation.regles import fichiers, lecture
     from orientation.regles.referentiel import Referentiel
 
-    referentiel.NOMBRE_MAX_REGLES = 10 ** 9
+    fichiers.NOMBRE_MAX_REGLES = 10 ** 9
     lecture.TAILLE_MAX_FICHIER_REGLES = 10 ** 9
     with tempfile.TemporaryDirectory() as tmp:
         racine = Path(tmp)

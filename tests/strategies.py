@@ -20,7 +20,8 @@ from typing import Any, Optional
 from hypothesis import strategies as st
 
 from orientation.dossier import codes
-from orientation.dossier.schema import DEPARTEMENTS, Composition, Dossier, Fragilite, InscriptionFT, Nationalite, Sexe
+from orientation.dossier.schema import (DEPARTEMENTS, Composition, Diagnostic, Dossier, Fragilite, InscriptionFT,
+                                        Nationalite, Sexe)
 
 #: Départements with a rule file first, then every other code.
 DEPARTEMENTS_AVEC_REGLES = ("93", "58", "69")
@@ -71,6 +72,26 @@ def dsp(draw: st.DrawFn, naissance: date = date(1980, 1, 1)) -> dict[str, Any]:
 
 _UN_SUR_DIX = st.integers(min_value=0, max_value=9).map(lambda x: x == 0)
 
+# France Travail diagnostic: each answer possibly non renseigné; barriers often « sans impact » so that
+# the national criteria's lines that need every barrier answered are reached.
+_STRATEGIES_DIAGNOSTIC: tuple[tuple[str, st.SearchStrategy[Any]], ...] = tuple(
+    (nom, _ou_none(st.sampled_from(["fort", "moyen"] + ["sans_impact"] * 6), 0.1)
+     if nom.startswith("frein_") else _ou_none(st.booleans(), 0.1))
+    for nom in Diagnostic.model_fields)
+
+
+@st.composite
+def diagnostic(draw: st.DrawFn) -> dict[str, Any]:
+    """A France Travail diagnostic as readable data; empty (no diagnostic) about a third of the time."""
+    if draw(st.integers(min_value=0, max_value=2)) == 0:
+        return {}
+    out = {}
+    for nom, strategie in _STRATEGIES_DIAGNOSTIC:
+        v = draw(strategie)
+        if v is not None:
+            out[nom] = v
+    return out
+
 
 _FACULTATIFS: tuple[tuple[str, st.SearchStrategy[Any]], ...] = (
     ("sexe", _ou_none(st.sampled_from([s.value for s in Sexe]))),
@@ -110,6 +131,9 @@ def donnees_dossier(draw: st.DrawFn, departement: Optional[str] = None) -> dict[
         "primo_demandeur": draw(st.booleans()),
         "dsp": draw(dsp(naissance)),
     }
+    diag = draw(diagnostic())
+    if diag:
+        donnees["diagnostic"] = diag
     if notification is not None:
         donnees["date_notification_droits"] = (ouverture + timedelta(days=notification)).isoformat()
     for cle, strategie in _FACULTATIFS:

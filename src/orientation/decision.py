@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orientation.configuration import SourceModele, SpecModele, referentiel as charger_referentiel
 from orientation.dossier.schema import Dossier
 from orientation.erreurs import ConfigurationInvalide
-from orientation.regles.evaluation import EvaluationRegles
+from orientation.regles.evaluation import EvaluationRegles, VigueurRegles
 from orientation.vocabulaire import Modalite, Parcours, Structure
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ STRUCTURE_PAR_DEFAUT: dict[Parcours, Structure] = {
 Origine = Literal["regle", "grille", "modele", "aucune"]
 
 #: Version of the decision's JSON contract (``src/orientation/schemas/decision.json``).
-VERSION_SCHEMA_DECISION = "1.0"
+VERSION_SCHEMA_DECISION = "1.1"
 
 
 def ajouter_mois(d: date, mois: int) -> date:
@@ -71,9 +71,11 @@ class Versions(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     bibliotheque: str
-    regles: str
+    regles: str = Field(description="SHA-256 des fichiers de règles (toutes périodes de vigueur)")
     modele: Optional[str] = None
     modele_sha256: Optional[str] = None
+    regles_en_vigueur: Optional[VigueurRegles] = Field(
+        default=None, description="version des règles appliquée : date retenue, période de vigueur, empreinte")
 
 
 class ModeleUtilise(BaseModel):
@@ -94,7 +96,7 @@ class Decision(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    version_schema: Literal["1.0"] = VERSION_SCHEMA_DECISION
+    version_schema: Literal["1.1"] = VERSION_SCHEMA_DECISION
     identifiant: str
     departement: str
     scenario: int = Field(description="scénario DITP 2019 du département (1 à 4)")
@@ -205,6 +207,7 @@ def decider(
             regles=evaluation.version_regles,
             modele=None if modele is None else f"{modele.nom}@{modele.version}",
             modele_sha256=None if modele is None else modele.sha256,
+            regles_en_vigueur=evaluation.vigueur,
         ),
     )
 

@@ -24,7 +24,21 @@ topprimodemandeur             primo_demandeur                    ``0``/``1``
 inscft                        inscription_france_travail         ``INS``, ``ENC``, ``NON``
 fragilites                    fragilites_declarees               list of names (no CNAF code)
 topdemanderdv                 demande_rdv                        ``0``/``1``
+diag_activite_recente         diagnostic.activite_recente        ``0``/``1``
+diag_projection_emploi        diagnostic.projection_emploi       ``0``/``1``
+diag_formation_qualifiante    diagnostic.formation_qualifiante   ``0``/``1``
+diag_frein_sante              diagnostic.frein_sante             ``fort``, ``moyen``, ``sans_impact``
+diag_frein_logement           diagnostic.frein_logement          same
+diag_frein_mobilite           diagnostic.frein_mobilite          same
+diag_frein_garde_enfant       diagnostic.frein_garde_enfant      same
+diag_frein_proche_aidant      diagnostic.frein_proche_aidant     same
+diag_frein_autre              diagnostic.frein_autre             same
 ============================  =================================  ==========================
+
+The ``diag_*`` columns carry the France Travail diagnostic used by the national orientation
+criteria (Comité national pour l'emploi, 7 November 2024).  They are **not** CNAF names: no
+public source gives a flat-file name for them (the CAF flux does not carry the diagnostic), so
+they are named after the criteria; the barrier ratings are the words of the criteria.
 """
 
 from __future__ import annotations
@@ -41,6 +55,7 @@ _NATI = {"F": "francaise", "C": "union_europeenne", "A": "hors_union_europeenne"
 _FOYER = {"ISO": "personne_seule", "COU": "couple", "PAR": "parent_isole"}
 _INSCFT = {"INS": "inscrit", "ENC": "en_cours", "NON": "non_inscrit"}
 _BOOL = {"0": False, "1": True}
+_FREIN = {"fort": "fort", "moyen": "moyen", "sans_impact": "sans_impact"}
 
 #: key -> (dossier field, mapping code->value or a kind)
 CLES_DOSSIER: dict[str, tuple[str, Any]] = {
@@ -59,6 +74,15 @@ CLES_DOSSIER: dict[str, tuple[str, Any]] = {
     "inscft": ("inscription_france_travail", _INSCFT),
     "fragilites": ("fragilites_declarees", "noms"),
     "topdemanderdv": ("demande_rdv", _BOOL),
+    "diag_activite_recente": ("diagnostic.activite_recente", _BOOL),
+    "diag_projection_emploi": ("diagnostic.projection_emploi", _BOOL),
+    "diag_formation_qualifiante": ("diagnostic.formation_qualifiante", _BOOL),
+    "diag_frein_sante": ("diagnostic.frein_sante", _FREIN),
+    "diag_frein_logement": ("diagnostic.frein_logement", _FREIN),
+    "diag_frein_mobilite": ("diagnostic.frein_mobilite", _FREIN),
+    "diag_frein_garde_enfant": ("diagnostic.frein_garde_enfant", _FREIN),
+    "diag_frein_proche_aidant": ("diagnostic.frein_proche_aidant", _FREIN),
+    "diag_frein_autre": ("diagnostic.frein_autre", _FREIN),
 }
 
 #: Every key a record may carry, in output order.
@@ -118,7 +142,7 @@ def cnaf_vers_donnees(enregistrement: dict[str, Any]) -> tuple[dict[str, Any], l
     erreurs: list[ErreurChamp] = []
     if not isinstance(enregistrement, dict):
         return {}, [ErreurChamp("(enregistrement)", enregistrement, "objet clé/valeur attendu")]
-    donnees: dict[str, Any] = {"foyer": {}, "dsp": {}}
+    donnees: dict[str, Any] = {"foyer": {}, "dsp": {}, "diagnostic": {}}
     for cle, v in enregistrement.items():
         if cle in CLES_DOSSIER:
             if _vide(v):
@@ -134,8 +158,9 @@ def cnaf_vers_donnees(enregistrement: dict[str, Any]) -> tuple[dict[str, Any], l
                 val = v.isoformat() if isinstance(v, date) else v
             else:
                 val = v
-            if champ.startswith("foyer."):
-                donnees["foyer"][champ.split(".", 1)[1]] = val
+            if champ.startswith(("foyer.", "diagnostic.")):
+                haut, bas = champ.split(".", 1)
+                donnees[haut][bas] = val
             else:
                 donnees[champ] = val
         elif cle in codes.PAR_CNAF:
@@ -147,6 +172,8 @@ def cnaf_vers_donnees(enregistrement: dict[str, Any]) -> tuple[dict[str, Any], l
                 donnees["dsp"][champ_dsp.nom] = val
         else:
             erreurs.append(ErreurChamp(str(cle), v, "champ inconnu du format CNAF"))
+    if not donnees["diagnostic"]:  # no diagnostic answer: the field stays unset, as in the readable form
+        del donnees["diagnostic"]
     if not donnees["foyer"]:
         donnees["foyer"] = None if "typefoyer" not in enregistrement else donnees["foyer"]
         if donnees["foyer"] is None:

@@ -29,7 +29,7 @@ from orientation.dossier.tabulaire import ligne_vers_enregistrement
 from orientation.dossier.traduction import MARQUE_ERREURS, erreurs_depuis_pydantic
 from orientation.erreurs import DossierInvalide, ErreurChamp, apercu
 
-__all__ = ["Dossier", "DSP", "Foyer", "DossierInvalide", "erreurs_depuis_pydantic", "lire_json"]
+__all__ = ["Dossier", "DSP", "Diagnostic", "Foyer", "DossierInvalide", "erreurs_depuis_pydantic", "lire_json"]
 
 _DATE_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -79,7 +79,22 @@ class Fragilite(enum.StrEnum):
     autre = "autre"
 
 
+class NiveauFrein(enum.StrEnum):
+    """How much a barrier weighs on looking for or holding a job (France Travail diagnostic).
+
+    The three ratings of the national orientation criteria (Comité national pour l'emploi,
+    7 November 2024): strong, medium, no impact.
+    """
+
+    fort = "fort"
+    moyen = "moyen"
+    sans_impact = "sans_impact"
+
+
 LIBELLES_ENUMS: dict[str, str] = {
+    "fort": "frein fort",
+    "moyen": "frein moyen",
+    "sans_impact": "sans impact",
     "personne_seule": "personne seule",
     "couple": "couple",
     "parent_isole": "parent isolé",
@@ -174,6 +189,45 @@ DSP = create_model(  # type: ignore[call-overload]
        for c in codes.CHAMPS},
 )
 
+# --------------------------------------------------------------------------- diagnostic
+
+
+class Diagnostic(BaseModel):
+    """Answers of the France Travail diagnostic used by the national orientation criteria.
+
+    Criteria of the Comité national pour l'emploi (7 November 2024), approved by arrêté of
+    21 November 2024 (JORF 6 December 2024), in force on 1 January 2025.  Every field is
+    optional: ``None`` reads « non renseigné ».
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    activite_recente: Optional[bool] = Field(
+        default=None, description="Activité professionnelle en cours ou au cours des deux dernières années")
+    projection_emploi: Optional[bool] = Field(
+        default=None, description="Capacité à se projeter dans une activité professionnelle à court terme")
+    formation_qualifiante: Optional[bool] = Field(
+        default=None, description="Formation supérieure ou qualifiante")
+    frein_sante: Optional[NiveauFrein] = Field(default=None, description="Difficultés de santé")
+    frein_logement: Optional[NiveauFrein] = Field(default=None, description="Difficultés de logement")
+    frein_mobilite: Optional[NiveauFrein] = Field(default=None, description="Difficultés de mobilité")
+    frein_garde_enfant: Optional[NiveauFrein] = Field(default=None, description="Difficultés de garde d'enfant")
+    frein_proche_aidant: Optional[NiveauFrein] = Field(
+        default=None, description="Difficultés liées à la situation de proche aidant")
+    frein_autre: Optional[NiveauFrein] = Field(default=None, description="Autres difficultés")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _cellule_vide(cls, v: Any, info: Any) -> Any:
+        """An empty cell is « non renseigné »; ``"0"``/``"1"`` are booleans (flat files)."""
+        if isinstance(v, str):
+            if v.strip() == "":
+                return None
+            if v.strip() in ("0", "1") and not info.field_name.startswith("frein_"):
+                return v.strip() == "1"
+        return v
+
+
 # --------------------------------------------------------------------------- dossier
 
 
@@ -221,6 +275,8 @@ class Dossier(BaseModel):
     fragilites_declarees: Optional[list[Fragilite]] = None
     demande_rdv: Optional[bool] = None
     dsp: DSP = Field(default_factory=DSP)  # type: ignore[valid-type]
+    diagnostic: Diagnostic = Field(default_factory=Diagnostic,
+                                   description="Diagnostic France Travail (critères nationaux d'orientation)")
 
     @field_validator("departement", mode="before")
     @classmethod

@@ -31,6 +31,7 @@ from orientation.francais import date_fr, nombre_fr, pourcent
 from orientation.modele.modele import PropositionModele
 from orientation.regles.champs import CHAMPS, valeur_json
 from orientation.regles.evaluation import EvaluationRegles, RegleEvaluee
+from orientation.regles.vigueur import Periode
 from orientation.vocabulaire import SCENARIOS, Modalite, Parcours, Structure, Verite
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from orientation.regles.referentiel import Referentiel
 
 #: Version of the explanation's JSON contract (``src/orientation/schemas/explication.json``).
-VERSION_SCHEMA_EXPLICATION = "1.0"
+VERSION_SCHEMA_EXPLICATION = "1.1"
 
 Format = Literal["texte", "markdown", "json"]
 
@@ -50,6 +51,7 @@ SOURCES: dict[str, str] = {
     "date de naissance, composition du foyer, soumission aux droits et devoirs, primo-demande)",
     "france_travail": "état de l'inscription à France Travail",
     "declaratif": "fragilités et demande de rendez-vous déclarées par la personne ou signalées par un travailleur social",
+    "diagnostic": "diagnostic France Travail (situation vis-à-vis de l'emploi, formation, difficultés)",
 }
 
 
@@ -118,7 +120,7 @@ class Explication(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    version_schema: Literal["1.0"] = VERSION_SCHEMA_EXPLICATION
+    version_schema: Literal["1.1"] = VERSION_SCHEMA_EXPLICATION
     decision: Decision
     scenario: int = Field(description="scénario DITP 2019 du département (1 à 4)")
     libelle_scenario: str
@@ -284,6 +286,11 @@ def _crpa(
            if dossier.fragilites_declarees is not None else "non renseigné")
         + f" ; demande de rendez-vous : {_libelle_valeur(dossier.demande_rdv)} — source : {SOURCES['declaratif']}.",
         f"Réponses au questionnaire DSP utilisées par les règles et le modèle — source : {SOURCES['dsp']}.",
+    ]
+    if dossier.diagnostic.model_dump(exclude_none=True):
+        donnees.append(f"Réponses du diagnostic utilisées par les critères nationaux d'orientation — source : "
+                       f"{SOURCES['diagnostic']}.")
+    donnees += [
         "Le sexe et la nationalité ne sont utilisés ni par les règles ni par le modèle.",
     ]
 
@@ -313,6 +320,10 @@ def _crpa(
         f"durable-rules, {SCENARIOS[evaluation.scenario]}, département {evaluation.departement} ; une condition "
         "portant sur une réponse absente est « non renseignée », jamais « fausse ».",
     ]
+    if evaluation.vigueur is not None:
+        v = evaluation.vigueur
+        ops.append(f"Règles appliquées : celles en vigueur le {date_fr(v.date_application)} (ensemble en vigueur "
+                   f"{v.libelle}, empreinte {v.empreinte[:12]}).")
     if evaluation.proposition_grille is not None:
         ops.append("Application de la grille de pré-orientation : première ligne satisfaite par ordre de priorité.")
     if proposition is not None:
@@ -414,7 +425,9 @@ def _lignes(e: Explication, titre: callable, puce: str) -> list[str]:  # type: i
     if not e.regles_declenchees:
         L.append(f"{puce}Aucune règle ne s'applique à ce dossier.")
     for r in e.regles_declenchees:
-        L.append(f"{puce}« {r.titre} » ({r.id}) — {r.description} Référence : {r.reference}.")
+        vigueur = (f" En vigueur {Periode(r.en_vigueur_du, r.en_vigueur_au).libelle()}."
+                   if r.en_vigueur_du or r.en_vigueur_au else "")
+        L.append(f"{puce}« {r.titre} » ({r.id}) — {r.description} Référence : {r.reference}.{vigueur}")
         for c in r.conditions:
             L.append(f"    {puce}{c.texte}")
     if e.regles_presque_declenchees:
@@ -461,7 +474,10 @@ def _lignes(e: Explication, titre: callable, puce: str) -> list[str]:  # type: i
     L += [f"    {puce}{x}" for x in e.crpa.parametres_et_ponderations]
     L.append(f"{puce}Opérations effectuées par le traitement :")
     L += [f"    {puce}{x}" for x in e.crpa.operations]
+    v = d.versions.regles_en_vigueur
     L += ["", f"Versions : bibliothèque {d.versions.bibliotheque}, règles {d.versions.regles[:12]}"
+          + (f" (en vigueur le {date_fr(v.date_application)} : ensemble {v.libelle}, empreinte {v.empreinte[:12]})"
+             if v is not None else "")
           + (f", modèle {d.versions.modele} (sha256 {d.versions.modele_sha256[:12]})" if d.versions.modele else "")
           + "."]
     return L

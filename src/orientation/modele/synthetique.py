@@ -112,6 +112,11 @@ def _cellules(t: Tirage, departement: str, debut: int, graine: int, politique: b
         else:
             v = t.entier[nom]
             out[champ.cnaf] = np.where(v > 0, v.astype(str), "").astype(object)
+    from orientation.dossier.cnaf import CLES
+
+    vide = np.full(n, "", dtype=object)
+    for cle in CLES:  # columns the generator does not draw (France Travail diagnostic): non renseigné
+        out.setdefault(cle, vide)
     noms = np.array([p.value for p in PARCOURS], dtype=object)
     out[COLONNE_PARCOURS] = noms[t.parcours]
     if politique:

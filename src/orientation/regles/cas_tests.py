@@ -20,24 +20,28 @@ A test file::
           structure: departement
           ligne_grille: g93_sans_logement      # optional
           resultats: {fragilite_sante: inconnu}  # optional: vrai / faux / inconnu per rule or line
+        date_regles: 2024-06-30  # optional: apply the rules in force at this date (default: date_demande)
 
 The département of the case is also the dossier's.  Cases are evaluated with
-:meth:`Referentiel.evaluer` (durable-rules, checked against the Python evaluator).  Coverage: every
-national rule must fire in at least one case, and every rule and grid line of a département file
-in at least one case of that département.
+:meth:`Referentiel.evaluer` (durable-rules, checked against the Python evaluator), with the rules in
+force at the dossier's request date (``date_demande``), or at ``date_regles: AAAA-MM-JJ`` when the
+case gives one.  Coverage: every national rule (each version) must fire in at least one case,
+every national grid line chosen by a département in at least one case, and every rule and grid
+line of a département file in at least one case of that département.
 """
 
 from __future__ import annotations
 
 import copy
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict
 
 from orientation.dossier.schema import Dossier
 from orientation.erreurs import DossierInvalide, ReglesInvalides
-from orientation.regles.referentiel import Referentiel, charger_national, dossier_regles_defaut, lire_yaml
+from orientation.regles.referentiel import Referentiel, dossier_regles_defaut, lire_national, lire_yaml
 from orientation.vocabulaire import Modalite, Parcours, Structure, Verite
 
 _CLES_ATTENDU = {"modalite", "regles_declenchees", "parcours", "structure", "ligne_grille", "resultats"}
@@ -54,6 +58,7 @@ class Cas(BaseModel):
     donnees: dict[str, Any]
     forme: str  # "lisible" or "cnaf"
     attendu: dict[str, Any]
+    date_regles: Optional[date] = None  # rules in force at this date instead of the request date
 
     @property
     def id_test(self) -> str:
@@ -161,7 +166,7 @@ def _cas(brut: Any, base: dict[str, Any], fichier: str, noms: set[str]) -> Cas:
     if nom in noms:
         raise ReglesInvalides(fichier, nom, "nom de cas en double")
     noms.add(nom)
-    inconnues = set(brut) - {"nom", "departement", "dossier", "cnaf", "attendu", "description"}
+    inconnues = set(brut) - {"nom", "departement", "dossier", "cnaf", "attendu", "description", "date_regles"}
     if inconnues:
         raise ReglesInvalides(fichier, nom, f"clé(s) inconnue(s) : {', '.join(sorted(inconnues))}")
     dep = brut.get("departement")
@@ -183,7 +188,15 @@ def _cas(brut: Any, base: dict[str, Any], fichier: str, noms: set[str]) -> Cas:
     else:
         donnees = _fusionner({**base, "departement": dep}, _iso(brut["dossier"] or {}))
         forme = "lisible"
-    return Cas(fichier=fichier, nom=nom, departement=dep, donnees=donnees, forme=forme, attendu=attendu)
+    date_regles = brut.get("date_regles")
+    if date_regles is not None:
+        try:
+            date_regles = date_regles if isinstance(date_regles, date) else date.fromisoformat(str(date_regles))
+        except ValueError:
+            raise ReglesInvalides(fichier, nom, f"« date_regles » doit être une date AAAA-MM-JJ, reçu "
+                                  f"{date_regles!r}") from None
+    return Cas(fichier=fichier, nom=nom, departement=dep, donnees=donnees, forme=forme, attendu=attendu,
+               date_regles=date_regles)
 
 
 def executer(cas: Cas, dossier_regles: Path | str | None = None) -> ResultatCas:
@@ -195,7 +208,7 @@ def executer(cas: Cas, dossier_regles: Path | str | None = None) -> ResultatCas:
         return ResultatCas(fichier=cas.fichier, nom=cas.nom, departement=cas.departement, reussi=False,
                            messages=[f"dossier invalide : {exc}"], declenchees=[], sources=[])
     ref = Referentiel.charger(cas.departement, dossier_regles)
-    ev = ref.evaluer(dossier)
+    ev = ref.evaluer(dossier, cas.date_regles)
     att = cas.attendu
     declenchees = [r for r in ev.regles if r.declenchee]
     if "modalite" in att:
@@ -243,10 +256,17 @@ def couverture(resultats: list[ResultatCas], dossier_regles: Path | str | None =
     """Rules and grid lines that no case fires, as ``fichier:id``."""
     racine = Path(dossier_regles) if dossier_regles is not None else dossier_regles_defaut()
     tirees = {(s, i) for r in resultats for s, i in zip(r.sources, r.declenchees, strict=True)}
-    a_couvrir = [("national.yaml", r.id) for r in charger_national(racine / "national.yaml")]
+    national = lire_national(racine / "national.yaml")
+    a_couvrir = [("national.yaml", r.id) for r in national.regles]
+    ids_nationaux = {r.id for r in national.regles} | {x.id for g in national.grilles for x in g.lignes}
     for fichier in sorted((racine / "departements").glob("*.yaml")):
         ref = Referentiel.charger(fichier.stem, racine)
         a_couvrir += [(r.source, r.id) for r in ref.toutes_regles() if r.source != "national.yaml"]
+        # national grid lines chosen by a département; later versions of national rules (``id@date``)
+        a_couvrir += [(r.source, r.id) for r in ref.toutes_regles()
+                      if r.source == "national.yaml" and r.groupe is not None]
+        a_couvrir += [(r.source, r.id) for r in ref.toutes_regles()
+                      if r.source == "national.yaml" and r.id not in ids_nationaux]
     return [f"{s}:{i}" for s, i in dict.fromkeys(a_couvrir) if (s, i) not in tirees]
 
 

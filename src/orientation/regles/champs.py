@@ -17,7 +17,8 @@ from datetime import date
 from typing import Any, Callable, Literal, Optional
 
 from orientation.dossier import codes
-from orientation.dossier.schema import DEPARTEMENTS, LIBELLES_ENUMS, Composition, Dossier, Fragilite, InscriptionFT
+from orientation.dossier.schema import (DEPARTEMENTS, LIBELLES_ENUMS, Composition, Diagnostic, Dossier, Fragilite,
+                                        InscriptionFT, NiveauFrein)
 from orientation.erreurs import ReglesInvalides
 
 Genre = Literal["booleen", "code", "codes", "entier", "entiers", "date"]
@@ -114,6 +115,11 @@ def _champs_de_base() -> dict[str, Champ]:
               _attr("date_notification_droits")),
         Champ("date_naissance", "Date de naissance", "date", _attr("date_naissance"), toujours_renseigne=True),
     ]
+    for nom, info in Diagnostic.model_fields.items():
+        frein = nom.startswith("frein_")
+        out.append(Champ(f"diagnostic.{nom}", f"Diagnostic France Travail : {info.description[0].lower()}"
+                         f"{info.description[1:]}", "code" if frein else "booleen", _attr(f"diagnostic.{nom}"),
+                         codes=_enum_codes(NiveauFrein) if frein else ()))
     for c in codes.CHAMPS:
         genre: Genre = {"code": "code", "codes": "codes", "booleen": "booleen", "entier": "entier"}[c.kind]  # type: ignore[assignment]
         out.append(Champ(
@@ -177,6 +183,7 @@ def _champ_simple(nom: str, lieu: Lieu) -> Champ:
                           "soumis_droits_devoirs, fragilites_declarees, inscription_france_travail, "
                           "foyer.composition, foyer.ages_enfants, departement, date_demande, "
                           "date_ouverture_droits, date_notification_droits, date_naissance, "
+                          "diagnostic.<champ du diagnostic France Travail>, "
                           f"dsp.<champ DSP>, et les valeurs dérivées {', '.join(f + '(...)' for f in FONCTIONS)})"
                           f"{suggestion}")
     return CHAMPS[nom]

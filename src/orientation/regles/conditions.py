@@ -15,7 +15,12 @@ A condition (key ``si`` of a rule or grid line) is a mapping, one of:
 ``fragilites_declarees`` (several codes); ``foyer.ages_enfants`` (several integers);
 ``date_demande``, ``date_ouverture_droits``, ``date_notification_droits``, ``date_naissance``
 (dates); ``dsp.<champ>`` for every DSP field of :data:`orientation.dossier.codes.CHAMPS` under its
-readable name (``dsp.logement``, ``dsp.difficultes_sociales``, ``dsp.annee_diplome_max``...).
+readable name (``dsp.logement``, ``dsp.difficultes_sociales``, ``dsp.annee_diplome_max``...);
+``diagnostic.<champ>`` for the France Travail diagnostic of the national orientation criteria
+(booleans ``diagnostic.activite_recente``, ``diagnostic.projection_emploi``,
+``diagnostic.formation_qualifiante``; barriers ``diagnostic.frein_sante``, ``frein_logement``,
+``frein_mobilite``, ``frein_garde_enfant``, ``frein_proche_aidant``, ``frein_autre`` coded
+``fort`` / ``moyen`` / ``sans_impact``).
 ``identifiant``, ``sexe`` and ``nationalite`` are refused (pseudonymous or protected data), and so
 are ``id`` and ``sid`` (reserved by the durable-rules engine).
 
@@ -72,7 +77,20 @@ rules (rendez-vous > examen individuel > orientation directe), or none.  A grid 
 ``description``, ``priorite``, ``si``, ``alors: {parcours, structure, motif}``) are tried by
 increasing ``priorite``, ties in file order; the first *vrai* line is the grid's proposal (the
 first grid's if there are several).  ``si: {toujours: true}`` is the catch-all line and must come
-last.  Test cases live in ``rules/tests/*.yaml`` (see :mod:`orientation.regles.cas_tests`).
+last.  ``national.yaml`` may also hold ``grilles`` that a département chooses with
+``grilles_nationales: [criteres_nationaux]``; chosen national grids are evaluated before the
+département's own.  Test cases live in ``rules/tests/*.yaml`` (see :mod:`orientation.regles.cas_tests`).
+
+**Periods of validity.**  A rule, a grid or a grid line may say ``en_vigueur: {du: AAAA-MM-JJ,
+au: AAAA-MM-JJ}`` (either bound may be left out; both are included; ``au`` must not precede
+``du``); a line's period is the intersection with its grid's.  A dossier is evaluated with the
+rules in force at its request date (``date_demande``), or at a date given to
+:meth:`orientation.regles.referentiel.Referentiel.evaluer`.  One id may appear several times
+in a file as versions whose periods do not overlap (overlaps are refused); in a département
+file, ``remplace: true`` with a period replaces the national rule over that period only.
+Each later version of an id is reported as ``<id>@<first day in force>``; evaluations name the
+period and the fingerprint of the set of rules applied (:class:`orientation.regles.evaluation.VigueurRegles`).
+Unreachable grid lines are checked period by period.
 
 Validation at load raises :class:`orientation.erreurs.ReglesInvalides` naming the file and the
 rule for: unknown or protected field, unknown code (the admissible codes are listed),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from pydantic import BaseModel, ConfigDict
 
 from orientation.dossier import codes
-from orientation.dossier.schema import Composition, Dossier, Fragilite, InscriptionFT
+from orientation.dossier.schema import Composition, Dossier, Fragilite, InscriptionFT, NiveauFrein
 from orientation.regles.champs import CHAMPS, Champ, valeur_json
 from orientation.regles.conditions import atomes
 from orientation.vocabulaire import Modalite, Parcours
@@ -74,6 +74,11 @@ def modifier_dossier(dossier: Dossier, chemin: str, valeur: Any) -> Dossier:
             valeur = [en(x) for x in valeur] if champ_dsp.kind == "codes" else en(valeur)
         dsp: BaseModel = dossier.dsp
         return dossier.model_copy(update={"dsp": dsp.model_copy(update={nom: valeur})})
+    if chemin.startswith("diagnostic."):
+        nom = chemin[len("diagnostic."):]
+        if valeur is not None and nom.startswith("frein_"):
+            valeur = NiveauFrein(valeur)
+        return dossier.model_copy(update={"diagnostic": dossier.diagnostic.model_copy(update={nom: valeur})})
     if chemin.startswith("foyer."):
         nom = chemin[6:]
         if nom == "composition":

@@ -7,9 +7,10 @@ three-valued evaluator that gives each condition's actual value), consumed by
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from orientation.vocabulaire import Modalite, Parcours, Structure, Verite
 
@@ -57,6 +58,21 @@ class RegleEvaluee(BaseModel):
     conditions: list[ConditionEvaluee]
     conditions_non_remplies: int
     effet: Effet
+    en_vigueur_du: Optional[date] = Field(default=None, description="début de validité de la règle (null : sans)")
+    en_vigueur_au: Optional[date] = Field(default=None, description="fin de validité de la règle (null : sans)")
+
+
+class VigueurRegles(BaseModel):
+    """Which version of the rules was applied: the date, the period of that version, its fingerprint."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date_application: date = Field(description="date à laquelle les règles en vigueur ont été prises "
+                                               "(date de la demande, sauf date donnée)")
+    du: Optional[date] = Field(description="début de la période où cet ensemble de règles est en vigueur")
+    au: Optional[date] = Field(description="fin de cette période (null : jusqu'à nouvel ordre)")
+    libelle: str = Field(description="la période en français")
+    empreinte: str = Field(description="SHA-256 du contenu des règles et grilles en vigueur sur la période")
 
 
 class EvaluationRegles(BaseModel):
@@ -70,6 +86,7 @@ class EvaluationRegles(BaseModel):
     regles: list[RegleEvaluee]
     modalite: Optional[Modalite]
     proposition_grille: Optional[RegleEvaluee]
+    vigueur: Optional[VigueurRegles] = None
 
     @property
     def declenchees(self) -> list[RegleEvaluee]:

@@ -66,6 +66,17 @@ def _mapping_sans_doublon(loader: _ChargeurYAML, node: yaml.MappingNode, deep: b
 
 _ChargeurYAML.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_sans_doublon)
 
+
+def _date_ou_texte(loader: _ChargeurYAML, node: yaml.ScalarNode) -> Any:
+    """An unquoted date (``2025-01-01``); an impossible one (``2024-02-30``) stays text, refused later in French."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_ChargeurYAML.add_constructor("tag:yaml.org,2002:timestamp", _date_ou_texte)
+
 #: French for PyYAML's problems (by substring); anything else reads « syntaxe YAML invalide ».
 _PROBLEMES_YAML = (
     ("cannot start any token", "caractère interdit à cet endroit (tabulation ?)"),

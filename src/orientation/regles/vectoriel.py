@@ -211,6 +211,11 @@ def _analyseurs(departement: str) -> dict[str, Analyseur]:
         "fragilites": _analyseur_liste({f.value: (i, f.value) for i, f in enumerate(Fragilite)}),
         "topdemanderdv": _analyseur_table(_table_dict("topdemanderdv")),
     }
+    for cle, (chemin, conv) in CLES_DOSSIER.items():  # France Travail diagnostic (booleans and barriers)
+        if chemin.startswith("diagnostic."):
+            genre = CHAMPS[chemin].genre
+            out[cle] = _analyseur_table(_table_dict(cle) if genre == "booleen"
+                                        else _table_dict(cle, [n for n, _ in CHAMPS[chemin].codes]))
     for cle in _DATES:
         out[cle] = _analyse_date
     for c in codes.CHAMPS:
@@ -494,11 +499,22 @@ class Verites:
 
 
 class EvaluateurVectoriel:
-    """Evaluates every rule and grid line of a référentiel on encoded columns."""
+    """Evaluates every rule and grid line of a référentiel on encoded columns.
+
+    Each row gets the rules in force at its request date (``dtdemrsa``): a rule's *vrai* mask is
+    its condition's, restricted to the rows whose date falls in a period where the référentiel
+    applies that rule (every version of a rule has its own id, see
+    :mod:`orientation.regles.referentiel`).
+    """
 
     def __init__(self, referentiel: Any):
         self.referentiel = referentiel
         self.regles = list(referentiel.toutes_regles())
+        self._vigueur: dict[str, list[tuple[int, int]]] = {}
+        for r in self.regles:
+            periodes = referentiel.vigueur_par_id[r.id]
+            if len(periodes) != len(referentiel.versions):  # in force in some versions only
+                self._vigueur[r.id] = [(_jours(p.du, -(1 << 62)), _jours(p.au, 1 << 62)) for p in periodes]
 
     def verite(self, c: Condition, vecteurs: Vecteurs) -> Verites:
         n = vecteurs.enc.n
@@ -522,7 +538,18 @@ class EvaluateurVectoriel:
     def evaluer(self, enc: Encodage) -> tuple[Vecteurs, dict[str, np.ndarray]]:
         """(field vectors, ``{rule id: vrai mask}``) for every rule and grid line."""
         vecteurs = Vecteurs(enc)
-        return vecteurs, {r.id: self.verite(r.si, vecteurs).vrai for r in self.regles}
+        out = {r.id: self.verite(r.si, vecteurs).vrai for r in self.regles}
+        if self._vigueur:
+            jours = enc.colonnes["dtdemrsa"].code
+            for rid, bornes in self._vigueur.items():
+                en_vigueur = np.logical_or.reduce([(jours >= du) & (jours <= au) for du, au in bornes])
+                out[rid] = out[rid] & en_vigueur
+        return vecteurs, out
+
+
+def _jours(d: Optional[date], defaut: int) -> int:
+    """Days since 1970-01-01 of a period bound (``defaut`` for an open bound)."""
+    return defaut if d is None else (d - _EPOQUE).days
 
 
 def python_depuis_jours(jours: int) -> date:
