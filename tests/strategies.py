@@ -14,10 +14,15 @@ diploma year after birth) so each drawn dossier passes validation.
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from typing import Any, Optional
 
 from hypothesis import strategies as st
+
+#: Examples per fuzz target: 500 in the test suite (profiles 'ci' and default), 10,000 when
+#: exploring locally (HYPOTHESIS_PROFILE=exploration).
+EXEMPLES_FUZZ = 10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "exploration" else 500
 
 from orientation.dossier import codes
 from orientation.dossier.schema import (DEPARTEMENTS, Composition, Diagnostic, Dossier, Fragilite, InscriptionFT,

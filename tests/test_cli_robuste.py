@@ -85,7 +85,7 @@ def test_erreur_inattendue_sans_trace(capsys, monkeypatch) -> None:
 
     monkeypatch.setattr(orientation.decision, "recommend", panne)
     code, _, err = _lancer(capsys, "recommander", str(EXEMPLE))
-    assert code == 3 and "boom" not in err and "Erreur interne inattendue" in err
+    assert code == 4 and "boom" not in err and "Erreur interne inattendue" in err
     verifier_francais(err.replace("RuntimeError", ""))
 
 

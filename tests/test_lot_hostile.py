@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,9 @@ from orientation.flux.lecture import FluxInvalide
 from orientation.modele.synthetique import generer_table
 from orientation.regles.referentiel import Referentiel
 
-EXEMPLES = 10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "exploration" else 500
-FUZZ = settings(max_examples=EXEMPLES, deadline=None,
+from .strategies import EXEMPLES_FUZZ
+
+FUZZ = settings(max_examples=EXEMPLES_FUZZ, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                        HealthCheck.data_too_large])
 CTX = Contexte("93", Referentiel.charger("93"), None, False)  # rules only: fast, same reading and counting

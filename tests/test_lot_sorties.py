@@ -152,7 +152,7 @@ def test_erreur_interne_sans_trace(flux: Path, tmp_path: Path, monkeypatch: pyte
         raise KeyError("valeur personnelle")
 
     monkeypatch.setattr(lot, "_compter", panne)
-    assert _lot(flux, tmp_path / "d.csv") == 1
+    assert _lot(flux, tmp_path / "d.csv") == 4
     erreur = capsys.readouterr().err
     assert "erreur interne inattendue (KeyError)" in erreur and "valeur personnelle" not in erreur
     assert _fichiers(tmp_path) == set()

@@ -14,6 +14,8 @@ from pydantic_core.core_schema import ErrorType
 from orientation.dossier.schema import EXEMPLE_CNAF, Dossier
 from orientation.dossier.traduction import RAISONS
 from orientation.erreurs import DossierInvalide
+
+from .strategies import EXEMPLES_FUZZ
 from tests.francais import verifier_francais
 
 BASE = {
@@ -23,7 +25,7 @@ BASE = {
     "primo_demandeur": True, "dsp": {"logement": "sans_abri", "difficultes_sociales": ["sante"],
                                      "annee_diplome_max": 2005},
 }
-FUZZ = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=EXEMPLES_FUZZ, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _francais(exc: DossierInvalide) -> None:

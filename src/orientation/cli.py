@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from orientation.erreurs import OrientationError
+from orientation.erreurs import CODES_SORTIE_TEXTE, CodeSortie, OrientationError
 
 
 #: French for the messages argparse prints (it looks them up through its module-level ``_``).
@@ -220,7 +220,7 @@ def construire_parseur() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="orientation", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Recommandation et explication de l'orientation des nouveaux bénéficiaires du RSA.",
-        epilog=CODES_SORTIE)
+        epilog=CODES_SORTIE_TEXTE)
     sub = p.add_subparsers(dest="commande", required=True, metavar="COMMANDE")
 
     r = sub.add_parser("recommander", help="recommander une orientation pour un dossier JSON")
@@ -276,13 +276,6 @@ def construire_parseur() -> argparse.ArgumentParser:
     return p
 
 
-CODES_SORTIE = """codes de sortie :
-  0    succès
-  1    des dossiers d'une entrée JSON Lines sont en erreur (ligne d'erreur pour chacun),
-       ou des cas de test des règles échouent (regles tester)
-  2    entrée invalide : dossier, règles, modèle, fichier illisible, arguments
-  3    erreur interne inattendue (à signaler)
-  130  interruption (Ctrl-C)"""
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -310,11 +303,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
     except MemoryError:
         print("Erreur : mémoire insuffisante.", file=sys.stderr)
-        return 3
+        return CodeSortie.erreur_interne
     except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for the user
         print(f"Erreur interne inattendue ({type(exc).__name__}) : merci de la signaler avec la commande lancée "
               f"(sans données personnelles).", file=sys.stderr)
-        return 3
+        return CodeSortie.erreur_interne
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -99,3 +99,28 @@ class ModeleInvalide(OrientationError, ValueError):
 
 class ConfigurationInvalide(OrientationError, ValueError):
     """The rules or the model given do not fit the dossier (e.g. another département's référentiel)."""
+
+
+class CodeSortie(enum.IntEnum):
+    """Exit codes of every ``orientation`` command (one table, listed in ``--help`` and the README)."""
+
+    succes = 0
+    partiel = 1  # some dossiers of a JSON Lines input failed, or rule test cases fail
+    entree_invalide = 2  # usage, or an input (dossier, flux, rules, model) is invalid or unreadable
+    ecriture_impossible = 3  # an output cannot be written (permissions, disk full); nothing published
+    erreur_interne = 4  # unexpected internal error or insufficient memory (a defect: to be reported)
+    interruption = 130  # SIGINT (Ctrl-C)
+    terminaison = 143  # SIGTERM
+
+
+#: The table, in French, as ``--help`` shows it.
+CODES_SORTIE_TEXTE = """codes de sortie :
+  0    succès
+  1    des dossiers d'une entrée JSON Lines sont en erreur (ligne d'erreur pour chacun),
+       ou des cas de test des règles échouent (regles tester)
+  2    utilisation ou entrée invalide : options, dossier, flux, règles, modèle, fichier illisible,
+       chemins de sortie refusés, sorties existantes sans --ecraser
+  3    écriture impossible (droits, disque plein, dossier en lecture seule) : rien n'est publié
+  4    erreur interne inattendue ou mémoire insuffisante (à signaler)
+  130  interrompu par SIGINT (Ctrl-C)
+  143  interrompu par SIGTERM"""

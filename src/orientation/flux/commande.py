@@ -1,12 +1,12 @@
 """The ``orientation lot`` command: a bulk run, its French messages and exit codes, never a traceback.
 
-Exit codes (documented in the README):
+Exit codes (:class:`orientation.erreurs.CodeSortie`, one table for every command, in the README):
 
 * 0: complete run, outputs and manifest published;
-* 1: unexpected internal error (a defect of the program; nothing published);
 * 2: invalid usage or input (options, flux file unreadable as a whole, output paths refused,
   existing outputs without ``--ecraser``);
 * 3: an output could not be written (permissions, disk full, read-only folder; nothing published);
+* 4: unexpected internal error (a defect of the program; nothing published);
 * 130 / 143: interrupted by SIGINT / SIGTERM (nothing published; the manifest says ``interrompu``).
 
 No message carries personal data: files, counts and causes only.
@@ -18,11 +18,12 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from orientation.erreurs import OrientationError
+from orientation.erreurs import CodeSortie, OrientationError
 from orientation.flux.interruption import Interrompu, differer, signal_differe, signaux_interrompent
 from orientation.flux.sorties import ErreurEcriture, cause_systeme, chemin_manifeste
 
-OK, ERREUR_INTERNE, ENTREE_INVALIDE, ECRITURE_IMPOSSIBLE = 0, 1, 2, 3
+OK, ENTREE_INVALIDE, ECRITURE_IMPOSSIBLE, ERREUR_INTERNE = (CodeSortie.succes, CodeSortie.entree_invalide,
+                                                          CodeSortie.ecriture_impossible, CodeSortie.erreur_interne)
 
 
 def _erreur(message: str) -> None:
