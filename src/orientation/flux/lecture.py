@@ -32,7 +32,7 @@ from orientation.flux.lecture_parquet import lire_bloc_parquet
 from orientation.regles.vectoriel import OBLIGATOIRES
 
 #: Physical lines (Parquet: rows) per block: bounds memory; the model is scored by blocks too.
-TAILLE_BLOC = 131_072
+TAILLE_BLOC = 65_536
 _identifiant_lisible = identifiant_lisible
 
 
