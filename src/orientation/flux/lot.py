@@ -33,7 +33,8 @@ from orientation.flux.explications import _explications_vectorielles, explicatio
 from orientation.flux.interruption import (Interrompu, aux_points_surs, initialiser_travailleur, sans_interruption,
                                            verifier)
 from orientation.flux.lecture import TAILLE_BLOC, Rejet, Source, _identifiant_lisible, lire_bloc, ouvrir_flux
-from orientation.flux.sorties import EcrivainRejets, ErreurEcriture, Sorties, chemin_catalogue, partie as chemin_partie
+from orientation.flux.sorties import (EcrivainRejets, ErreurEcriture, Sorties, chemin_catalogue, chemin_manifeste,
+                                     partie as chemin_partie)
 from orientation.regles.vectoriel import encoder
 from orientation.vocabulaire import Modalite
 
@@ -244,9 +245,11 @@ class Rapport:
         if any(self.par_origine.get(o) for o in libelles_o):
             lignes.append("Origine du parcours : " + ", ".join(
                 f"{libelles_o[o]} {nb(self.par_origine.get(o, 0))}" for o in libelles_o) + ".")
-        lignes.append(f"Décisions : {self.sortie}" + (f" ; explications : {self.explications}"
+        lignes.append(f"Décisions : {self.sortie}" + (f" ; explications : {self.explications} (textes auxquels "
+                                                      f"elles renvoient : {chemin_catalogue(self.explications)})"
                                                       if self.explications else "")
-                      + (f" ; rejets : {self.rejets}" if self.rejetes else "") + ".")
+                      + (f" ; rejets : {self.rejets}" if self.rejetes else "")
+                      + f" ; manifeste du traitement : {chemin_manifeste(self.sortie)}.")
         duree = f"{self.duree:.1f}".replace(".", ",")
         lignes.append(f"Durée : {duree} s, soit {nb(self.debit)} dossiers/s.")
         if self.colonnes_ignorees:
