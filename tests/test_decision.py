@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
+from typing import Optional
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orientation import Dossier, Modalite, Parcours, recommend
-from orientation.decision import ajouter_mois, decider, executer
+from orientation.decision import (DELAI_ORIENTATION_MOIS, DELAI_PREMIER_RDV_JOURS, ajouter_mois, decider,
+                                  delais_legaux, executer)
 from orientation.dossier.schema import EXEMPLE_CNAF
+from orientation.flux.decisions import _delais
 from orientation.modele.modele import charger_modele
 from orientation.regles.referentiel import Referentiel
 from orientation.vocabulaire import Structure
@@ -50,6 +54,54 @@ def test_delai_estime_sans_date_de_notification() -> None:
 ])
 def test_ajouter_mois_fin_de_mois(depart: date, mois: int, attendu: date) -> None:
     assert ajouter_mois(depart, mois) == attendu
+
+
+def test_delais_legaux_du_decret_2024_1244() -> None:
+    d = recommend(Dossier.depuis_cnaf(EXEMPLE_CNAF))  # reference 20/09/2025
+    assert d.delais.orientation_limite_legale == date(2025, 11, 1)  # six weeks
+    assert d.delais.contrat_engagement_mois_apres_notification_orientation == 1
+    assert d.delais.contrat_engagement_si_orientation_a_limite_legale == date(2025, 12, 1)
+    assert d.delais.motif_sans_delais_legaux is None
+    assert [r.split(" (")[0] for r in d.delais.references_legales] == ["CASF art. D262-65-2",
+                                                                      "Code du travail art. D5411-14-1"]
+
+
+@pytest.mark.parametrize(("reference", "orientation", "contrat"), [
+    (date(2024, 12, 31), None, None),  # the day before décret 2024-1244 applies
+    (date(2025, 1, 1), date(2025, 2, 12), date(2025, 3, 12)),  # the day it applies
+    (date(2025, 1, 18), date(2025, 3, 1), date(2025, 4, 1)),
+    (date(2025, 12, 20), date(2026, 1, 31), date(2026, 2, 28)),  # contract clamped to the month's end
+    (date(2027, 12, 19), date(2028, 1, 30), date(2028, 2, 29)),  # leap year
+    (date(2025, 11, 19), date(2025, 12, 31), date(2026, 1, 31)),  # over the year's end
+])
+def test_delais_legaux_bornes(reference: date, orientation: Optional[date], contrat: Optional[date]) -> None:
+    enr = {**EXEMPLE_CNAF, "dtdemrsa": reference.isoformat(), "dtouvdroit": reference.isoformat(),
+           "dtnotifdroit": reference.isoformat()}
+    delais = recommend(Dossier.depuis_cnaf(enr)).delais
+    assert delais.date_reference == reference
+    assert delais.orientation_limite_legale == orientation
+    assert delais.contrat_engagement_si_orientation_a_limite_legale == contrat
+    if orientation is None:
+        assert delais.contrat_engagement_mois_apres_notification_orientation is None
+        assert delais.references_legales == [] and "2024-1244" in (delais.motif_sans_delais_legaux or "")
+    else:
+        assert delais.motif_sans_delais_legaux is None and len(delais.references_legales) == 2
+
+
+def test_delais_vectorises_egaux_au_calcul_par_dossier() -> None:
+    """Every day from mid-2024 to 2028 (month ends, leap day, the decree's start): bulk twin == per dossier."""
+    jours = np.arange(np.datetime64("2024-06-01"), np.datetime64("2028-04-01"))
+    notif_nul = np.arange(len(jours)) % 3 == 0
+    ouv = jours - np.where(notif_nul, 0, 5).astype("timedelta64[D]")
+    ref, estimee, limite, rdv, legale, contrat = _delais(ouv, jours, notif_nul)
+    assert (ref == jours).all() and (estimee == notif_nul).all()
+    for i, j in enumerate(jours.astype(object)):
+        attendu = delais_legaux(j)
+        assert limite[i].astype(object) == ajouter_mois(j, DELAI_ORIENTATION_MOIS)
+        assert rdv[i].astype(object) == ajouter_mois(j, DELAI_ORIENTATION_MOIS) + timedelta(days=DELAI_PREMIER_RDV_JOURS)
+        assert (None if np.isnat(legale[i]) else legale[i].astype(object)) == attendu["orientation_limite_legale"]
+        assert ((None if np.isnat(contrat[i]) else contrat[i].astype(object))
+                == attendu["contrat_engagement_si_orientation_a_limite_legale"])
 
 
 def test_profil_recurrent_oriente_directement_par_le_modele() -> None:

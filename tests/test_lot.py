@@ -92,6 +92,9 @@ def _verifier_decision(ligne: dict[str, Any], decision: Any) -> None:
     assert ligne["date_reference_estimee"] == ("1" if decision.delais.reference_estimee else "0")
     assert ligne["orientation_au_plus_tard"] == decision.delais.orientation_au_plus_tard
     assert ligne["premier_rdv_au_plus_tard"] == decision.delais.premier_rdv_au_plus_tard
+    assert ligne["orientation_limite_legale"] == decision.delais.orientation_limite_legale
+    assert (ligne["contrat_engagement_si_orientation_a_limite_legale"]
+            == decision.delais.contrat_engagement_si_orientation_a_limite_legale)
     assert ligne["scenario"] == decision.scenario
     assert ligne["version_regles"] == decision.versions.regles
     assert ligne["version_modele"] == decision.versions.modele

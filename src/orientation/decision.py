@@ -33,6 +33,31 @@ if TYPE_CHECKING:
 DELAI_ORIENTATION_MOIS = 1
 DELAI_PREMIER_RDV_JOURS = 14
 
+#: Legal deadlines of décret n° 2024-1244 du 30 décembre 2024 (JORF du 31 décembre 2024), in force on
+#: 1 January 2025 (its notice says so).  Its art. 2 created CASF art. D262-65-2: if the président du
+#: conseil départemental has not oriented the RSA beneficiary within six weeks of his services receiving
+#: the information that the right was opened (or transferred into the département), the France Travail
+#: operator orients.  The decree also created Code du travail art. D5411-14-1 (source: Centre Inffo,
+#: 10 January 2025, not checked against Légifrance): the contrat d'engagement is drawn up and signed within
+#: one month of the notification of the orientation decision.  The dossier does not carry the date the
+#: département received that information: the six weeks are counted from the same reference date as the
+#: DITP deadlines (notification of rights, else opening of rights), an approximation flagged by
+#: ``reference_estimee`` and documented in the README.  The deadlines apply to reference dates on or after
+#: :data:`DATE_DECRET_DELAIS`; before it the fields are null and ``motif_sans_delais_legaux`` says why.
+DATE_DECRET_DELAIS = date(2025, 1, 1)
+DELAI_ORIENTATION_LEGAL_JOURS = 42  # six weeks
+DELAI_CONTRAT_ENGAGEMENT_MOIS = 1
+REFERENCE_ORIENTATION_LEGALE = (
+    "CASF art. D262-65-2 (décret n° 2024-1244 du 30 décembre 2024) : sans orientation par le président du conseil "
+    "départemental dans les six semaines suivant la réception de l'information d'ouverture (ou de transfert) du "
+    "droit au RSA, l'opérateur France Travail oriente")
+REFERENCE_CONTRAT_ENGAGEMENT = (
+    "Code du travail art. D5411-14-1 (décret n° 2024-1244 du 30 décembre 2024) : contrat d'engagement élaboré et "
+    "signé dans le mois suivant la notification de la décision d'orientation")
+MOTIF_AVANT_DECRET = (
+    "date de référence antérieure au 1er janvier 2025, date d'entrée en vigueur du décret n° 2024-1244 : "
+    "délais légaux non applicables")
+
 #: Referent body used when a route comes from the model and no grid line named one.
 STRUCTURE_PAR_DEFAUT: dict[Parcours, Structure] = {
     Parcours.professionnel: Structure.france_travail,
@@ -63,6 +88,19 @@ class Delais(BaseModel):
     orientation_au_plus_tard: date
     premier_rdv_jours_apres_orientation: int
     premier_rdv_au_plus_tard: date
+    orientation_limite_legale: Optional[date] = Field(
+        description="six semaines après la date de référence : sans orientation par le département à cette "
+                    "date, France Travail oriente (CASF art. D262-65-2) ; null avant le 1er janvier 2025")
+    contrat_engagement_mois_apres_notification_orientation: Optional[int] = Field(
+        description="délai de signature du contrat d'engagement, en mois après la notification de "
+                    "l'orientation (Code du travail art. D5411-14-1) ; null avant le 1er janvier 2025")
+    contrat_engagement_si_orientation_a_limite_legale: Optional[date] = Field(
+        description="date limite de signature du contrat d'engagement si l'orientation est notifiée à la limite "
+                    "légale ; plus tôt si elle est notifiée avant ; null avant le 1er janvier 2025")
+    references_legales: list[str] = Field(description="articles fondant les délais légaux (vide s'ils ne "
+                                                      "s'appliquent pas)")
+    motif_sans_delais_legaux: Optional[str] = Field(
+        description="pourquoi les délais légaux ne sont pas calculés ; null quand ils le sont")
 
 
 class Versions(BaseModel):
@@ -138,7 +176,22 @@ def calculer_delais(dossier: Dossier) -> Delais:
         orientation_au_plus_tard=limite,
         premier_rdv_jours_apres_orientation=DELAI_PREMIER_RDV_JOURS,
         premier_rdv_au_plus_tard=limite + timedelta(days=DELAI_PREMIER_RDV_JOURS),
+        **delais_legaux(ref),
     )
+
+
+def delais_legaux(ref: date) -> dict[str, Any]:
+    """Fields of :class:`Delais` from décret 2024-1244 for reference date ``ref`` (null before it applies)."""
+    if ref < DATE_DECRET_DELAIS:
+        return dict(orientation_limite_legale=None, contrat_engagement_mois_apres_notification_orientation=None,
+                    contrat_engagement_si_orientation_a_limite_legale=None, references_legales=[],
+                    motif_sans_delais_legaux=MOTIF_AVANT_DECRET)
+    limite = ref + timedelta(days=DELAI_ORIENTATION_LEGAL_JOURS)
+    return dict(orientation_limite_legale=limite,
+                contrat_engagement_mois_apres_notification_orientation=DELAI_CONTRAT_ENGAGEMENT_MOIS,
+                contrat_engagement_si_orientation_a_limite_legale=ajouter_mois(limite, DELAI_CONTRAT_ENGAGEMENT_MOIS),
+                references_legales=[REFERENCE_ORIENTATION_LEGALE, REFERENCE_CONTRAT_ENGAGEMENT],
+                motif_sans_delais_legaux=None)
 
 
 def decider(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from orientation.configuration import SANS_MODELE, SourceModele, SpecModele
-from orientation.decision import Chaine, Decision, Origine, executer
+from orientation.decision import Chaine, Decision, Delais, Origine, executer
 from orientation.dossier.schema import LIBELLES_ENUMS, Dossier
 from orientation.erreurs import DossierInvalide
 from orientation.francais import date_fr, nombre_fr, pourcent
@@ -331,11 +331,24 @@ def _crpa(
             "Calcul par le modèle statistique des probabilités de chaque parcours, comparaison au seuil de confiance "
             "et vérification que le profil est récurrent ; abstention sinon.")
     ops.append(
-        f"Calcul des délais : orientation au plus tard le {date_fr(decision.delais.orientation_au_plus_tard)}, "
-        f"premier rendez-vous d'accompagnement dans les {decision.delais.premier_rdv_jours_apres_orientation} jours "
-        "suivant l'orientation.")
+        f"Calcul des délais fixés par la convention DITP : orientation au plus tard le "
+        f"{date_fr(decision.delais.orientation_au_plus_tard)}, premier rendez-vous d'accompagnement dans les "
+        f"{decision.delais.premier_rdv_jours_apres_orientation} jours suivant l'orientation. "
+        + _delais_legaux(decision.delais))
     return ElementsCRPA(degre_et_mode_de_contribution=degre, donnees_et_sources=donnees,
                         parametres_et_ponderations=params, operations=ops)
+
+
+def _delais_legaux(delais: Delais) -> str:
+    """The sentence on the deadlines of décret n° 2024-1244 (CASF D262-65-2, Code du travail D5411-14-1)."""
+    if delais.orientation_limite_legale is None:
+        return f"Délais légaux : {delais.motif_sans_delais_legaux}."
+    mois = delais.contrat_engagement_mois_apres_notification_orientation
+    return (f"Délais légaux (décret n° 2024-1244) : sans orientation par le département au "
+            f"{date_fr(delais.orientation_limite_legale)}, l'opérateur France Travail oriente (CASF art. D262-65-2) ; "
+            f"le contrat d'engagement est signé dans {'le mois' if mois == 1 else f'les {mois} mois'} suivant la notification de l'orientation (Code du travail art. D5411-14-1), soit au plus tard le "
+            f"{date_fr(delais.contrat_engagement_si_orientation_a_limite_legale)} si elle est notifiée à cette "
+            "limite.")
 
 
 def _modele_non_consulte(chaine: Chaine) -> Optional[str]:
@@ -420,7 +433,8 @@ def _lignes(e: Explication, titre: callable, puce: str) -> list[str]:  # type: i
                     + (" (date estimée : notification des droits non renseignée, ouverture des droits utilisée)"
                        if d.delais.reference_estimee else "")
                     + f" ; premier rendez-vous d'accompagnement au plus tard le "
-                    f"{date_fr(d.delais.premier_rdv_au_plus_tard)}.", ""]
+                    f"{date_fr(d.delais.premier_rdv_au_plus_tard)} (objectifs de la convention DITP).",
+                    _delais_legaux(d.delais), ""]
     L.append(titre(2, "Règles appliquées"))
     if not e.regles_declenchees:
         L.append(f"{puce}Aucune règle ne s'applique à ce dossier.")

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from orientation.decision import DELAI_PREMIER_RDV_JOURS, STRUCTURE_PAR_DEFAUT, Decision, decider, version_bibliotheque
+from orientation.decision import (DATE_DECRET_DELAIS, DELAI_CONTRAT_ENGAGEMENT_MOIS, DELAI_ORIENTATION_LEGAL_JOURS,
+                                  DELAI_PREMIER_RDV_JOURS, STRUCTURE_PAR_DEFAUT, Decision, decider,
+                                  version_bibliotheque)
 from orientation.modele import caracteristiques as car
 from orientation.modele.classes import CLASSES as _PARCOURS_MODELE
 from orientation.regles.vectoriel import EvaluateurVectoriel
@@ -24,7 +26,8 @@ from orientation.vocabulaire import Modalite, Parcours, Structure
 COLONNES_DECISIONS: tuple[str, ...] = (
     "identifiant", "ligne", "modalite", "parcours", "structure", "origine_parcours", "regles_declenchees",
     "probabilite_modele", "date_reference", "date_reference_estimee", "orientation_au_plus_tard",
-    "premier_rdv_au_plus_tard", "scenario", "version_bibliotheque", "version_regles", "version_modele", "modele_sha256",
+    "premier_rdv_au_plus_tard", "orientation_limite_legale", "contrat_engagement_si_orientation_a_limite_legale",
+    "scenario", "version_bibliotheque", "version_regles", "version_modele", "modele_sha256",
     "modele_synthetique")
 
 _MODALITES = (None, Modalite.orientation_directe, Modalite.examen_individuel, Modalite.rdv_obligatoire)  # by force
@@ -35,7 +38,9 @@ _SCHEMA_DECISIONS = pa.schema([
     ("identifiant", pa.string()), ("ligne", pa.int64()), ("modalite", pa.string()), ("parcours", pa.string()),
     ("structure", pa.string()), ("origine_parcours", pa.string()), ("regles_declenchees", pa.string()),
     ("probabilite_modele", pa.float64()), ("date_reference", pa.date32()), ("date_reference_estimee", pa.string()),
-    ("orientation_au_plus_tard", pa.date32()), ("premier_rdv_au_plus_tard", pa.date32()), ("scenario", pa.int64()),
+    ("orientation_au_plus_tard", pa.date32()), ("premier_rdv_au_plus_tard", pa.date32()),
+    ("orientation_limite_legale", pa.date32()), ("contrat_engagement_si_orientation_a_limite_legale", pa.date32()),
+    ("scenario", pa.int64()),
     ("version_bibliotheque", pa.string()), ("version_regles", pa.string()), ("version_modele", pa.string()),
     ("modele_sha256", pa.string()), ("modele_synthetique", pa.string())])
 
@@ -71,16 +76,25 @@ class Contexte:
         self._conditions: dict[tuple[int, Any], str] = {}
 
 
-def _delais(jours_ouv: np.ndarray, jours_notif: np.ndarray, notif_nul: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(reference, estimated?, orientation deadline, first appointment deadline) as days / bools."""
-    ref = np.where(notif_nul, jours_ouv, jours_notif).astype("datetime64[D]")
-    mois = ref.astype("datetime64[M]")
-    jour = (ref - mois.astype("datetime64[D]")).astype(np.int64)
-    suivant = mois + 1
+def _ajouter_mois(jours: np.ndarray, mois_ajoutes: int) -> np.ndarray:
+    """Vectorised :func:`orientation.decision.ajouter_mois` (clamped to the month's last day)."""
+    mois = jours.astype("datetime64[M]")
+    jour = (jours - mois.astype("datetime64[D]")).astype(np.int64)
+    suivant = mois + mois_ajoutes
     longueur = ((suivant + 1).astype("datetime64[D]") - suivant.astype("datetime64[D]")).astype(np.int64)
-    limite = suivant.astype("datetime64[D]") + np.minimum(jour, longueur - 1)
+    return suivant.astype("datetime64[D]") + np.minimum(jour, longueur - 1)
+
+
+def _delais(jours_ouv: np.ndarray, jours_notif: np.ndarray, notif_nul: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(reference, estimated?, orientation deadline, first appointment deadline, legal orientation deadline,
+    contract deadline) as days / bools; the two legal ones are NaT before décret 2024-1244 applies."""
+    ref = np.where(notif_nul, jours_ouv, jours_notif).astype("datetime64[D]")
+    limite = _ajouter_mois(ref, 1)
     rdv = limite + np.timedelta64(DELAI_PREMIER_RDV_JOURS, "D")
-    return ref, notif_nul.copy(), limite, rdv
+    hors_champ = ref < np.datetime64(DATE_DECRET_DELAIS, "D")
+    legale = np.where(hors_champ, np.datetime64("NaT", "D"), ref + np.timedelta64(DELAI_ORIENTATION_LEGAL_JOURS, "D"))
+    contrat = np.where(hors_champ, np.datetime64("NaT", "D"), _ajouter_mois(legale, DELAI_CONTRAT_ENGAGEMENT_MOIS))
+    return ref, notif_nul.copy(), limite, rdv, legale, contrat
 
 
 def _motif_cles(masques: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -174,7 +188,7 @@ def _noms(valeurs: tuple[Any, ...], idx: np.ndarray) -> pa.Array:
 def _table_decisions(ctx: Contexte, ids: pa.Array, lignes: np.ndarray, d: dict[str, Any], regles: pa.Array,
                      delais: tuple[np.ndarray, ...]) -> pa.Table:
     n = len(lignes)
-    ref, estimee, limite, rdv = delais
+    ref, estimee, limite, rdv, legale, contrat = delais
     conf = d["probabilite_modele"]
     const = lambda v: pa.array(np.full(n, v, dtype=object), pa.string()) if v is not None else pa.nulls(n, pa.string())  # noqa: E731
     return pa.table([
@@ -183,6 +197,7 @@ def _table_decisions(ctx: Contexte, ids: pa.Array, lignes: np.ndarray, d: dict[s
         pa.array(conf, pa.float64(), mask=np.isnan(conf)), pa.array(ref, pa.date32()),
         pa.array(np.where(estimee, "1", "0").astype(object), pa.string()),
         pa.array(limite, pa.date32()), pa.array(rdv, pa.date32()),
+        pa.array(legale, pa.date32(), mask=np.isnat(legale)), pa.array(contrat, pa.date32(), mask=np.isnat(contrat)),
         pa.array(np.full(n, ctx.referentiel.scenario, dtype=np.int64)),
         const(ctx.version_bibliotheque), const(ctx.referentiel.version), const(ctx.version_modele),
         const(ctx.sha_modele), const(ctx.modele_synthetique)], schema=_SCHEMA_DECISIONS)
@@ -231,6 +246,9 @@ def _table_depuis_decisions(ctx: Contexte, lignes: list[int], decisions: list[De
         cols["date_reference_estimee"].append("1" if d.delais.reference_estimee else "0")
         cols["orientation_au_plus_tard"].append(d.delais.orientation_au_plus_tard)
         cols["premier_rdv_au_plus_tard"].append(d.delais.premier_rdv_au_plus_tard)
+        cols["orientation_limite_legale"].append(d.delais.orientation_limite_legale)
+        cols["contrat_engagement_si_orientation_a_limite_legale"].append(
+            d.delais.contrat_engagement_si_orientation_a_limite_legale)
         cols["scenario"].append(d.scenario)
         cols["version_bibliotheque"].append(d.versions.bibliotheque)
         cols["version_regles"].append(d.versions.regles)
