@@ -26,6 +26,18 @@ def test_regle_declenchee_avec_valeurs_reelles() -> None:
     assert "Précaire : sans abri" in e.texte()
 
 
+def test_deux_sortes_de_delais_avec_leurs_articles() -> None:
+    e = explain(Dossier.depuis_cnaf(EXEMPLE_CNAF))  # reference 20/09/2025
+    for rendu in (e.texte(), e.markdown(), json.dumps(e.en_dict(), ensure_ascii=False)):
+        assert "convention DITP" in rendu and "20/10/2025" in rendu
+        assert "CASF art. D262-65-2" in rendu and "01/11/2025" in rendu
+        assert "Code du travail art. D5411-14-1" in rendu and "01/12/2025" in rendu
+    avant = {**EXEMPLE_CNAF, "dtdemrsa": "2024-12-20", "dtouvdroit": "2024-12-31", "dtnotifdroit": "2024-12-31"}
+    texte = explain(Dossier.depuis_cnaf(avant)).texte()
+    assert "Délais légaux : date de référence antérieure au 1er janvier 2025" in texte
+    assert "D262-65-2" not in texte
+
+
 def test_non_renseigne_jamais_faux() -> None:
     # no health-coverage answer: the condition « couverture_sociale = non » is unknown, not false
     e = explain(Dossier.depuis_cnaf(RECURRENT | {"difsoc": ["0401"]}))

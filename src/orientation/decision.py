@@ -39,11 +39,13 @@ DELAI_PREMIER_RDV_JOURS = 14
 #: the information that the right was opened (or transferred into the département), the France Travail
 #: operator orients.  The decree also created Code du travail art. D5411-14-1 (source: Centre Inffo,
 #: 10 January 2025, not checked against Légifrance): the contrat d'engagement is drawn up and signed within
-#: one month of the notification of the orientation decision.  The dossier does not carry the date the
+#: one month of the notification of the orientation decision (a new orientation after the global diagnosis
+#: opens a new month, same source: not modelled, the recommendation precedes any orientation).  The dossier does not carry the date the
 #: département received that information: the six weeks are counted from the same reference date as the
 #: DITP deadlines (notification of rights, else opening of rights), an approximation flagged by
 #: ``reference_estimee`` and documented in the README.  The deadlines apply to reference dates on or after
-#: :data:`DATE_DECRET_DELAIS`; before it the fields are null and ``motif_sans_delais_legaux`` says why.
+#: :data:`DATE_DECRET_DELAIS` (no transitional rule for rights opened earlier was found: this cut-off is our
+#: reading); before it the fields are null and ``motif_sans_delais_legaux`` says why.
 DATE_DECRET_DELAIS = date(2025, 1, 1)
 DELAI_ORIENTATION_LEGAL_JOURS = 42  # six weeks
 DELAI_CONTRAT_ENGAGEMENT_MOIS = 1

@@ -348,7 +348,8 @@ def _delais_legaux(delais: Delais) -> str:
             f"{date_fr(delais.orientation_limite_legale)}, l'opérateur France Travail oriente (CASF art. D262-65-2) ; "
             f"le contrat d'engagement est signé dans {'le mois' if mois == 1 else f'les {mois} mois'} suivant la notification de l'orientation (Code du travail art. D5411-14-1), soit au plus tard le "
             f"{date_fr(delais.contrat_engagement_si_orientation_a_limite_legale)} si elle est notifiée à cette "
-            "limite.")
+            "limite. Les six semaines courent de la réception par le département de l'information d'ouverture du "
+            "droit, date absente du dossier : elles sont comptées ici depuis la date de référence des délais.")
 
 
 def _modele_non_consulte(chaine: Chaine) -> Optional[str]:
