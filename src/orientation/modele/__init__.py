@@ -1,5 +1,5 @@
 """The statistical layer: features, the calibrated orientation model, its training and the
 synthetic data used to demonstrate it.
 
-Depends on :mod:`orientation.dossier.schema` only.
+Depends only on :mod:`orientation.dossier` and the base modules (``erreurs``, ``vocabulaire``, ``francais``).
 """

@@ -1,5 +1,5 @@
 """Declarative orientation rules: the condition language, référentiels, durable-rules runtime,
 vectorised evaluation for bulk runs and YAML test cases.
 
-Depends on :mod:`orientation.dossier.schema` only.
+Depends only on :mod:`orientation.dossier` and the base modules (``erreurs``, ``vocabulaire``, ``francais``).
 """
