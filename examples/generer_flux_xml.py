@@ -72,10 +72,12 @@ def main() -> None:
         textes.insert(position, texte)
     entete = ("<!-- Flux CAF SYNTHÉTIQUE (aucune personne réelle) : les 200 premiers dossiers de flux_exemple.csv, "
               "au format XML des flux CNAF (voir orientation.dossier.cnaf_xml), avec la pré-orientation de la CAF "
-              "et quelques enregistrements volontairement invalides. Régénérer : python examples/generer_flux_xml.py -->")
+              "et quelques enregistrements volontairement invalides. "
+              "Régénérer : python examples/generer_flux_xml.py -->")
     with (ICI / "flux_cnaf_exemple.xml").open("w", encoding="utf-8") as f:
         f.writelines(ecrire_xml(textes, entete))
-    print(f"{N} dossiers SYNTHÉTIQUES (+1 enregistrement sans demandeur) écrits dans {ICI / 'flux_cnaf_exemple.xml'}.")
+    print(f"{N} dossiers SYNTHÉTIQUES (+1 enregistrement sans demandeur) écrits dans "
+          f"{ICI / 'flux_cnaf_exemple.xml'}.")
 
 
 if __name__ == "__main__":

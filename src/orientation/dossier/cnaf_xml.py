@@ -62,7 +62,8 @@ from xml.parsers import expat
 from xml.sax.saxutils import escape
 
 from orientation.dossier.cnaf import CLES
-from orientation.dossier.tabulaire import CLES_MULTIPLES, LISTE_VIDE, SEPARATEUR
+from orientation.dossier.tabulaire import CLES_MULTIPLES, LISTE_VIDE, SEPARATEUR, ligne_vers_enregistrement
+from orientation.erreurs import DossierInvalide, ErreurChamp
 
 RACINE = "Racine"
 ENREGISTREMENT = "InfoDemandeRSA"
@@ -304,7 +305,6 @@ def lignes(rec: EnregistrementXML) -> tuple[list[tuple[int, dict[str, str]]], Op
                     for e in enfants]
             ligne["agesenfants"] = SEPARATEUR.join(str(a) if a is not None else f"date de naissance {t or 'absente'}"
                                                    for a, t in sorted(ages, key=lambda x: (x[0] is None, x[0] or 0)))
-        ligne.pop("departement", None)  # the run's département
         out.append((p.ligne, ligne))
     return out, None
 
@@ -312,6 +312,40 @@ def lignes(rec: EnregistrementXML) -> tuple[list[tuple[int, dict[str, str]]], Op
 def lire_enregistrements(flux: BinaryIO, nom: str = "(document)") -> Iterator[EnregistrementXML]:
     """Records of an XML flux, streamed (see :class:`LecteurXML`)."""
     return iter(LecteurXML(flux, nom))
+
+
+#: Largest XML document accepted for one dossier (bytes).
+TAILLE_MAX_XML = 1024 * 1024
+
+
+def enregistrement_unique(texte: str | bytes, departement: Optional[str] = None) -> dict[str, Any]:
+    """The flat CNAF record of a document holding one record and one person to orient.
+
+    ``departement`` fills (or replaces) the département, which the CAF flux does not carry.
+    Raises :class:`~orientation.erreurs.DossierInvalide` in French otherwise.
+    """
+    import io
+
+    def refus(valeur: Any, raison: str) -> DossierInvalide:
+        return DossierInvalide([ErreurChamp("(document)", valeur, raison)])
+
+    octets = texte.encode("utf-8") if isinstance(texte, str) else bytes(texte)
+    if len(octets) > TAILLE_MAX_XML:
+        raise refus(f"({len(octets)} octets)", f"document trop gros (au plus {TAILLE_MAX_XML} octets)")
+    try:
+        recs = list(LecteurXML(io.BytesIO(octets), "document XML"))
+    except XMLRefuse as exc:
+        raise refus("", str(exc).replace(" Aucune sortie n'a été publiée.", "").replace(
+            " Aucune ligne n'a été traitée.", "")) from None
+    if len(recs) != 1:
+        raise refus(f"({len(recs)} enregistrement(s))", f"un seul enregistrement <{ENREGISTREMENT}> attendu")
+    rangees, raison = lignes(recs[0])
+    if raison is not None or len(rangees) != 1:
+        raise refus("", raison or "une seule personne demandeur ou conjoint attendue dans l'enregistrement")
+    rec = ligne_vers_enregistrement(rangees[0][1])
+    if departement is not None:
+        rec["departement"] = departement
+    return rec
 
 
 # --------------------------------------------------------------------------- writing
@@ -404,5 +438,5 @@ def ecrire_xml(enregistrements: Iterable[str], entete: str = "") -> Iterator[str
 
 
 __all__ = ["COMPLEMENTS", "ELEMENTS_CONNUS", "ENREGISTREMENT", "EnregistrementXML", "LecteurXML", "PERSONNE",
-           "PersonneXML", "RACINE", "XMLRefuse", "ecrire_xml", "enregistrement_xml", "lignes",
-           "lire_enregistrements"]
+           "PersonneXML", "RACINE", "TAILLE_MAX_XML", "XMLRefuse", "ecrire_xml", "enregistrement_unique",
+           "enregistrement_xml", "lignes", "lire_enregistrements"]

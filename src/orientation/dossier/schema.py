@@ -444,6 +444,18 @@ class Dossier(BaseModel):
             raise DossierInvalide(erreurs, ident)
         return dossier
 
+    @classmethod
+    def depuis_xml(cls, texte: str | bytes, departement: Optional[str] = None) -> "Dossier":
+        """Build a dossier from a CAF XML document holding one record (:mod:`orientation.dossier.cnaf_xml`).
+
+        The CAF flux does not carry the département: give ``departement`` (or a ``DEPARTEMENT``
+        element in the person's ``ComplementsOrientation`` block).  Every invalid column is
+        reported at once, as by :meth:`depuis_cnaf`.
+        """
+        from orientation.dossier.cnaf_xml import enregistrement_unique
+
+        return cls.depuis_cnaf(enregistrement_unique(texte, departement))
+
     def vers_cnaf(self) -> dict[str, Any]:
         """Write the dossier back to the flat CNAF-coded record, without loss."""
         return dossier_vers_cnaf(self)

@@ -31,7 +31,7 @@ COLONNES_XML: list[str] = [k for k in CLES if k != "departement"]
 
 
 def verifier_xml(chemin: Path) -> None:
-    """Read the file up to its first record: a malformed start, a DTD or no record at all raise :class:`FluxInvalide`."""
+    """Read the file up to its first record: a malformed start, a DTD or no record raise :class:`FluxInvalide`."""
     with open(chemin, "rb") as f:
         lecteur = LecteurXML(f, str(chemin))
         try:

@@ -62,8 +62,10 @@ def resume(compteur: Counter) -> Optional[str]:
     def nb(x: int) -> str:
         return f"{x:,}".replace(",", "\u202f")
 
-    part = (f"{compteur['concordants'] / comparables * 100:.1f}".replace(".", ",") + "\u202f%") if comparables else "—"
-    return (f"Pré-orientation calculée par la CAF : parcours recommandé identique pour {nb(compteur['concordants'])} "
+    taux = compteur["concordants"] / comparables * 100 if comparables else 0.0
+    part = (f"{taux:.1f}".replace(".", ",") + "\u202f%") if comparables else "—"
+    return ("Pré-orientation calculée par la CAF : parcours recommandé identique pour "
+            f"{nb(compteur['concordants'])} "
             f"dossier(s) sur {nb(comparables)} comparable(s) ({part} ; PP = professionnel, AS = socio-professionnel, "
             f"PS = social, parcours modifié par la CAF s'il existe) ; non comparables : "
             f"{nb(compteur['sans_parcours'])} sans parcours recommandé (rendez-vous ou examen individuel), "
