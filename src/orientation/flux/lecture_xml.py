@@ -53,7 +53,10 @@ def estimation_xml(chemin: Path, echantillon: int = 1 << 20) -> Optional[int]:
 
 
 def blocs_xml(chemin: Path, taille_bloc: int, empreinte: Any = None) -> Iterable[tuple[Any, ...]]:
-    """Tasks ``(rang, cells by column, ranks, rejects, unknown elements, positions)`` in file order."""
+    """Tasks ``(rang, table of cells, ranks, rejects, unknown elements, positions)`` in file order.
+
+    The cells travel as a pyarrow table (compact, unlike Python strings) while tasks wait for a worker.
+    """
     rang = 0
     rangs: list[int] = []
     colonnes: dict[str, list[Optional[str]]] = {k: [] for k in COLONNES_XML}
@@ -64,7 +67,8 @@ def blocs_xml(chemin: Path, taille_bloc: int, empreinte: Any = None) -> Iterable
 
     def tache() -> tuple[Any, ...]:
         nonlocal rangs, colonnes, rejets, inconnus, positions, rang
-        t = (rang, colonnes, rangs, rejets, sorted(inconnus), positions)
+        table = pa.table({k: pa.array(v, pa.string()) for k, v in colonnes.items()})
+        t = (rang, table, rangs, rejets, sorted(inconnus), positions)
         rang += 1
         rangs, colonnes, rejets, inconnus, positions = [], {k: [] for k in COLONNES_XML}, [], set(), {}
         return t
@@ -97,8 +101,7 @@ def blocs_xml(chemin: Path, taille_bloc: int, empreinte: Any = None) -> Iterable
 
 def lire_bloc_xml(tache: tuple[Any, ...]) -> Flux:
     """The :class:`Flux` of a task of :func:`blocs_xml` (string columns, rows refused while reading)."""
-    _, colonnes, rangs, rejets, inconnus, positions = tache
-    table = pa.table({k: pa.array(v, pa.string()) for k, v in colonnes.items()})
+    _, table, rangs, rejets, inconnus, positions = tache
     return Flux(table, np.array(rangs, dtype=np.int64), list(rejets), list(inconnus), {}, False, positions)
 
 
