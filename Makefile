@@ -20,6 +20,7 @@ demo: installer
 	$(BIN)/orientation recommander examples/dossiers/primo_demandeuse_sans_abri.json --modele demo
 	$(BIN)/orientation expliquer examples/dossiers/recurrent_profil_emploi.json --format texte --modele demo
 	$(BIN)/orientation lot examples/flux_exemple.csv --departement 93 --sortie $(SORTIE)/decisions.csv --explications $(SORTIE)/explications.jsonl --modele demo --ecraser
+	$(BIN)/orientation lot examples/flux_cnaf_exemple.xml --departement 93 --sortie $(SORTIE)/decisions_xml.csv --explications $(SORTIE)/explications_xml.jsonl --modele demo --ecraser
 
 test: installer
 	$(BIN)/python -m pytest

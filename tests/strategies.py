@@ -26,7 +26,7 @@ EXEMPLES_FUZZ = 10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "exploration" 
 
 from orientation.dossier import codes
 from orientation.dossier.schema import (DEPARTEMENTS, Composition, Diagnostic, Dossier, Fragilite, InscriptionFT,
-                                        Nationalite, Sexe)
+                                        MotifModificationParcours, Nationalite, NatureParcoursCAF, Sexe)
 
 #: Départements with a rule file first, then every other code.
 DEPARTEMENTS_AVEC_REGLES = ("93", "58", "69")
@@ -104,6 +104,10 @@ _FACULTATIFS: tuple[tuple[str, st.SearchStrategy[Any]], ...] = (
     ("inscription_france_travail", _ou_none(st.sampled_from([i.value for i in InscriptionFT]))),
     ("fragilites_declarees", _liste_codes([f.value for f in Fragilite], max_size=3)),
     ("demande_rdv", _ou_none(st.booleans())),
+    # the CAF's pre-routing (instruction flux): often absent, as in flat files without these columns
+    ("preorientation_caf", _ou_none(st.sampled_from([p.value for p in NatureParcoursCAF]), 0.4)),
+    ("parcours_modifie_caf", _ou_none(st.sampled_from([p.value for p in NatureParcoursCAF]), 0.7)),
+    ("motif_modification_parcours_caf", _ou_none(st.sampled_from([m.value for m in MotifModificationParcours]), 0.7)),
 )
 _JOURS_DEMANDE = st.integers(min_value=0, max_value=15 * 365)
 _AGE = st.one_of(st.integers(min_value=16, max_value=70), st.sampled_from([17, 24, 25, 26, 56, 57, 58]),

@@ -54,6 +54,8 @@ def _lire_dossier(chemin: str) -> Any:
 
     octets = sys.stdin.buffer.read() if chemin == "-" else Path(chemin).read_bytes()
     try:
+        if Path(chemin).suffix.lower() == ".xml":  # one record of a CAF XML flux
+            return Dossier.depuis_xml(octets)
         return Dossier.depuis_json(octets)
     except DossierInvalide as exc:
         raise _ErreurFichier(f"{'entrée standard' if chemin == '-' else chemin} : {exc}") from None
@@ -260,7 +262,7 @@ def construire_parseur() -> argparse.ArgumentParser:
     j.add_argument("--ecrire", metavar="DOSSIER", help="écrire les schémas JSON générés dans ce dossier")
     j.set_defaults(func=_cmd_schemas)
 
-    b = sub.add_parser("lot", help="orienter en nombre un flux CAF (CSV, JSON Lines ou Parquet)")
+    b = sub.add_parser("lot", help="orienter en nombre un flux CAF (CSV, JSON Lines, Parquet ou XML)")
     b.add_argument("flux")
     b.add_argument("--departement", required=True)
     b.add_argument("--sortie", required=True, help="fichier CSV des décisions")

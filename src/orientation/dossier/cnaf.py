@@ -33,12 +33,23 @@ diag_frein_mobilite           diagnostic.frein_mobilite          same
 diag_frein_garde_enfant       diagnostic.frein_garde_enfant      same
 diag_frein_proche_aidant      diagnostic.frein_proche_aidant     same
 diag_frein_autre              diagnostic.frein_autre             same
+natparcocal                   preorientation_caf                 ``PP``, ``AS``, ``PS``
+natparcomod                   parcours_modifie_caf               ``PP``, ``AS``, ``PS``
+motimodparco                  motif_modification_parcours_caf    ``CL``, ``EA``
 ============================  =================================  ==========================
 
 The ``diag_*`` columns carry the France Travail diagnostic used by the national orientation
 criteria (Comité national pour l'emploi, 7 November 2024).  They are **not** CNAF names: no
 public source gives a flat-file name for them (the CAF flux does not carry the diagnostic), so
 they are named after the criteria; the barrier ratings are the words of the criteria.
+
+``natparcocal``, ``natparcomod`` and ``motimodparco`` are the CAF's pre-routing, carried by the
+instruction flux (block ``Parcours`` of each ``Personne``): the route the CAF computed (``PP``
+professionnel, ``AS`` professionnel avec accompagnement social, ``PS`` social), the route as
+modified, and why it was modified (``CL`` critère local, ``EA`` entretien approfondi).  Names and
+code lists: WebRSA (atolcd/webrsa: the ``Parcours`` model's ``$fakeInLists``, the enum types
+``type_natparcocal`` / ``type_motimodparco`` and the staging table ``determinationparcours`` of its
+SQL schema); the meanings are those of issue 14 (WebRSA's ``parcours.po`` was not available).
 """
 
 from __future__ import annotations
@@ -56,6 +67,8 @@ _FOYER = {"ISO": "personne_seule", "COU": "couple", "PAR": "parent_isole"}
 _INSCFT = {"INS": "inscrit", "ENC": "en_cours", "NON": "non_inscrit"}
 _BOOL = {"0": False, "1": True}
 _FREIN = {"fort": "fort", "moyen": "moyen", "sans_impact": "sans_impact"}
+_NATPARCO = {"PP": "professionnel", "AS": "professionnel_accompagnement_social", "PS": "social"}
+_MOTIMODPARCO = {"CL": "critere_local", "EA": "entretien_approfondi"}
 
 #: key -> (dossier field, mapping code->value or a kind)
 CLES_DOSSIER: dict[str, tuple[str, Any]] = {
@@ -83,6 +96,9 @@ CLES_DOSSIER: dict[str, tuple[str, Any]] = {
     "diag_frein_garde_enfant": ("diagnostic.frein_garde_enfant", _FREIN),
     "diag_frein_proche_aidant": ("diagnostic.frein_proche_aidant", _FREIN),
     "diag_frein_autre": ("diagnostic.frein_autre", _FREIN),
+    "natparcocal": ("preorientation_caf", _NATPARCO),
+    "natparcomod": ("parcours_modifie_caf", _NATPARCO),
+    "motimodparco": ("motif_modification_parcours_caf", _MOTIMODPARCO),
 }
 
 #: Every key a record may carry, in output order.

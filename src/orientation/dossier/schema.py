@@ -91,7 +91,27 @@ class NiveauFrein(enum.StrEnum):
     sans_impact = "sans_impact"
 
 
+class NatureParcoursCAF(enum.StrEnum):
+    """Route of the CAF's pre-routing (CNAF ``natparcocal`` / ``natparcomod``: ``PP``, ``AS``, ``PS``)."""
+
+    professionnel = "professionnel"
+    professionnel_accompagnement_social = "professionnel_accompagnement_social"
+    social = "social"
+
+
+class MotifModificationParcours(enum.StrEnum):
+    """Why the CAF's computed route was modified (CNAF ``motimodparco``: ``CL``, ``EA``)."""
+
+    critere_local = "critere_local"
+    entretien_approfondi = "entretien_approfondi"
+
+
 LIBELLES_ENUMS: dict[str, str] = {
+    "professionnel": "parcours professionnel",
+    "professionnel_accompagnement_social": "parcours professionnel avec accompagnement social",
+    "social": "parcours social",
+    "critere_local": "critère local",
+    "entretien_approfondi": "entretien approfondi",
     "fort": "frein fort",
     "moyen": "frein moyen",
     "sans_impact": "sans impact",
@@ -277,6 +297,12 @@ class Dossier(BaseModel):
     dsp: DSP = Field(default_factory=DSP)  # type: ignore[valid-type]
     diagnostic: Diagnostic = Field(default_factory=Diagnostic,
                                    description="Diagnostic France Travail (critères nationaux d'orientation)")
+    preorientation_caf: Optional[NatureParcoursCAF] = Field(
+        default=None, description="Pré-orientation calculée par la CAF (flux d'instruction, NATPARCOCAL)")
+    parcours_modifie_caf: Optional[NatureParcoursCAF] = Field(
+        default=None, description="Parcours modifié après le calcul de la CAF (NATPARCOMOD)")
+    motif_modification_parcours_caf: Optional[MotifModificationParcours] = Field(
+        default=None, description="Motif de la modification du parcours (MOTIMODPARCO)")
 
     @field_validator("departement", mode="before")
     @classmethod
@@ -289,7 +315,8 @@ class Dossier(BaseModel):
         return v.strip() if isinstance(v, str) else v
 
     @field_validator("sexe", "nationalite", "inscription_france_travail", "demande_rdv", "date_notification_droits",
-                     "fragilites_declarees", mode="before")
+                     "fragilites_declarees", "preorientation_caf", "parcours_modifie_caf",
+                     "motif_modification_parcours_caf", mode="before")
     @classmethod
     def _cellule_vide(cls, v: Any, info: Any) -> Any:
         """An empty cell is « non renseigné »; fragilities may be a ``"sante|logement"`` cell."""
@@ -416,6 +443,18 @@ class Dossier(BaseModel):
         if erreurs:
             raise DossierInvalide(erreurs, ident)
         return dossier
+
+    @classmethod
+    def depuis_xml(cls, texte: str | bytes, departement: Optional[str] = None) -> "Dossier":
+        """Build a dossier from a CAF XML document holding one record (:mod:`orientation.dossier.cnaf_xml`).
+
+        The CAF flux does not carry the département: give ``departement`` (or a ``DEPARTEMENT``
+        element in the person's ``ComplementsOrientation`` block).  Every invalid column is
+        reported at once, as by :meth:`depuis_cnaf`.
+        """
+        from orientation.dossier.cnaf_xml import enregistrement_unique
+
+        return cls.depuis_cnaf(enregistrement_unique(texte, departement))
 
     def vers_cnaf(self) -> dict[str, Any]:
         """Write the dossier back to the flat CNAF-coded record, without loss."""

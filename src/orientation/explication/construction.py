@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orientation.configuration import SANS_MODELE, SourceModele, SpecModele
 from orientation.codes_sortie import CodesSortie
 from orientation.decision import Chaine, Decision, Delais, Origine, executer
+from orientation.dossier.preorientation import phrase as phrase_preorientation
 from orientation.dossier.schema import LIBELLES_ENUMS, Dossier
 from orientation.erreurs import DossierInvalide
 from orientation.francais import date_fr, nombre_fr, pourcent
@@ -291,6 +292,8 @@ def _crpa(
     if dossier.diagnostic.model_dump(exclude_none=True):
         donnees.append(f"Réponses du diagnostic utilisées par les critères nationaux d'orientation — source : "
                        f"{SOURCES['diagnostic']}.")
+    if (ligne_caf := phrase_preorientation(dossier)) is not None:  # the CAF's pre-routing, when the flux has it
+        donnees.append(ligne_caf)
     donnees += [
         "Le sexe et la nationalité ne sont utilisés ni par les règles ni par le modèle.",
     ]

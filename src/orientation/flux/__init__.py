@@ -11,7 +11,9 @@ Input (format chosen by extension)
   line of CNAF keys);
 * ``.jsonl`` / ``.ndjson`` (one JSON object per line; multi-valued fields as ``"0402|0406"`` or
   as JSON arrays);
-* ``.parquet``.
+* ``.parquet``;
+* ``.xml``: the CAF's XML flux (:mod:`orientation.dossier.cnaf_xml`, :mod:`orientation.flux.lecture_xml`),
+  one row per person to orient, parsed once by the parent and streamed to the workers.
 
 Every cell is read as text (leading zeros of codes are kept).  Columns outside the CNAF
 format are ignored and listed in the summary.  Without a ``departement`` column every row is
@@ -79,8 +81,9 @@ Modules
   twin of :func:`orientation.decision.decider`, the per-dossier reference chain, the decisions table;
 * :mod:`orientation.flux.explications`: the JSON Lines explanations (vectorised and per row);
 * :mod:`orientation.flux.bloc`, :mod:`orientation.flux.enregistrements_csv` (CSV records spanning
-  lines), :mod:`orientation.flux.cellules_json`, :mod:`orientation.flux.lecture_parquet`: what
-  :mod:`~orientation.flux.lecture` builds on;
+  lines), :mod:`orientation.flux.cellules_json`, :mod:`orientation.flux.lecture_parquet`,
+  :mod:`orientation.flux.lecture_xml`: what :mod:`~orientation.flux.lecture` builds on;
+* :mod:`orientation.flux.preorientation`: agreement of the routes with the CAF's pre-routing (summary, manifest);
 * :mod:`orientation.flux.sorties`, :mod:`orientation.flux.interruption`,
   :mod:`orientation.flux.commande`: outputs and manifest, signals, the ``lot`` command;
 * :mod:`orientation.flux.contrat`: the shape of an explanation line (subset of ``explain()``);
@@ -92,5 +95,6 @@ Modules
 Imports point one way: ``commande`` -> ``lot`` -> ``catalogue`` -> ``explications`` -> ``contrat`` /
 ``decisions``, ``lot`` -> ``sorties`` / ``interruption`` / ``lecture``, ``catalogue`` -> ``sorties``
 (the catalogue's path), and ``lecture`` -> its helpers (``bloc``, ``enregistrements_csv``,
-``cellules_json``, ``lecture_parquet``); ``decisions`` and ``contrat`` import nothing from this package.
+``cellules_json``, ``lecture_parquet``, ``lecture_xml``), ``lot`` -> ``preorientation``; ``decisions`` and
+``contrat`` import nothing from this package.
 """

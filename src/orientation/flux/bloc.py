@@ -54,6 +54,8 @@ class Flux:
     #: rows whose raw values are not plain text (JSON arrays, numbers...): row -> raw record
     bruts: dict[int, dict[str, Any]] = field(default_factory=dict)
     avec_departement: bool = True
+    #: XML: row rank -> where the row is in the file (record and start-tag line), appended to its rejects
+    positions: dict[int, str] = field(default_factory=dict)
 
     @property
     def nb_lignes(self) -> int:

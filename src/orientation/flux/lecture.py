@@ -29,6 +29,7 @@ from orientation.flux.enregistrements_csv import ILLISIBLE as _ILLISIBLE
 from orientation.flux.enregistrements_csv import guillemets_mal_places as _guillemets_mal_places
 from orientation.flux.bloc import COLONNES_REJETS, Flux, FluxInvalide, Rejet, identifiant_lisible
 from orientation.flux.lecture_parquet import lire_bloc_parquet
+from orientation.flux.lecture_xml import COLONNES_XML, blocs_xml, estimation_xml, lire_bloc_xml, verifier_xml
 from orientation.regles.vectoriel import OBLIGATOIRES
 
 #: Physical lines (Parquet: rows) per block: bounds memory; the model is scored by blocks too.
@@ -53,7 +54,7 @@ class Source:
     """
 
     chemin: Path
-    format: Literal["csv", "jsonl", "parquet"]
+    format: Literal["csv", "jsonl", "parquet", "xml"]
     colonnes: list[str]  # CNAF columns of every block's table, in order
     colonnes_ignorees: Optional[list[str]]  # None: collected from the rows (JSON Lines)
     avec_departement: bool
@@ -68,6 +69,8 @@ class Source:
         """Rows in the file: exact for Parquet, estimated from the first MiB for text formats (progress bar)."""
         if self.total is not None or self.format == "parquet":
             return self.total
+        if self.format == "xml":
+            return estimation_xml(self.chemin)
         taille = self.chemin.stat().st_size - self.debut
         with self.chemin.open("rb") as f:
             f.seek(self.debut)
@@ -86,6 +89,9 @@ class Source:
                     while morceau := f.read(_LECTURE):
                         empreinte.update(morceau)
             yield from _blocs_parquet(self, taille_bloc)
+            return
+        if self.format == "xml":  # parsed once here, streamed; tasks carry their rows
+            yield from blocs_xml(self.chemin, taille_bloc, empreinte)
             return
         if empreinte is not None and self.debut:
             with open(self.chemin, "rb") as f:
@@ -128,7 +134,7 @@ def ouvrir_flux(chemin: Path | str, encodage: str = "utf-8") -> Source:
     if not chemin.is_file():
         nature = "un répertoire" if chemin.is_dir() else "un fichier spécial (périphérique, tube ou socket)"
         raise FluxInvalide(f"Fichier {chemin} : ce chemin désigne {nature}, pas un fichier ordinaire ; "
-                           "indiquez un fichier .csv, .jsonl ou .parquet.")
+                           "indiquez un fichier .csv, .jsonl, .parquet ou .xml.")
     with open(chemin, "rb"):  # unreadable (permissions): an OSError naming the file, before anything else
         pass
     if ext in (".csv", ".txt"):
@@ -137,9 +143,12 @@ def ouvrir_flux(chemin: Path | str, encodage: str = "utf-8") -> Source:
         source = _ouvrir_jsonl(chemin, encodage)
     elif ext in (".parquet", ".pq"):
         source = _ouvrir_parquet(chemin)
+    elif ext == ".xml":
+        verifier_xml(chemin)
+        source = Source(chemin, "xml", list(COLONNES_XML), None, False)
     else:
         raise FluxInvalide(f"Fichier {chemin} : format inconnu « {ext or '(sans extension)'} » "
-                           "(attendu .csv, .jsonl ou .parquet).")
+                           "(attendu .csv, .jsonl, .parquet ou .xml).")
     manquantes = [k for k in OBLIGATOIRES if k != "departement" and k not in source.colonnes]
     if manquantes:
         raise FluxInvalide(f"Fichier {chemin} : colonne(s) obligatoire(s) absente(s) : {', '.join(manquantes)}. "
@@ -152,6 +161,8 @@ def lire_bloc(source: Source, tache: tuple[Any, ...]) -> Flux:
     """Read one task of :meth:`Source.blocs` (row indexes of ``bruts`` are relative to the block)."""
     if source.format == "parquet":
         return lire_bloc_parquet(tache[1], tache[2])
+    if source.format == "xml":
+        return lire_bloc_xml(tache)
     a, n, avant = tache[1:4]
     fd = os.open(source.chemin, os.O_RDONLY)
     try:

@@ -12,7 +12,7 @@ import hashlib
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Literal, Optional
@@ -33,6 +33,7 @@ from orientation.flux.explications import _explications_vectorielles, explicatio
 from orientation.flux.interruption import (Interrompu, aux_points_surs, initialiser_travailleur, sans_interruption,
                                            verifier)
 from orientation.flux.lecture import TAILLE_BLOC, Rejet, Source, _identifiant_lisible, lire_bloc, ouvrir_flux
+from orientation.flux import preorientation
 from orientation.flux.sorties import (EcrivainRejets, ErreurEcriture, Sorties, chemin_catalogue, chemin_manifeste,
                                      partie as chemin_partie)
 from orientation.regles.vectoriel import encoder
@@ -49,6 +50,7 @@ class ResultatBloc:
     lignes_rejetees: int
     chemin_ligne: int  # rows decided by the per-row path
     colonnes_ignorees: list[str] = field(default_factory=list)  # JSON Lines: keys outside the CNAF format
+    preorientation: Counter = field(default_factory=Counter)  # agreement with the CAF's pre-routing
 
 
 def _traiter_vectoriel(ctx: Contexte, enc: Any, ok: np.ndarray, ids: pa.Array,
@@ -184,7 +186,8 @@ def traiter_bloc(ctx: Contexte, table: pa.Table, lignes: np.ndarray, bruts: Opti
         decisions = decisions.take(pa.array(ordre))
         if expl:
             expl = [expl[i] for i in ordre.tolist()]
-    return ResultatBloc(decisions, expl, rejets, rejetees, len(lentes_dec))
+    accord = preorientation.comparer(table, np.sort(np.concatenate(positions)), decisions.column("parcours"))
+    return ResultatBloc(decisions, expl, rejets, rejetees, len(lentes_dec), preorientation=accord)
 
 
 # --------------------------------------------------------------------------- whole file
@@ -212,6 +215,8 @@ class Rapport:
     version_regles: str = ""
     version_modele: Optional[str] = None
     avertissement_modele: Optional[str] = None  # model trained on synthetic data: said first in the summary
+    preorientation: Counter = field(default_factory=Counter)  # agreement with the CAF's pre-routing
+    format_flux: str = ""
 
     @property
     def debit(self) -> float:
@@ -252,8 +257,11 @@ class Rapport:
                       + f" ; manifeste du traitement : {chemin_manifeste(self.sortie)}.")
         duree = f"{self.duree:.1f}".replace(".", ",")
         lignes.append(f"Durée : {duree} s, soit {nb(self.debit)} dossiers/s.")
+        if (ligne_caf := preorientation.resume(self.preorientation)) is not None:
+            lignes.append(ligne_caf)
         if self.colonnes_ignorees:
-            lignes.append("Colonnes ignorées (hors format CNAF) : " + ", ".join(self.colonnes_ignorees) + ".")
+            lignes.append(("Éléments XML inconnus ignorés : " if self.format_flux == "xml" else
+                           "Colonnes ignorées (hors format CNAF) : ") + ", ".join(self.colonnes_ignorees) + ".")
         lignes.append(f"Versions : règles {self.version_regles[:12]}"
                       + (f", modèle {self.version_modele}" if self.version_modele else ", sans modèle") + ".")
         return "\n".join(lignes)
@@ -311,7 +319,8 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
         ctx = contexte
         ctx.explications = explications is not None
     rapport = Rapport(flux, departement, sortie, rejets, explications, version_regles=ctx.referentiel.version,
-                      version_modele=ctx.version_modele, avertissement_modele=avertissement_modele(ctx))
+                      version_modele=ctx.version_modele, avertissement_modele=avertissement_modele(ctx),
+                      format_flux=source.format)
     empreinte = hashlib.sha256()  # of the input, read once while cut into blocks
     h_expl = hashlib.sha256()  # of the explanations, the largest output, hashed while written
     options = {"departement": departement, "regles": None if regles is None else os.path.abspath(regles),
@@ -326,7 +335,10 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
                 "rejetees": rapport.rejetes, "erreurs": rapport.erreurs,
                 "versions": {"bibliotheque": ctx.version_bibliotheque, "regles": ctx.referentiel.version,
                              "modele": ctx.version_modele, "modele_sha256": ctx.sha_modele},
-                "debut": horodatage, "fin": etat_fin, "options": options}
+                "debut": horodatage, "fin": etat_fin, "options": options,
+                "preorientation_caf": preorientation.manifeste(rapport.preorientation),
+                "colonnes_ignorees": (source.colonnes_ignorees if source.colonnes_ignorees is not None
+                                      else sorted(ignorees))}
 
     ignorees: set[str] = set()
     fichiers: list[Any] = []
@@ -411,6 +423,7 @@ def _compter(rapport: Rapport, res: ResultatBloc) -> None:
     rapport.rejetes += res.lignes_rejetees
     rapport.decides += res.decisions.num_rows
     rapport.chemin_ligne += res.chemin_ligne
+    rapport.preorientation.update(res.preorientation)
     for nom, compteur in (("modalite", rapport.par_modalite), ("parcours", rapport.par_parcours),
                           ("origine_parcours", rapport.par_origine)):
         vc = pc.value_counts(res.decisions.column(nom).combine_chunks()).to_pylist()
@@ -429,11 +442,15 @@ def _bloc(source: Source, ctx: Contexte, tache: tuple[Any, ...]) -> ResultatBloc
     else:
         res = ResultatBloc(_SCHEMA_DECISIONS.empty_table(), [], [], 0, 0)
     rejets = sorted(lu.rejets + res.rejets, key=lambda r: r.ligne)
-    return ResultatBloc(res.decisions, res.explications, rejets, len({r.ligne for r in rejets}), res.chemin_ligne,
-                        lu.colonnes_ignorees)
+    nb_rejetees = len({r.ligne for r in rejets})
+    if lu.positions:  # XML: where each refused row is (record, start-tag line)
+        rejets = [replace(r, raison=f"{r.raison} ({lu.positions[r.ligne]})") if r.ligne in lu.positions else r
+                  for r in rejets]
+    return ResultatBloc(res.decisions, res.explications, rejets, nb_rejetees, res.chemin_ligne,
+                        lu.colonnes_ignorees, res.preorientation)
 
 
-def _travail(tache: tuple[Any, ...]) -> tuple[bytes, bytes, list[Rejet], int, int, list[str]]:
+def _travail(tache: tuple[Any, ...]) -> tuple[bytes, bytes, list[Rejet], int, int, list[str], Counter]:
     """Worker: read and decide one block, return the decisions as Arrow IPC bytes, the explanations as a file."""
     assert _ETAT is not None
     source, ctx, explications, parent = _ETAT
@@ -448,7 +465,7 @@ def _travail(tache: tuple[Any, ...]) -> tuple[bytes, bytes, list[Rejet], int, in
         chemin.write_bytes(("\n".join(res.explications) + "\n").encode("utf-8"))
         partie = str(chemin).encode()
     return (puits.getvalue().to_pybytes(), partie, res.rejets, res.lignes_rejetees, res.chemin_ligne,
-            res.colonnes_ignorees)
+            res.colonnes_ignorees, res.preorientation)
 
 
 class _Partie(bytes):
@@ -512,10 +529,10 @@ def _resultats(source: Source, ctx: Contexte, taches: Iterable[tuple[Any, ...]],
                 while not tache.ready():
                     tache.wait(0.05)
                     verifier()
-                donnees, partie, rejets, nb_rejetees, chemin_ligne, ignorees = tache.get()
+                donnees, partie, rejets, nb_rejetees, chemin_ligne, ignorees, accord = tache.get()
                 decisions = pa.ipc.open_stream(donnees).read_all()
                 return ResultatBloc(decisions, _Partie(partie) if partie else [],  # type: ignore[arg-type]
-                                    rejets, nb_rejetees, chemin_ligne, ignorees)
+                                    rejets, nb_rejetees, chemin_ligne, ignorees, accord)
 
             for tache in chain(premieres, taches):
                 en_cours.append(pool.apply_async(_travail, (tache,)))

@@ -18,7 +18,7 @@ from typing import Any, Callable, Literal, Optional
 
 from orientation.dossier import codes
 from orientation.dossier.schema import (DEPARTEMENTS, LIBELLES_ENUMS, Composition, Diagnostic, Dossier, Fragilite,
-                                        InscriptionFT, NiveauFrein)
+                                        InscriptionFT, MotifModificationParcours, NatureParcoursCAF, NiveauFrein)
 from orientation.erreurs import ReglesInvalides
 
 Genre = Literal["booleen", "code", "codes", "entier", "entiers", "date"]
@@ -114,6 +114,12 @@ def _champs_de_base() -> dict[str, Champ]:
         Champ("date_notification_droits", "Date de notification des droits au département", "date",
               _attr("date_notification_droits")),
         Champ("date_naissance", "Date de naissance", "date", _attr("date_naissance"), toujours_renseigne=True),
+        Champ("preorientation_caf", "Pré-orientation calculée par la CAF", "code", _attr("preorientation_caf"),
+              codes=_enum_codes(NatureParcoursCAF)),
+        Champ("parcours_modifie_caf", "Parcours modifié après le calcul de la CAF", "code",
+              _attr("parcours_modifie_caf"), codes=_enum_codes(NatureParcoursCAF)),
+        Champ("motif_modification_parcours_caf", "Motif de la modification du parcours par la CAF", "code",
+              _attr("motif_modification_parcours_caf"), codes=_enum_codes(MotifModificationParcours)),
     ]
     for nom, info in Diagnostic.model_fields.items():
         frein = nom.startswith("frein_")
@@ -183,6 +189,7 @@ def _champ_simple(nom: str, lieu: Lieu) -> Champ:
                           "soumis_droits_devoirs, fragilites_declarees, inscription_france_travail, "
                           "foyer.composition, foyer.ages_enfants, departement, date_demande, "
                           "date_ouverture_droits, date_notification_droits, date_naissance, "
+                          "preorientation_caf, parcours_modifie_caf, motif_modification_parcours_caf, "
                           "diagnostic.<champ du diagnostic France Travail>, "
                           f"dsp.<champ DSP>, et les valeurs dérivées {', '.join(f + '(...)' for f in FONCTIONS)})"
                           f"{suggestion}")

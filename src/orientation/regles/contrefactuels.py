@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from pydantic import BaseModel, ConfigDict
 
 from orientation.dossier import codes
-from orientation.dossier.schema import Composition, Dossier, Fragilite, InscriptionFT, NiveauFrein
+from orientation.dossier.schema import (Composition, Dossier, Fragilite, InscriptionFT, MotifModificationParcours,
+                                        NatureParcoursCAF, NiveauFrein)
 from orientation.regles.champs import CHAMPS, Champ, valeur_json
 from orientation.regles.conditions import atomes
 from orientation.vocabulaire import Modalite, Parcours
@@ -86,6 +87,10 @@ def modifier_dossier(dossier: Dossier, chemin: str, valeur: Any) -> Dossier:
         return dossier.model_copy(update={"foyer": dossier.foyer.model_copy(update={nom: valeur})})
     if valeur is not None and chemin == "inscription_france_travail":
         valeur = InscriptionFT(valeur)
+    if valeur is not None and chemin in ("preorientation_caf", "parcours_modifie_caf"):
+        valeur = NatureParcoursCAF(valeur)
+    if valeur is not None and chemin == "motif_modification_parcours_caf":
+        valeur = MotifModificationParcours(valeur)
     if valeur is not None and chemin == "fragilites_declarees":
         valeur = [Fragilite(x) for x in valeur]
     return dossier.model_copy(update={chemin: valeur})

@@ -197,7 +197,9 @@ def _table_dict(cle: str, noms: Optional[list[str]] = None) -> dict[str, tuple[i
 
 
 def _analyseurs(departement: str) -> dict[str, Analyseur]:
-    noms = {chemin: [n for n, _ in CHAMPS[chemin].codes] for chemin in ("inscription_france_travail", "foyer.composition")}
+    codes_de = ("inscription_france_travail", "foyer.composition", "preorientation_caf",
+                "motif_modification_parcours_caf")
+    noms = {chemin: [n for n, _ in CHAMPS[chemin].codes] for chemin in codes_de}
     dep_index = sorted(DEPARTEMENTS).index(departement)
     out: dict[str, Analyseur] = {
         "departement": _analyseur_table({departement: (dep_index, departement)}),
@@ -210,6 +212,9 @@ def _analyseurs(departement: str) -> dict[str, Analyseur]:
         "inscft": _analyseur_table(_table_dict("inscft", noms["inscription_france_travail"])),
         "fragilites": _analyseur_liste({f.value: (i, f.value) for i, f in enumerate(Fragilite)}),
         "topdemanderdv": _analyseur_table(_table_dict("topdemanderdv")),
+        "natparcocal": _analyseur_table(_table_dict("natparcocal", noms["preorientation_caf"])),
+        "natparcomod": _analyseur_table(_table_dict("natparcomod", noms["preorientation_caf"])),
+        "motimodparco": _analyseur_table(_table_dict("motimodparco", noms["motif_modification_parcours_caf"])),
     }
     for cle, (chemin, conv) in CLES_DOSSIER.items():  # France Travail diagnostic (booleans and barriers)
         if chemin.startswith("diagnostic."):

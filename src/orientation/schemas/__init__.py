@@ -103,8 +103,8 @@ def _modele_cnaf() -> type[BaseModel]:
 
 #: Version of each schema of the contract (the outputs carry theirs in ``version_schema``).
 VERSIONS: dict[str, str] = {
-    "dossier": "1.1",
-    "dossier_cnaf": "1.1",
+    "dossier": "1.2",
+    "dossier_cnaf": "1.2",
     "decision": Decision.model_fields["version_schema"].default,
     "explication": Explication.model_fields["version_schema"].default,
     "rejet": VERSION_SCHEMA_REJET,
