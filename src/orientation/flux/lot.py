@@ -212,6 +212,7 @@ class Rapport:
     version_regles: str = ""
     version_modele: Optional[str] = None
     avertissement_modele: Optional[str] = None  # model trained on synthetic data: said first in the summary
+    modele: Any = None  # the model used (None: rules only), e.g. for a drift check after the run
 
     @property
     def debit(self) -> float:
@@ -311,7 +312,8 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
         ctx = contexte
         ctx.explications = explications is not None
     rapport = Rapport(flux, departement, sortie, rejets, explications, version_regles=ctx.referentiel.version,
-                      version_modele=ctx.version_modele, avertissement_modele=avertissement_modele(ctx))
+                      version_modele=ctx.version_modele, avertissement_modele=avertissement_modele(ctx),
+                      modele=ctx.modele)
     empreinte = hashlib.sha256()  # of the input, read once while cut into blocks
     h_expl = hashlib.sha256()  # of the explanations, the largest output, hashed while written
     options = {"departement": departement, "regles": None if regles is None else os.path.abspath(regles),
