@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import numpy as np
+import pyarrow as pa
 
 from orientation.analyse import lecture
 from orientation.dossier.cnaf import CLES
@@ -99,6 +100,7 @@ class DonneesEntrainement:
     colonnes_inconnues: list[str]
     manquantes_autorisees: list[str]
     colonnes: dict[str, list[Optional[str]]] = field(default_factory=dict)  # optional cells of kept rows
+    table: Any = None  # pyarrow Table of the kept rows as read (string cells), e.g. for a notebook
 
     @property
     def lignes_rejetees(self) -> int:
@@ -232,12 +234,19 @@ def lire_donnees_entrainement(chemin: str | Path, *, autoriser_manquantes: Seque
         X, y, h.hexdigest(), bool(ids_gardes) and all(str(i).startswith(PREFIXE_SYNTHETIQUE) for i in ids_gardes),
         sorted({d for d in deps_g or [] if d}), garder(sexe), deps_g, dates, chemin.name)
     donnees = DonneesEntrainement(chemin, lu.nb_lignes, prep, sorted(rejets, key=lambda r: r.ligne), garde,
-                                  list(opt), inconnues, manquantes, colonnes)
+                                  list(opt), inconnues, manquantes, colonnes,
+                                  lu.table.take(pa.array(garde, type=pa.int64())))
     prep.informations = {"lignes_lues": donnees.lignes_lues, "lignes_rejetees": donnees.lignes_rejetees,
                          "colonnes_facultatives": list(opt), "colonnes_inconnues": inconnues,
                          "colonnes_absentes_autorisees": manquantes,
                          "corrections": taux_de_correction(colonnes)}
     return donnees
+
+
+def attendues_absentes(chemin: str | Path, encodage: str = "utf-8") -> list[str]:
+    """Expected columns the file lacks (its header only is read)."""
+    entete = lecture.lire(chemin, (), encodage, blocs=0).entete
+    return [k for k in ATTENDUES if k not in entete]
 
 
 #: Columns the override rate is computed by, when present.
@@ -278,4 +287,5 @@ def taux_de_correction(colonnes: dict[str, list[Optional[str]]]) -> Optional[dic
 
 
 __all__ = ["ATTENDUES", "ETIQUETTE", "FACULTATIVES", "OBLIGATOIRES", "ContratInvalide", "DonneesEntrainement",
+           "attendues_absentes",
            "lire_donnees_entrainement", "tableau_contrat", "taux_de_correction"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from orientation.analyse.contrat import DonneesEntrainement, lire_donnees_entrainement
+from orientation.analyse.contrat import DonneesEntrainement, attendues_absentes, lire_donnees_entrainement
 from orientation.analyse.lecture import ecrire_rejets
 from orientation.erreurs import ModeleInvalide
 from orientation.modele.classes import CLASSES, TypeModele
@@ -120,7 +120,7 @@ def carte(dossier: str | Path, comparer_a: Optional[str | Path] = None, donnees:
         if donnees is None:
             comp = comparaison(m, autre)
         else:
-            lues = lire_donnees_entrainement(donnees, autoriser_manquantes=_absentes(donnees, encodage),
+            lues = lire_donnees_entrainement(donnees, autoriser_manquantes=attendues_absentes(donnees, encodage),
                                              encodage=encodage)
             p = lues.preparees
             idx = list(range(p.n))
@@ -134,15 +134,6 @@ def carte(dossier: str | Path, comparer_a: Optional[str | Path] = None, donnees:
             comp = comparaison(m, autre, p.X[idx], p.y[idx],
                                groupes_audit(p.X[idx], choisir(p.sexe), choisir(p.departement)), source)
     return ecrire_carte(chemin_modele(dossier), m.manifeste, comp), comp
-
-
-def _absentes(donnees: str | Path, encodage: str) -> list[str]:
-    """Expected columns a comparison file lacks: accepted there (both models see the same data)."""
-    from orientation.analyse.contrat import ATTENDUES
-    from orientation.analyse.lecture import lire
-
-    entete = lire(donnees, (), encodage).entete
-    return [k for k in ATTENDUES if k not in entete]
 
 
 __all__ = ["ResultatExport", "carte", "chemin_rejets_defaut", "entrainer_fichier", "lire_seuils"]
