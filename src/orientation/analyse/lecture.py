@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from orientation.dossier.cnaf import CLES
 from orientation.erreurs import DossierInvalide
-from orientation.flux.lecture import Rejet, _identifiant_lisible, lire_bloc, ouvrir_flux
+from orientation.flux.lecture import FluxInvalide, Rejet, _identifiant_lisible, lire_bloc, ouvrir_flux
 from orientation.flux.lot import enregistrement_de_ligne
 from orientation.modele import caracteristiques as car
 from orientation.regles.vectoriel import encoder
@@ -102,10 +102,13 @@ def _texte(colonne: Any) -> pa.Array:
 
 def departement_majoritaire(lu: Lu, departement: Optional[str] = None) -> str:
     """The département rows are checked against: the one given, else the file's most frequent one."""
+    from orientation.dossier.schema import DEPARTEMENTS
+
     if departement:
+        if str(departement) not in DEPARTEMENTS:
+            raise FluxInvalide(f"département inconnu « {departement} » (attendu 01 à 95, 2A, 2B, 971 à 976).")
         return str(departement)
     valeurs = [v for v in (lu.colonne("departement") or []) if v]
-    from orientation.dossier.schema import DEPARTEMENTS
 
     for v, _ in Counter(valeurs).most_common():
         if v in DEPARTEMENTS:
