@@ -4,7 +4,7 @@
 
 Writes 60,000 synthetic dossiers (``orientation.modele.synthetique``, graine 0, département 93,
 date de référence 2025-09-01) to a temporary CSV file, trains the calibrated logistic model
-on it (``orientation.modele.entrainement.entrainer_fichier``) and writes the pickle-free artifact
+on it (``orientation.analyse.entrainement.entrainer_fichier``: training-data contract) and writes the pickle-free artifact
 (``manifeste.json``, ``parametres.json``, ``tableaux.npz``) into ``models/demo/``.  Same library
 versions => same model and metrics (the manifest's creation date may differ).
 """
@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from orientation.modele.entrainement import entrainer_fichier
+from orientation.analyse.entrainement import entrainer_fichier
 from orientation.modele.synthetique import ecrire_csv
 
 N, GRAINE, DEPARTEMENT = 60_000, 0, "93"

@@ -23,10 +23,13 @@ ANNEAUX: dict[str, int] = {
     "codes_sortie": 3,  # output codes of a route (France Travail, rdv-insertion, département), used by decision
     "explication": 4, "orientateur": 4,
     "flux": 5, "service": 5, "pilotage": 5, "schemas": 5,
+    # analysts' tools: read flux files (flux), run rules + model, model card and drift (modele)
+    "analyse": 5,
     "cli": 6, "__init__": 6,
 }
 #: Pairs of the same ring that must stay independent of each other.
-INDEPENDANTS = {("regles", "modele"), ("modele", "regles"), ("flux", "service"), ("pilotage", "flux")}
+INDEPENDANTS = {("regles", "modele"), ("modele", "regles"), ("flux", "service"), ("pilotage", "flux"),
+                ("flux", "analyse")}  # analyse builds on flux, never the reverse
 TAILLE_MAX = 700
 
 

@@ -166,7 +166,8 @@ def test_parametres_illisibles(copie) -> None:
 
 def test_foret_refusee_a_l_enregistrement(tmp_path) -> None:
     from orientation.modele import synthetique as syn
-    from orientation.modele.entrainement import entrainer, entrainer_fichier
+    from orientation.analyse.entrainement import entrainer_fichier
+    from orientation.modele.entrainement import entrainer
 
     foret = entrainer(syn.generer_colonnes(600, graine=2), type_modele="foret", accord_cible=0.9)
     with pytest.raises(ModeleInvalide, match="logistique"):

@@ -20,7 +20,9 @@ from orientation.modele import synthetique as syn
 from orientation.dossier.schema import Nationalite, Sexe
 from orientation.modele.artefact import VARIABLE_ENV_MODELE, _jsonable, empreinte_modele
 from orientation.modele.classes import CLASSES
-from orientation.modele.entrainement import commande_entrainer, empreinte_donnees, entrainer, entrainer_fichier
+from orientation.analyse.entrainement import entrainer_fichier
+from orientation.cli import main as commande
+from orientation.modele.entrainement import empreinte_donnees, entrainer
 from orientation.modele.metriques import choisir_seuil, ece_confiance, ece_par_classe
 from orientation.erreurs import ModeleInvalide
 from orientation.vocabulaire import Parcours
@@ -241,7 +243,7 @@ def test_donnees_d_entrainement_invalides() -> None:
         entrainer({k: v for k, v in col.items() if k != syn.COLONNE_PARCOURS})
     faux = dict(col)
     faux[syn.COLONNE_PARCOURS] = np.array(["pro"] * 399 + ["emploi"], dtype=object)
-    with pytest.raises(ValueError, match="ligne 400"):
+    with pytest.raises(ValueError, match="rang 400 : .emploi."):
         entrainer(faux)
 
 
@@ -351,10 +353,10 @@ def test_entrainer_fichier_et_commande(tmp_path) -> None:
     direct = entrainer(syn.generer_colonnes(3000, graine=4), accord_cible=0.9)
     X = car.vectoriser_colonnes(syn.generer_colonnes(100, graine=1))
     assert np.array_equal(direct.probabilites(X), r.modele.probabilites(X))
-    assert commande_entrainer([str(csv), "--sortie", str(tmp_path / "m2"), "--accord-cible", "0.9",
+    assert commande(["entrainer", str(csv), "--sortie", str(tmp_path / "m2"), "--accord-cible", "0.9",
                                "--type", "logistique", "--nom", "essai"]) == 0
     assert mod.ModeleOrientation.charger(tmp_path / "m2").nom == "essai"
-    assert commande_entrainer([str(tmp_path / "absent.csv"), "--sortie", str(tmp_path / "m3")]) == 2
+    assert commande(["entrainer", str(tmp_path / "absent.csv"), "--sortie", str(tmp_path / "m3")]) == 2
 
 
 # --------------------------------------------------------------------------- shipped demo model

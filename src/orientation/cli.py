@@ -1,4 +1,5 @@
-"""Command line (French): ``orientation recommander|expliquer|regles|entrainer|generer|lot``.
+"""Command line (French): ``orientation recommander|expliquer|regles|generer|lot|schemas``, and the analysts'
+commands ``entrainer|modele carte|audit|derive`` (:mod:`orientation.analyse.commandes`).
 
 No Python traceback ever reaches the user: every error is a French message naming the file
 and the cause, with these exit codes (also printed by ``orientation --help``):
@@ -180,8 +181,13 @@ def _cmd_lot(args: argparse.Namespace) -> int:
     from orientation.donnees import chemin_modele
     from orientation.flux.commande import executer_lot
 
+    def derive(modele: Any) -> Optional[str]:  # drift warning after the summary (orientation.analyse.derive)
+        from orientation.analyse.derive import avertissement_lot
+
+        return avertissement_lot(args.flux, modele, args.encodage)
+
     return executer_lot(
-        Path(args.flux), departement=args.departement, sortie=Path(args.sortie),
+        Path(args.flux), departement=args.departement, sortie=Path(args.sortie), apres_resume=derive,
         explications=Path(args.explications) if args.explications else None,
         rejets=Path(args.rejets) if args.rejets else None,
         regles=Path(args.regles) if args.regles else None,
@@ -247,10 +253,6 @@ def construire_parseur() -> argparse.ArgumentParser:
     t.add_argument("dossier_regles", nargs="?", default=None)
     t.set_defaults(func=_cmd_regles_tester)
 
-    n = sub.add_parser("entrainer", add_help=False,
-                       help="entraîner un modèle sur un fichier CSV étiqueté (orientation entrainer --help)")
-    n.add_argument("options", nargs="*", help="voir « orientation entrainer --help »")
-
     s = sub.add_parser("generer", help="générer des dossiers SYNTHÉTIQUES étiquetés (CSV)")
     s.add_argument("--nombre", type=int, default=10_000)
     s.add_argument("--graine", type=int, default=0)
@@ -275,6 +277,10 @@ def construire_parseur() -> argparse.ArgumentParser:
                    help="encodage d'un flux CSV ou JSON Lines : utf-8 (défaut), windows-1252 ou latin-1")
     _options_sources(b)
     b.set_defaults(func=_cmd_lot)
+
+    from orientation.analyse.commandes import enregistrer  # entrainer, modele carte, audit, derive
+
+    enregistrer(sub)
     return p
 
 
@@ -283,10 +289,6 @@ def construire_parseur() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv[:1] == ["entrainer"]:  # its options live in orientation.modele.entrainement (one definition)
-            from orientation.modele.entrainement import commande_entrainer
-
-            return commande_entrainer(argv[1:])
         args = construire_parseur().parse_args(argv)
         return int(args.func(args))
     except OrientationError as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from orientation.erreurs import CodeSortie, OrientationError
 from orientation.flux.interruption import Interrompu, differer, signal_differe, signaux_interrompent
@@ -33,8 +33,12 @@ def _erreur(message: str) -> None:
 def executer_lot(flux: Path, departement: str, sortie: Path, explications: Optional[Path] = None,
                  rejets: Optional[Path] = None, regles: Optional[Path] = None,
                  modele: Path | None | bool = None, progression: bool = True, ecraser: bool = False,
-                 encodage: str = "utf-8", **options: Any) -> int:
-    """Run :func:`~orientation.flux.lot.traiter_fichier`, print the summary or a French error; the exit code."""
+                 encodage: str = "utf-8", apres_resume: Optional[Callable[[Any], Optional[str]]] = None,
+                 **options: Any) -> int:
+    """Run :func:`~orientation.flux.lot.traiter_fichier`, print the summary or a French error; the exit code.
+
+    ``apres_resume(model)``: a warning printed after the summary (the CLI's drift check), or ``None``.
+    """
     with signaux_interrompent():
         try:
             from orientation.flux.lot import traiter_fichier
@@ -44,6 +48,10 @@ def executer_lot(flux: Path, departement: str, sortie: Path, explications: Optio
                                       encodage=encodage, **options)
             differer()  # complete: a signal from now on must not turn it into an "interrupted" run
             print(rapport.resume(), flush=True)
+            if apres_resume is not None and rapport.modele is not None:
+                avertissement = apres_resume(rapport.modele)
+                if avertissement:
+                    print(avertissement, flush=True)
             recu = signal_differe()
             if recu is not None:
                 print(f"(Signal {recu} reçu pendant la publication des sorties : le traitement était terminé, "

@@ -217,6 +217,7 @@ class Rapport:
     avertissement_modele: Optional[str] = None  # model trained on synthetic data: said first in the summary
     preorientation: Counter = field(default_factory=Counter)  # agreement with the CAF's pre-routing
     format_flux: str = ""
+    modele: Any = None  # the model used (None: rules only), e.g. for a drift check after the run
 
     @property
     def debit(self) -> float:
@@ -320,7 +321,7 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
         ctx.explications = explications is not None
     rapport = Rapport(flux, departement, sortie, rejets, explications, version_regles=ctx.referentiel.version,
                       version_modele=ctx.version_modele, avertissement_modele=avertissement_modele(ctx),
-                      format_flux=source.format)
+                      format_flux=source.format, modele=ctx.modele)
     empreinte = hashlib.sha256()  # of the input, read once while cut into blocks
     h_expl = hashlib.sha256()  # of the explanations, the largest output, hashed while written
     options = {"departement": departement, "regles": None if regles is None else os.path.abspath(regles),

@@ -3,8 +3,11 @@
 A model directory holds three files:
 
 * ``manifeste.json``: name, version, description, library versions, feature schema,
-  thresholds, training information, held-out metrics, and for each artifact file its plain
-  name (inside the directory) and SHA-256;
+  thresholds, training information, held-out metrics, the compact training-data profile
+  (``profil_entrainement``, for drift) and the model card's figures (``carte``), and for each
+  artifact file its plain name (inside the directory) and SHA-256 (the profile and the card
+  are not part of the model's identity: ``carte.html`` / ``carte.md`` beside the manifest are
+  documents generated from it);
 * ``parametres.json``: the model's scalar parameters (type, inverse temperature, thresholds,
   recurrence threshold, feature schema, hyper-parameters, training information);
 * ``tableaux.npz``: its arrays (coefficients, intercepts, recurrent profile keys and counts,
@@ -143,6 +146,8 @@ def ecrire(modele: Any, dossier: str | Path) -> tuple[Path, dict[str, Any]]:
                               "formation × frein de santé × prêt aux démarches × fragilité déclarée"),
         "entrainement": {k: v for k, v in modele.entrainement.items() if k != "score_moyen"},
         "metriques": modele.metriques,
+        "profil_entrainement": getattr(modele, "profil_entrainement", None),
+        "carte": getattr(modele, "carte", None),
     }
     chemin_manifeste = dossier / FICHIER_MANIFESTE
     chemin_manifeste.write_text(json.dumps(_jsonable(manifeste), ensure_ascii=False, indent=2) + "\n",

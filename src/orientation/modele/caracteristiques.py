@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -260,8 +261,10 @@ def vectoriser(dossiers: Iterable[Any]) -> np.ndarray:
 
 
 def _texte_cellule(v: Any) -> Any:
-    if v is None:
+    if v is None or type(v).__name__ in ("NAType", "NaTType"):  # pandas missing values
         return None
+    if isinstance(v, np.bool_):
+        v = bool(v)
     if isinstance(v, float):
         if v != v:
             return None
@@ -269,7 +272,12 @@ def _texte_cellule(v: Any) -> Any:
             return str(int(v))
     if isinstance(v, bool):
         return "1" if v else "0"
-    if isinstance(v, (list, tuple)):
+    if isinstance(v, datetime):  # pandas Timestamp included
+        return v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, (list, tuple, np.ndarray)):
+        v = list(v)
         return "|".join(str(x) for x in v) if len(v) else "-"
     s = str(v).strip()
     return s or None
@@ -392,8 +400,35 @@ def _dates(arr: Any, cle: str, erreurs: list[ErreurChamp]) -> tuple[np.ndarray, 
 _SANS_DATE = -(10 ** 12)
 
 
+def est_tabulaire(donnees: Any) -> bool:
+    """Whether ``donnees`` is columns: a mapping, a pyarrow Table / RecordBatch or a pandas DataFrame."""
+    return isinstance(donnees, Mapping) or hasattr(donnees, "column_names") or _est_dataframe(donnees)
+
+
+def _est_dataframe(donnees: Any) -> bool:
+    return type(donnees).__name__ == "DataFrame" and hasattr(donnees, "columns") and hasattr(donnees, "iloc")
+
+
+def en_colonnes(donnees: Any) -> Any:
+    """Columns as a pyarrow Table or a mapping ``{CNAF key: column}``.
+
+    Accepts a mapping (dict of lists, numpy or pyarrow arrays, pandas Series), a pyarrow Table
+    or RecordBatch, or a pandas DataFrame (its index is dropped; NaN is « non renseigné »).
+    """
+    import pyarrow as pa
+
+    if isinstance(donnees, pa.RecordBatch):
+        return pa.Table.from_batches([donnees])
+    if _est_dataframe(donnees):
+        return {str(k): donnees[k].tolist() for k in donnees.columns}
+    if isinstance(donnees, Mapping) and not isinstance(donnees, dict):
+        return dict(donnees)
+    return donnees
+
+
 def longueur_colonnes(colonnes: Any) -> int:
-    """Number of rows of a column mapping or pyarrow Table."""
+    """Number of rows of a column mapping, a pyarrow Table or a pandas DataFrame."""
+    colonnes = en_colonnes(colonnes)
     if hasattr(colonnes, "num_rows"):
         return int(colonnes.num_rows)
     for v in colonnes.values():
@@ -404,12 +439,13 @@ def longueur_colonnes(colonnes: Any) -> int:
 def vectoriser_colonnes(colonnes: Any) -> np.ndarray:
     """Feature matrix from flat CNAF columns (same result as :func:`vectoriser`).
 
-    ``colonnes``: a pyarrow Table or a mapping ``{CNAF key: column}`` whose columns are lists,
-    numpy arrays or pyarrow arrays of CSV cells (``""``/``None`` = non renseigné, ``a|b`` for
+    ``colonnes``: a pyarrow Table or RecordBatch, a pandas DataFrame, or a mapping
+    ``{CNAF key: column}`` whose columns are lists, numpy arrays, pandas Series or pyarrow arrays of CSV cells (``""``/``None`` = non renseigné, ``a|b`` for
     several codes, ``-`` for an answered empty list; Python lists and booleans are accepted
     too).  Unknown codes, duplicated codes and bad dates raise
     :class:`~orientation.erreurs.DossierInvalide` naming the column and the line.
     """
+    colonnes = en_colonnes(colonnes)
     n = longueur_colonnes(colonnes)
     noms = colonnes.column_names if hasattr(colonnes, "column_names") else list(colonnes)
 

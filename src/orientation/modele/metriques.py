@@ -5,7 +5,9 @@
 * agreement with referents against coverage for a range of thresholds
   (:func:`courbe_accord_couverture`, for plots);
 * :func:`choisir_seuil`: the lowest threshold whose decided cases reach the target agreement
-  with a one-sided confidence margin.
+  with a one-sided confidence margin;
+* :func:`intervalle_wilson` (confidence interval of a proportion) and :func:`indice_stabilite`
+  (population stability index, for drift).
 
 Inputs are numpy arrays: ``P`` probabilities (n, k), ``y`` class indices (n,).
 """
@@ -93,3 +95,29 @@ def choisir_seuil(confiance: np.ndarray, correct: np.ndarray, eligible: np.ndarr
     seuil = float((c[j] + suivant) / 2)
     return seuil, {"accord_validation": float(p[j]), "couverture_validation": float(nb[j] / len(eligible)),
                    "n_decides_validation": int(nb[j])}
+
+
+def intervalle_wilson(k: int, n: int, niveau: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``k / n`` (scipy's ``binomtest``); ``(nan, nan)`` when ``n == 0``."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    from scipy.stats import binomtest
+
+    ic = binomtest(int(k), int(n)).proportion_ci(confidence_level=niveau, method="wilson")
+    return float(ic.low), float(ic.high)
+
+
+def indice_stabilite(attendus: Sequence[float], observes: Sequence[float], plancher: float = 1e-4) -> float:
+    """Population stability index between two count (or share) vectors over the same bins.
+
+    PSI = Σ (o − a) · ln(o / a) on shares, each share floored at ``plancher`` so that an empty
+    bin counts without being infinite.  Usual reading (a rule of thumb from credit scoring,
+    not a statistical test): below 0.1 stable, 0.1 to 0.25 moderate shift, above 0.25 large shift.
+    """
+    a = np.asarray(attendus, dtype=np.float64)
+    o = np.asarray(observes, dtype=np.float64)
+    if a.sum() <= 0 or o.sum() <= 0:
+        return float("nan")
+    a = np.maximum(a / a.sum(), plancher)
+    o = np.maximum(o / o.sum(), plancher)
+    return float(np.sum((o - a) * np.log(o / a)))

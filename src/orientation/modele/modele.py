@@ -147,6 +147,7 @@ def _departements(donnees: Any) -> Optional[list[Any]]:
     """Département of each row when the input carries it (dossiers, columns), else None."""
     if isinstance(donnees, np.ndarray):
         return None
+    donnees = car.en_colonnes(donnees)
     if hasattr(donnees, "column_names"):
         return donnees["departement"].to_pylist() if "departement" in donnees.column_names else None
     if isinstance(donnees, dict):
@@ -156,12 +157,12 @@ def _departements(donnees: Any) -> Optional[list[Any]]:
 
 
 def vers_matrice(donnees: Any) -> np.ndarray:
-    """Feature matrix from a matrix, a list of dossiers, or CNAF columns (mapping / pyarrow Table)."""
+    """Feature matrix from a matrix, a list of dossiers, or CNAF columns (mapping / pyarrow Table / pandas DataFrame)."""
     if isinstance(donnees, np.ndarray) and donnees.ndim == 2 and donnees.dtype != object:
         if donnees.shape[1] != len(car.SCHEMA):
             raise ValueError(f"matrice de {donnees.shape[1]} colonnes, {len(car.SCHEMA)} attendues (schéma)")
         return donnees.astype(np.float64, copy=False)
-    if hasattr(donnees, "column_names") or isinstance(donnees, dict):
+    if car.est_tabulaire(donnees):
         return car.vectoriser_colonnes(donnees)
     return car.vectoriser(donnees)
 
@@ -195,6 +196,9 @@ class ModeleOrientation:
         self.sha256 = sha256
         self.manifeste = manifeste
         self.empreinte_schema = car.empreinte_schema()
+        #: training-data profile (drift) and model card figures: manifest only, not part of the model's identity
+        self.profil_entrainement: Optional[dict[str, Any]] = (manifeste or {}).get("profil_entrainement")
+        self.carte: Optional[dict[str, Any]] = (manifeste or {}).get("carte")
 
     # ----------------------------------------------------------------- core scoring
 
@@ -263,7 +267,9 @@ class ModeleOrientation:
         dossier of a département the model was not trained for is never decided (dossiers and
         columns carry the département; a bare feature matrix does not: the caller checks).
         """
-        colonnes = hasattr(donnees, "column_names") or isinstance(donnees, dict)
+        colonnes = car.est_tabulaire(donnees)
+        if colonnes:
+            donnees = car.en_colonnes(donnees)
         n = car.longueur_colonnes(donnees) if colonnes else None
         if n is not None and n > taille_bloc:
             lots = []

@@ -1,0 +1,139 @@
+"""Training from a labelled export: contract, model, artifact and model card.
+
+:func:`entrainer_fichier` validates the file against the training-data contract
+(:mod:`orientation.analyse.contrat`: bad rows rejected with line, field, value and reason, the
+others train), trains (:func:`orientation.modele.entrainement.entrainer`), writes the
+pickle-free artifact and its card (``carte.html``, ``carte.md``) into the output directory, and
+the rejects beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from orientation.analyse.contrat import DonneesEntrainement, attendues_absentes, lire_donnees_entrainement
+from orientation.analyse.lecture import ecrire_rejets
+from orientation.erreurs import ModeleInvalide
+from orientation.modele.classes import CLASSES, TypeModele
+from orientation.modele.entrainement import ResultatEntrainement, entrainer
+
+
+@dataclass
+class ResultatExport(ResultatEntrainement):
+    """A model trained from an export, with what the contract found and where the rejects went."""
+
+    donnees: Optional[DonneesEntrainement] = None
+    chemin_rejets: Optional[Path] = None
+    chemins_carte: tuple[Path, ...] = ()
+
+    def resume(self) -> str:
+        texte = super().resume()
+        if self.donnees is None:
+            return texte
+        carte = f"\nCarte du modèle : {', '.join(str(c) for c in self.chemins_carte)}." if self.chemins_carte else ""
+        return self.donnees.resume(self.chemin_rejets) + "\n" + texte + carte
+
+
+def chemin_rejets_defaut(sortie: Path) -> Path:
+    """``models/mon_modele/`` -> ``models/mon_modele.rejets.csv`` (beside the model: rejects hold personal data)."""
+    sortie = Path(sortie)
+    return sortie.parent / f"{sortie.resolve().name}.rejets.csv"
+
+
+def lire_seuils(texte: Optional[str]) -> Optional[dict[str, Optional[float]]]:
+    """``"professionnel=0.9,social=jamais"`` -> ``{"professionnel": 0.9, "social": None}`` (French errors)."""
+    if not texte:
+        return None
+    out: dict[str, Optional[float]] = {}
+    noms = [p.value for p in CLASSES]
+    for morceau in texte.split(","):
+        nom, _, valeur = morceau.partition("=")
+        nom, valeur = nom.strip(), valeur.strip().replace(",", ".")
+        if nom not in noms or not valeur:
+            raise ValueError(f"--seuils : « {morceau.strip()} » invalide (attendu parcours=valeur, parcours parmi "
+                             f"{', '.join(noms)}, valeur entre 0 et 1 ou « jamais »)")
+        if valeur == "jamais":
+            out[nom] = None
+            continue
+        try:
+            v = float(valeur)
+        except ValueError:
+            v = -1.0
+        if not 0 < v <= 1:
+            raise ValueError(f"--seuils : valeur « {valeur} » invalide pour {nom} (entre 0 et 1, ou « jamais »)")
+        out[nom] = v
+    return out
+
+
+def entrainer_fichier(donnees: str | Path, sortie: str | Path, *, type_modele: TypeModele = "logistique",
+                      accord_cible: float = 0.95, graine: int = 0, seuil_recurrence: int = 20,
+                      nom: Optional[str] = None, version: str = "1.0", description: Optional[str] = None,
+                      donnees_synthetiques: Optional[bool] = None, decoupage: str = "aleatoire",
+                      seuils: Optional[dict[str, Optional[float]]] = None,
+                      autoriser_manquantes: Sequence[str] = (), rejets: Optional[str | Path] = None,
+                      encodage: str = "utf-8", departement: Optional[str] = None) -> ResultatExport:
+    """Validate a labelled export, train on its valid rows, write the artifact, its card and the rejects."""
+    from orientation.modele.artefact import FICHIER_TABLEAUX
+    from orientation.modele.carte_rendu import ecrire_carte
+
+    donnees, sortie = Path(donnees), Path(sortie)
+    if type_modele != "logistique":  # refused before a long training
+        raise ModeleInvalide("seul le modèle logistique peut être enregistré (format sans code exécutable : nombres "
+                             "JSON et tableaux NPZ) ; la forêt aléatoire s'entraîne et s'évalue en Python "
+                             "(orientation.modele.entrainement.entrainer) sans être enregistrée.")
+    lues = lire_donnees_entrainement(donnees, autoriser_manquantes=autoriser_manquantes, decoupage=decoupage,
+                                     encodage=encodage, departement=departement)
+    chemin_rejets = None
+    if lues.rejets:
+        chemin_rejets = ecrire_rejets(lues.rejets, Path(rejets) if rejets else chemin_rejets_defaut(sortie))
+    modele = entrainer(lues.preparees, type_modele=type_modele, accord_cible=accord_cible, graine=graine,
+                       seuil_recurrence=seuil_recurrence, nom=nom or sortie.resolve().name, version=version,
+                       description=description, donnees_synthetiques=donnees_synthetiques, decoupage=decoupage,
+                       seuils=seuils)
+    chemin_manifeste = modele.enregistrer(sortie)
+    assert modele.manifeste is not None
+    cartes = ecrire_carte(sortie, modele.manifeste)
+    return ResultatExport(modele, sortie, sortie / FICHIER_TABLEAUX, chemin_manifeste, lues, chemin_rejets, cartes)
+
+
+def carte(dossier: str | Path, comparer_a: Optional[str | Path] = None, donnees: Optional[str | Path] = None,
+          encodage: str = "utf-8") -> tuple[tuple[Path, Path], Optional[dict[str, Any]]]:
+    """(Re)write a model's card, optionally compared with another model (on ``donnees`` when given).
+
+    With ``donnees`` (a labelled export), both models are evaluated on the same dossiers: when it
+    is the model's own training file (same SHA-256), on its test split again (same seed and split);
+    otherwise on every valid row of the file (fresh data never seen by the model).
+    """
+    from orientation.donnees import chemin_modele
+    from orientation.modele.carte import groupes_audit
+    from orientation.modele.carte_rendu import comparaison, ecrire_carte
+    from orientation.modele.entrainement import decouper
+    from orientation.modele.modele import ModeleOrientation
+
+    m = ModeleOrientation.charger(dossier)
+    assert m.manifeste is not None
+    comp = None
+    if comparer_a is not None:
+        autre = ModeleOrientation.charger(comparer_a)
+        if donnees is None:
+            comp = comparaison(m, autre)
+        else:
+            lues = lire_donnees_entrainement(donnees, autoriser_manquantes=attendues_absentes(donnees, encodage),
+                                             encodage=encodage)
+            p = lues.preparees
+            idx = list(range(p.n))
+            source = f"{Path(donnees).name}, toutes les lignes valides"
+            e = m.entrainement
+            if p.empreinte == e.get("sha256_donnees") and p.n == e.get("n_dossiers"):
+                idx = list(decouper(p.n, p.y, (0.6, 0.2, 0.2), int(e.get("graine", 0)), e.get("decoupage", "aleatoire"),
+                                    p.dates)[2])
+                source = f"{Path(donnees).name}, jeu de test du modèle « {m.nom} »"
+            choisir = (lambda col: None if col is None else [col[i] for i in idx])
+            comp = comparaison(m, autre, p.X[idx], p.y[idx],
+                               groupes_audit(p.X[idx], choisir(p.sexe), choisir(p.departement)), source)
+    return ecrire_carte(chemin_modele(dossier), m.manifeste, comp), comp
+
+
+__all__ = ["ResultatExport", "carte", "chemin_rejets_defaut", "entrainer_fichier", "lire_seuils"]
