@@ -39,6 +39,9 @@ _ARGPARSE_FR = {
     "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
     "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
     "expected one argument": "un argument attendu",
+    "one of the arguments %s is required": "un des arguments %s est obligatoire",
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
 }
 argparse._ = lambda texte: _ARGPARSE_FR.get(texte, texte)  # type: ignore[attr-defined]
 
@@ -273,6 +276,10 @@ def construire_parseur() -> argparse.ArgumentParser:
                    help="encodage d'un flux CSV ou JSON Lines : utf-8 (défaut), windows-1252 ou latin-1")
     _options_sources(b)
     b.set_defaults(func=_cmd_lot)
+
+    from orientation.pilotage.commande import enregistrer as enregistrer_indicateurs
+
+    enregistrer_indicateurs(sub)
     return p
 
 
