@@ -1,4 +1,4 @@
-"""Command line (French): ``orientation recommander|expliquer|regles|entrainer|generer|lot``.
+"""Command line (French): ``orientation recommander|expliquer|regles|entrainer|generer|lot|indicateurs``.
 
 No Python traceback ever reaches the user: every error is a French message naming the file
 and the cause, with these exit codes (also printed by ``orientation --help``):

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from orientation.pilotage.calcul import Ligne, Observation
 from orientation.pilotage.definitions import Indicateur
-from orientation.pilotage.periode import Periode, libelle_mois
+from orientation.pilotage.periode import Periode, libelle_mois_court
 
 _BLEU, _ORANGE, _ROUGE, _GRIS = "#1f5fa6", "#e39c3a", "#b3261e", "#555555"
 _RC = {"svg.fonttype": "none", "svg.hashsalt": "orientation-pilotage", "font.size": 8, "axes.titlesize": 9,
@@ -53,8 +53,7 @@ def svg_indicateur(indicateur: Indicateur, obs: Sequence[Observation], mensuel: 
             ax1.set_ylabel("personnes")
             ax1.yaxis.set_major_locator(MaxNLocator(integer=True))
 
-            etiquettes = [libelle_mois(dict(l.groupe)["mois"]) for l in mensuel]
-            courts = [e[:4].rstrip(".") + ". " + e[-2:] if len(e) > 8 else e for e in etiquettes]
+            courts = [libelle_mois_court(dict(l.groupe)["mois"]) for l in mensuel]
             taux = [l.taux * 100 if l.taux is not None else float("nan") for l in mensuel]
             x = list(range(len(mensuel)))
             ax2.plot(x, taux, marker="o", color=_BLEU, linewidth=1.2, markersize=3, label="taux du mois")
@@ -70,12 +69,17 @@ def svg_indicateur(indicateur: Indicateur, obs: Sequence[Observation], mensuel: 
             fig.savefig(tampon, format="svg", metadata={"Date": None, "Creator": None})
         finally:
             plt.close(fig)
-    return _nettoyer(tampon.getvalue())
+    return _nettoyer(tampon.getvalue(), indicateur.id)
 
 
-def _nettoyer(svg: str) -> str:
-    """Inline-ready SVG: no XML prolog, doctype, metadata block nor comments; scales with the page."""
+def _nettoyer(svg: str, prefixe: str) -> str:
+    """Inline-ready SVG: no XML prolog, doctype, metadata block nor comments; scales with the page.
+
+    Its identifiers (and internal references ``url(#…)``, ``href="#…"``) get ``prefixe``: several SVGs
+    in one HTML document must not share an ``id``.
+    """
     svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'(\sid="|url\(#|href="#)', lambda m: m.group(1) + prefixe + "-", svg)
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
     svg = re.sub(r'\s(width|height)="[0-9.]+pt"', "", svg, count=2)  # scale with the page (viewBox kept)

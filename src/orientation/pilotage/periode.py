@@ -23,6 +23,7 @@ from orientation.erreurs import OrientationError
 _MOIS = re.compile(r"(\d{4})-(\d{2})")
 _NOMS_MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
               "novembre", "décembre")
+_ABREGES = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
 class PeriodeInvalide(OrientationError, ValueError):
@@ -33,6 +34,12 @@ def libelle_mois(mois: str) -> str:
     """``"2025-02"`` → ``"février 2025"``."""
     annee, numero = mois.split("-")
     return f"{_NOMS_MOIS[int(numero) - 1]} {annee}"
+
+
+def libelle_mois_court(mois: str) -> str:
+    """``"2025-02"`` → ``"févr. 2025"`` (usual French abbreviations, for plot axes)."""
+    annee, numero = mois.split("-")
+    return f"{_ABREGES[int(numero) - 1]} {annee}"
 
 
 def mois_de(d: date) -> str:
