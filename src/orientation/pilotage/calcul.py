@@ -88,14 +88,19 @@ class Statistiques:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Observation:
     """One person in one indicator's population: start, end if observed, deadline, and group values."""
 
     depart: date
     arrivee: Optional[date]
     echeance: Optional[date]
-    groupe: dict[str, str]
+    structure: str
+    parcours: str
+
+    def valeur(self, dimension: str) -> str:
+        """The person's value for a breakdown (``mois``: month of the start event)."""
+        return mois_de(self.depart) if dimension == "mois" else getattr(self, dimension)
 
     def statut(self, arret: date) -> Optional[Statut]:
         if self.echeance is None:
@@ -137,25 +142,26 @@ def libelle_valeur(dimension: str, valeur: str) -> str:
     return (Structure(valeur) if dimension == "structure" else Parcours(valeur)).libelle
 
 
-def _groupe(p: Personne, depart: date, periode: Periode) -> dict[str, str]:
-    oriente = periode.observe(p.date_orientation) is not None
-
-    def valeur(v: object) -> str:
-        if not oriente:
-            return PAS_ORIENTE
-        return str(v) if v is not None else NON_RENSEIGNE
-    return {"mois": mois_de(depart), "structure": valeur(p.structure), "parcours": valeur(p.parcours)}
-
-
 def observations(indicateur: Indicateur, personnes: Iterable[Personne], periode: Periode) -> list[Observation]:
     """The indicator's population: persons whose start event is in the period, by the date d'arrêt, applicable."""
     out = []
+    debut_evt, fin_evt = indicateur.evenement_depart.date, indicateur.evenement_arrivee.date
+    echeances: dict[date, tuple[bool, Optional[date]]] = {}  # start dates repeat: each deadline computed once
     for p in personnes:
-        depart = periode.observe(indicateur.evenement_depart.date(p))
-        if depart is None or not periode.contient(depart) or not indicateur.applicable(depart):
+        depart = periode.observe(debut_evt(p))
+        if depart is None or not periode.contient(depart):
             continue
-        out.append(Observation(depart, periode.observe(indicateur.evenement_arrivee.date(p)),
-                               indicateur.echeance(depart), _groupe(p, depart, periode)))
+        if depart not in echeances:
+            echeances[depart] = (indicateur.applicable(depart), indicateur.echeance(depart))
+        applicable, echeance = echeances[depart]
+        if not applicable:
+            continue
+        if periode.observe(p.date_orientation) is None:
+            structure = parcours = PAS_ORIENTE
+        else:
+            structure = p.structure.value if p.structure is not None else NON_RENSEIGNE
+            parcours = p.parcours.value if p.parcours is not None else NON_RENSEIGNE
+        out.append(Observation(depart, periode.observe(fin_evt(p)), echeance, structure, parcours))
     return out
 
 
@@ -183,25 +189,26 @@ def calculer(personnes: Sequence[Personne], periode: Periode, par: Sequence[str]
     Broken down by month alone, every month of the period has its row (population 0 included);
     otherwise only the combinations that have persons.
     """
-    inconnues = [d for d in par if d not in DIMENSIONS]
-    if inconnues:
-        raise ValueError(f"dimensions inconnues : {inconnues}")
     lignes = []
     for ind in indicateurs:
-        obs = observations(ind, personnes, periode)
-        lignes.append(ligne(ind, obs, periode))
-        if not par:
-            continue
-        groupes: dict[tuple[str, ...], list[Observation]] = {}
-        if tuple(par) == ("mois",):
-            groupes = {(m,): [] for m in periode.mois}
-        for o in obs:
-            groupes.setdefault(tuple(o.groupe[d] for d in par), []).append(o)
-        for cle in sorted(groupes):
-            lignes.append(ligne(ind, groupes[cle], periode, tuple(zip(par, cle))))
+        lignes += lignes_indicateur(ind, observations(ind, personnes, periode), periode, par)
     return lignes
 
 
-def par_mois(personnes: Sequence[Personne], periode: Periode, indicateur: Indicateur) -> list[Ligne]:
-    """One row per month of the period for one indicator (for the monthly plots)."""
-    return calculer(personnes, periode, ("mois",), (indicateur,))[1:]
+def lignes_indicateur(indicateur: Indicateur, obs: list[Observation], periode: Periode,
+                      par: Sequence[str]) -> list[Ligne]:
+    """One indicator's rows from its population: the whole period, then each group of ``par``."""
+    inconnues = [d for d in par if d not in DIMENSIONS]
+    if inconnues:
+        raise ValueError(f"dimensions inconnues : {inconnues}")
+    lignes = [ligne(indicateur, obs, periode)]
+    if not par:
+        return lignes
+    groupes: dict[tuple[str, ...], list[Observation]] = {}
+    if tuple(par) == ("mois",):
+        groupes = {(m,): [] for m in periode.mois}
+    for o in obs:
+        groupes.setdefault(tuple(o.valeur(d) for d in par), []).append(o)
+    for cle in sorted(groupes):
+        lignes.append(ligne(indicateur, groupes[cle], periode, tuple(zip(par, cle))))
+    return lignes

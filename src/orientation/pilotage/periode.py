@@ -44,7 +44,7 @@ def libelle_mois_court(mois: str) -> str:
 
 def mois_de(d: date) -> str:
     """The month key of a date: ``AAAA-MM``."""
-    return f"{d.year:04d}-{d.month:02d}"
+    return d.isoformat()[:7]
 
 
 @dataclass(frozen=True)

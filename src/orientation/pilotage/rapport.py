@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 from orientation.decision import version_bibliotheque
 from orientation.francais import date_fr, pourcent
-from orientation.pilotage.calcul import DIMENSIONS, Ligne, Observation, calculer, observations, par_mois
+from orientation.pilotage.calcul import DIMENSIONS, Ligne, Observation, lignes_indicateur, observations
 from orientation.pilotage.definitions import INDICATEURS, Indicateur
 from orientation.pilotage.evenements import COLONNES, LectureEvenements
 from orientation.pilotage.periode import Periode, libelle_mois
@@ -49,13 +49,14 @@ class Rapport:
 def preparer(lecture: LectureEvenements, source: str, periode: Periode, par: Sequence[str] = ("mois",)) -> Rapport:
     """Compute the table and each indicator's section."""
     par = tuple(par)
-    lignes = calculer(lecture.personnes, periode, par)
+    lignes: list[Ligne] = []
     sections = []
     for ind in INDICATEURS:
-        les_siennes = [l for l in lignes if l.indicateur is ind]
-        sections.append(SectionIndicateur(ind, les_siennes[0], les_siennes[1:],
-                                          par_mois(lecture.personnes, periode, ind),
-                                          observations(ind, lecture.personnes, periode)))
+        obs = observations(ind, lecture.personnes, periode)
+        les_siennes = lignes_indicateur(ind, obs, periode, par)
+        lignes += les_siennes
+        mensuel = les_siennes[1:] if par == ("mois",) else lignes_indicateur(ind, obs, periode, ("mois",))[1:]
+        sections.append(SectionIndicateur(ind, les_siennes[0], les_siennes[1:], mensuel, obs))
     return Rapport(source, periode, par, lecture, lignes, sections)
 
 
