@@ -231,7 +231,8 @@ def test_ecriture_impossible_rien_publie(tmp_path: Path, capsys: pytest.CaptureF
     code = main(["indicateurs", "--depuis", str(EXEMPLE), "--periode", "2025-06:2025-06", "--sortie",
                  str(tmp_path / "r.html"), "--csv", str(tmp_path / "absent" / "t.csv")])
     err = capsys.readouterr().err
-    assert code == 3 and "écriture impossible" in err and "rien n'est publié" in err
+    assert code == 3 and f"écriture impossible de {tmp_path / 'absent' / 't.csv'} : fichier introuvable" in err
+    assert "rien n'est publié" in err
     assert list(tmp_path.iterdir()) == []  # neither the report nor a partial file
 
 

@@ -84,8 +84,12 @@ def _texte_rejets(lecture: "LectureEvenements") -> str:
 
 
 def publier(textes: dict[Path, str]) -> None:
-    """Write every output to a hidden partial file, then rename them all: all published, or none."""
+    """Write every output to a hidden partial file, then rename them all: all published, or none.
+
+    An :class:`OSError` names the output (``filename``), not its hidden partial file.
+    """
     partiels: dict[Path, Path] = {}
+    chemin = next(iter(textes))
     try:
         for chemin, texte in textes.items():
             partiel = chemin.with_name(f".{chemin.name}.partiel-{os.getpid()}")
@@ -94,6 +98,9 @@ def publier(textes: dict[Path, str]) -> None:
                 f.write(texte)
         for chemin, partiel in partiels.items():
             os.replace(partiel, chemin)
+    except OSError as exc:
+        exc.filename = str(chemin)
+        raise
     finally:
         for partiel in partiels.values():
             partiel.unlink(missing_ok=True)
