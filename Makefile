@@ -21,6 +21,7 @@ demo: installer
 	$(BIN)/orientation expliquer examples/dossiers/recurrent_profil_emploi.json --format texte --modele demo
 	$(BIN)/orientation lot examples/flux_exemple.csv --departement 93 --sortie $(SORTIE)/decisions.csv --explications $(SORTIE)/explications.jsonl --modele demo --ecraser
 	$(BIN)/orientation lot examples/flux_cnaf_exemple.xml --departement 93 --sortie $(SORTIE)/decisions_xml.csv --explications $(SORTIE)/explications_xml.jsonl --modele demo --ecraser
+	$(BIN)/orientation indicateurs --depuis examples/evenements_exemple.csv --periode 2025-01:2025-12 --sortie $(SORTIE)/indicateurs.html --csv $(SORTIE)/indicateurs.csv
 
 test: installer
 	$(BIN)/python -m pytest

@@ -1,5 +1,6 @@
-"""Command line (French): ``orientation recommander|expliquer|regles|generer|lot|schemas``, and the analysts'
-commands ``entrainer|modele carte|audit|derive`` (:mod:`orientation.analyse.commandes`).
+"""Command line (French): ``orientation recommander|expliquer|regles|generer|lot|schemas``, the analysts'
+commands ``entrainer|modele carte|audit|derive`` (:mod:`orientation.analyse.commandes`) and the convention
+indicators ``indicateurs`` (:mod:`orientation.pilotage.commande`).
 
 No Python traceback ever reaches the user: every error is a French message naming the file
 and the cause, with these exit codes (also printed by ``orientation --help``):
@@ -40,6 +41,9 @@ _ARGPARSE_FR = {
     "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
     "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
     "expected one argument": "un argument attendu",
+    "one of the arguments %s is required": "un des arguments %s est obligatoire",
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
 }
 argparse._ = lambda texte: _ARGPARSE_FR.get(texte, texte)  # type: ignore[attr-defined]
 
@@ -281,6 +285,9 @@ def construire_parseur() -> argparse.ArgumentParser:
     from orientation.analyse.commandes import enregistrer  # entrainer, modele carte, audit, derive
 
     enregistrer(sub)
+    from orientation.pilotage.commande import enregistrer as enregistrer_indicateurs
+
+    enregistrer_indicateurs(sub)
     return p
 
 

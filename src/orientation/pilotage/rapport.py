@@ -1,0 +1,106 @@
+"""The French HTML report: self-contained (inline CSS and SVG, no external asset), readable and printable.
+
+:func:`preparer` computes everything the report shows from what a source read; :func:`html`
+renders it with the Jinja2 template ``rapport.html.j2`` (autoescaped).  The report names rejected
+rows by line, field and reason only: no identifier, no date of a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Optional, Sequence
+
+from orientation.decision import version_bibliotheque
+from orientation.francais import date_fr, pourcent
+from orientation.pilotage.calcul import DIMENSIONS, Ligne, Observation, lignes_indicateur, observations
+from orientation.pilotage.definitions import INDICATEURS, Indicateur
+from orientation.pilotage.evenements import COLONNES, LectureEvenements
+from orientation.pilotage.periode import Periode, libelle_mois
+
+#: Rejected rows listed in the report (all of them are in the optional rejects file).
+REJETS_MONTRES = 100
+
+
+@dataclass(frozen=True)
+class SectionIndicateur:
+    indicateur: Indicateur
+    ensemble: Ligne
+    lignes: list[Ligne]
+    mensuel: list[Ligne]
+    observations: list[Observation]
+
+
+@dataclass(frozen=True)
+class Rapport:
+    source: str
+    periode: Periode
+    par: tuple[str, ...]
+    lecture: LectureEvenements
+    lignes: list[Ligne]
+    sections: list[SectionIndicateur]
+
+    @property
+    def synthetique(self) -> bool:
+        """Every identifier starts with ``SYN-``: synthetic data (the example file), said on top of the report."""
+        return bool(self.lecture.personnes) and all(p.identifiant.startswith("SYN-") for p in self.lecture.personnes)
+
+
+def preparer(lecture: LectureEvenements, source: str, periode: Periode, par: Sequence[str] = ("mois",)) -> Rapport:
+    """Compute the table and each indicator's section."""
+    par = tuple(par)
+    lignes: list[Ligne] = []
+    sections = []
+    for ind in INDICATEURS:
+        obs = observations(ind, lecture.personnes, periode)
+        les_siennes = lignes_indicateur(ind, obs, periode, par)
+        lignes += les_siennes
+        mensuel = les_siennes[1:] if par == ("mois",) else lignes_indicateur(ind, obs, periode, ("mois",))[1:]
+        sections.append(SectionIndicateur(ind, les_siennes[0], les_siennes[1:], mensuel, obs))
+    return Rapport(source, periode, par, lecture, lignes, sections)
+
+
+def taux_fr(x: Optional[float]) -> str:
+    return "—" if x is None else pourcent(x)
+
+
+def jours_fr(x: Optional[float]) -> str:
+    """A mean delay: « 12,3 j »; « — » when there is none."""
+    return "—" if x is None else f"{x:.1f}".replace(".", ",") + "\u00a0j"
+
+
+def quantile_fr(q: Optional[tuple[int, bool]] | Optional[int]) -> str:
+    """A quantile, exact (« 12 j ») or a lower bound (« au moins 12 j »)."""
+    if q is None:
+        return "—"
+    if isinstance(q, tuple):
+        valeur, borne = q
+        return f"au moins {valeur}\u00a0j" if borne else f"{valeur}\u00a0j"
+    return f"{q}\u00a0j"
+
+
+def moyenne_tous_fr(ligne: Ligne) -> str:
+    m = ligne.delais.moyenne_tous
+    if m is None:
+        return "—"
+    return ("au moins " if ligne.delais.censures else "") + jours_fr(m)
+
+
+def html(rapport: Rapport) -> str:
+    """The report as one HTML document."""
+    from jinja2 import Environment, StrictUndefined
+    from markupsafe import Markup
+
+    from orientation.pilotage.graphiques import svg_indicateur
+
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.filters.update(taux=taux_fr, jours=jours_fr, quantile=quantile_fr, date=date_fr, mois=libelle_mois)
+    modele = env.from_string(files("orientation.pilotage").joinpath("rapport.html.j2").read_text(encoding="utf-8"))
+    graphiques = {s.indicateur.id: Markup(svg_indicateur(s.indicateur, s.observations, s.mensuel, rapport.periode))
+                  for s in rapport.sections}
+    return modele.render(
+        r=rapport, graphiques=graphiques, colonnes=COLONNES,
+        libelle_par=", ".join(DIMENSIONS[d] for d in rapport.par), moyenne_tous=moyenne_tous_fr,
+        rejets=rapport.lecture.rejets[:REJETS_MONTRES], version=version_bibliotheque(),
+        familles=list(dict.fromkeys(s.indicateur.famille for s in rapport.sections)))
