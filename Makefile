@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SORTIE ?= sortie
 
-.PHONY: installer demo test bench bench-demarrage clean
+.PHONY: installer demo test bench bench-demarrage bench-explication clean
 
 installer: $(VENV)/.installe
 
@@ -31,6 +31,9 @@ bench: installer
 
 bench-demarrage: installer
 	$(BIN)/python benchmarks/bench_demarrage.py
+
+bench-explication: installer
+	$(BIN)/python benchmarks/bench_explication.py
 
 clean:
 	rm -rf $(VENV) $(SORTIE) .pytest_cache .hypothesis

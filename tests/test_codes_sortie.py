@@ -62,8 +62,16 @@ def test_codes_de_chaque_parcours() -> None:
                                                               departement="Accompagnement social")
 
 
+#: An appointment whose rule fixes the social route (violences conjugales): a decided route, hence codes.
+VIOLENCES = Path(__file__).resolve().parents[1] / "examples" / "dossiers" / "violences_conjugales.json"
+
+
+def _violences() -> Dossier:
+    return Dossier.valider(json.loads(VIOLENCES.read_text(encoding="utf-8")))
+
+
 def test_decision_livree_sans_libelles() -> None:
-    d = recommend(Dossier.depuis_cnaf(EXEMPLE_CNAF))
+    d = recommend(_violences())
     assert d.parcours == Parcours.social
     assert d.codes == CodesSortie(france_travail=None, rdv_insertion="social", departement=None)
     assert d.en_dict()["codes"] == {"france_travail": None, "rdv_insertion": "social", "departement": None}
@@ -90,7 +98,7 @@ def test_parcours_non_decide_codes_nuls() -> None:
 
 
 def test_libelles_et_codes_du_fichier_departemental(regles_93: Path) -> None:
-    dossier = Dossier.depuis_cnaf(EXEMPLE_CNAF)
+    dossier = _violences()
     ref = Referentiel.charger("93", regles_93)
     d = recommend(dossier, ref)
     assert d.codes == CodesSortie(france_travail="SOC", rdv_insertion="social", departement="Accompagnement social")
@@ -164,8 +172,12 @@ def test_colonnes_de_codes_quel_que_soit_le_format_du_flux(regles_93: Path, tmp_
     lignes = [enregistrement_vers_ligne(ligne_vers_enregistrement(x)) for x in lignes]
     attendus = _attendus(lignes, departement, regles_93)
     if departement == "93":
-        assert {a["code_departement"] for a in attendus} <= set(LIBELLES.values()) and all(
-            a["code_france_travail"] for a in attendus)
+        # appointments leave the route to the appointment (no codes); every decided route has its label and code
+        decides = [a for a in attendus if a["code_rdv_insertion"]]
+        assert decides and {a["code_departement"] for a in decides} <= set(LIBELLES.values()) and all(
+            a["code_france_travail"] for a in decides)
+        assert all(not a["code_departement"] and not a["code_france_travail"]
+                   for a in attendus if not a["code_rdv_insertion"])
     else:
         assert {a["code_departement"] for a in attendus} == {""}
     colonnes = list(lignes[0])

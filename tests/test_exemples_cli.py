@@ -38,16 +38,20 @@ def test_cli_recommander_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "primo_demandeur" in sortie["regles_declenchees"]
 
 
-@pytest.mark.parametrize("fmt", ["texte", "markdown", "json"])
+@pytest.mark.parametrize("fmt", ["texte", "markdown", "html", "json"])
 def test_cli_expliquer_formats(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
     chemin = str(RACINE / "examples/dossiers/recurrent_profil_emploi.json")
     assert main(["expliquer", chemin, "--format", fmt, "--modele", "demo"]) == 0
+    court = capsys.readouterr().out
+    assert main(["expliquer", chemin, "--format", fmt, "--modele", "demo", "--detail", "complet"]) == 0
     out = capsys.readouterr().out
     if fmt == "json":
-        assert json.loads(out)["decision"]["modalite"] == "orientation_directe"
+        assert json.loads(out)["decision"]["modalite"] == "orientation_directe" and out == court
     else:
-        assert "article R311-3-1-2 du CRPA" in out
-        assert ("## " in out) == (fmt == "markdown")
+        assert "À faire" in court and "Orientation directe" in court
+        assert "--detail complet" in court and "Opérations effectuées" not in court
+        assert "article R311-3-1-2 du CRPA" in out and "Opérations effectuées" in out
+        assert ("## " in out) == (fmt == "markdown") and ("<h2" in out) == (fmt == "html")
 
 
 def test_cli_sans_modele(capsys: pytest.CaptureFixture[str]) -> None:

@@ -66,7 +66,8 @@ def test_la_roue_contient_modules_regles_modele_exemples_et_schemas(installation
     assert modules <= noms, sorted(modules - noms)
     attendus = {"orientation/donnees/regles/national.yaml", "orientation/donnees/regles/departements/93.yaml",
                 "orientation/donnees/regles/tests/national.yaml", "orientation/donnees/modeles/demo/manifeste.json",
-                f"orientation/donnees/exemples/{EXEMPLE}", "orientation/schemas/decision.json"}
+                f"orientation/donnees/exemples/{EXEMPLE}", "orientation/schemas/decision.json",
+                "orientation/explication/gabarits/carte.html.j2"}
     assert attendus <= noms, sorted(attendus - noms)
     for p in (RACINE / "models" / "demo").iterdir():
         assert f"orientation/donnees/modeles/demo/{p.name}" in noms

@@ -216,7 +216,7 @@ def test_decision_et_explication_nomment_la_version(ref: Referentiel) -> None:
     v = decision.versions.regles_en_vigueur
     assert v is not None and v.du == date(2025, 1, 1) and v.date_application == date(2025, 1, 1)
     assert decision.regles_declenchees[0] == "primo_demandeur@2025-01-01"
-    texte = explain(d, ref).texte()
+    texte = explain(d, ref).texte("complet")
     assert "en vigueur le 01/01/2025" in texte and v.empreinte[:12] in texte
     assert "En vigueur depuis le 01/01/2025." in texte  # the rule's own period
 

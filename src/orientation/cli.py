@@ -141,13 +141,13 @@ def _cmd_expliquer(args: argparse.Namespace) -> int:
             e = explain(d, ref, mod)
             if args.format == "json":
                 return e.json(indent=None)
-            return json.dumps({"identifiant": d.identifiant, "format": args.format, "texte": e.rendre(args.format)},
-                              ensure_ascii=False)
+            return json.dumps({"identifiant": d.identifiant, "format": args.format,
+                               "texte": e.rendre(args.format, args.detail)}, ensure_ascii=False)
 
         return _traiter_lignes(args, repondre)
     dossier = _lire_dossier(args.dossier)
     ref, mod = _sources(args, dossier.departement)
-    print(explain(dossier, ref, mod).rendre(args.format), end="" if args.format != "json" else "\n")
+    print(explain(dossier, ref, mod).rendre(args.format, args.detail), end="" if args.format != "json" else "\n")
     return 0
 
 
@@ -243,7 +243,10 @@ def construire_parseur() -> argparse.ArgumentParser:
 
     e = sub.add_parser("expliquer", help="expliquer la recommandation pour un dossier JSON")
     e.add_argument("dossier", help="fichier JSON du dossier, ou - pour l'entrée standard")
-    e.add_argument("--format", choices=["texte", "markdown", "json"], default="texte")
+    e.add_argument("--format", choices=["texte", "markdown", "html", "json"], default="texte",
+                   help="html : fiche autonome imprimable (A4) ; json : structure complète")
+    e.add_argument("--detail", choices=["court", "complet"], default="court",
+                   help="court : l'essentiel (défaut) ; complet : tout, dont les informations dues (CRPA R311-3-1-2)")
     _options_lignes(e)
     _options_sources(e)
     e.set_defaults(func=_cmd_expliquer)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from datetime import date, timedelta
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,7 +71,8 @@ STRUCTURE_PAR_DEFAUT: dict[Parcours, Structure] = {
     Parcours.social: Structure.departement,
 }
 
-Origine = Literal["regle", "grille", "modele", "aucune"]
+#: Where the route comes from; ``rendez_vous``: a rule imposing an appointment leaves it to the appointment.
+Origine = Literal["regle", "grille", "modele", "rendez_vous", "aucune"]
 
 #: Version of the decision's JSON contract (``src/orientation/schemas/decision.json``).
 VERSION_SCHEMA_DECISION = "1.2"
@@ -151,6 +152,11 @@ class Decision(BaseModel):
     codes: Optional[CodesSortie] = Field(
         description="le parcours dans les codes des systèmes qui reçoivent la décision (France Travail, "
                     "rdv-insertion, libellé du département) ; null quand aucun parcours n'est décidé")
+    parcours_indicatif: Optional[Parcours] = Field(
+        description="quand le parcours est décidé au rendez-vous (origine_parcours « rendez_vous ») : proposition "
+                    "de la grille de pré-orientation, à titre indicatif seulement ; sinon null")
+    structure_indicative: Optional[Structure] = Field(
+        description="structure référente de cette proposition indicative ; sinon null")
     regles_declenchees: list[str]
     probabilite_modele: Optional[float] = Field(
         description="probabilité calibrée du parcours proposé par le modèle ; présente seulement quand le modèle "
@@ -203,6 +209,75 @@ def delais_legaux(ref: date) -> dict[str, Any]:
                 motif_sans_delais_legaux=None)
 
 
+@dataclass(frozen=True)
+class Arbitrage:
+    """Modality and route from the fired rules, the grid's proposal and the model (see :func:`arbitrer`)."""
+
+    modalite: Modalite
+    parcours: Optional[Parcours]
+    structure: Optional[Structure]
+    origine: Origine
+    #: the grid's proposal, kept only as an indication when the route is decided at the appointment
+    indicatif: Optional[tuple[Parcours, Optional[Structure]]]
+    #: id of the first fired rule that set the modality (None: no rule did)
+    regle_modalite: Optional[str]
+    #: id of the rule that named the route or left it to the appointment (None: none did)
+    regle_parcours: Optional[str]
+    #: the model's route and whether it decided, when it was consulted
+    modele: Optional[tuple[Parcours, bool]]
+
+
+def arbitrer(modalite_regles: Optional[Modalite], declenchees: Iterable[Any], grille: Any,
+             modele: Optional[tuple[Parcours, bool]]) -> Arbitrage:
+    """The precedence of :func:`decider` on its own (pure; also used to re-decide changed dossiers).
+
+    ``declenchees``: fired rules in evaluation order (objects with ``id`` and ``effet``, grid lines
+    included or not); ``grille``: the grid line proposing a route (``id``, ``effet``) or ``None``;
+    ``modele``: ``(route, decided)`` when the model was consulted.  Among the fired rules of the
+    winning modality, the first that names a route gives it; else, if one leaves the route to the
+    appointment, there is none (the grid's proposal is only an indication); else the grid proposes it.
+    With no modality set by a rule, a model that decides orients directly; else a referent examines.
+    """
+    parcours: Optional[Parcours] = None
+    structure: Optional[Structure] = None
+    origine: Origine = "aucune"
+    indicatif = None
+    regle_modalite = regle_parcours = None
+    if modalite_regles is not None:
+        au_rdv = None
+        for r in declenchees:
+            e = r.effet
+            if e.modalite != modalite_regles:
+                continue
+            regle_modalite = regle_modalite or r.id
+            if e.parcours is not None:
+                parcours, structure, origine, regle_parcours = e.parcours, e.structure, "regle", r.id
+                break
+            if e.parcours_au_rendez_vous and au_rdv is None:
+                au_rdv = r.id
+        if origine == "aucune" and au_rdv is not None:
+            origine, regle_parcours = "rendez_vous", au_rdv
+            if grille is not None:
+                indicatif = (grille.effet.parcours, grille.effet.structure)
+    if origine == "aucune" and grille is not None:
+        parcours, structure, origine = grille.effet.parcours, grille.effet.structure, "grille"
+
+    modalite = modalite_regles
+    if modalite is None:
+        if modele is not None and modele[1]:
+            modalite = Modalite.orientation_directe
+            if parcours != modele[0]:
+                structure = None
+            parcours, origine = modele[0], "modele"
+            structure = structure or STRUCTURE_PAR_DEFAUT[parcours]
+        else:
+            modalite = Modalite.examen_individuel
+    elif modalite == Modalite.orientation_directe and parcours is None:
+        # A rule allowed direct orientation but nothing names a route: a referent must examine it.
+        modalite = Modalite.examen_individuel
+    return Arbitrage(modalite, parcours, structure, origine, indicatif, regle_modalite, regle_parcours, modele)
+
+
 def decider(
     dossier: Dossier,
     evaluation: EvaluationRegles,
@@ -211,55 +286,27 @@ def decider(
 ) -> Decision:
     """Combine the rule layer and the model proposal into a decision (pure function).
 
-    Precedence: a modality set by a rule wins (the most protective one); otherwise, in
-    scenario 4, the model may propose ``orientation_directe`` when it is confident on a
-    recurring profile; otherwise a referent examines the dossier (``examen_individuel``).
-    The route comes from the rule that set the modality, else the pre-orientation grid,
-    else the model (only when it decided).
+    Precedence (:func:`arbitrer`): a modality set by a rule wins (the most protective one);
+    otherwise, in scenario 4, the model may propose ``orientation_directe`` when it is confident
+    on a recurring profile; otherwise a referent examines the dossier (``examen_individuel``).
+    The route comes from the rule that set the modality (or is left to the appointment), else the
+    pre-orientation grid, else the model (only when it decided).
     """
-    grille = evaluation.proposition_grille
-    regles = [r.id for r in evaluation.declenchees]
-    confiance: Optional[float] = None
-    parcours: Optional[Parcours] = None
-    structure: Optional[Structure] = None
-    origine: Origine = "aucune"
-
-    modalite = evaluation.modalite
-    regle_modalite = None
-    if modalite is not None:
-        regle_modalite = next(
-            (r for r in evaluation.declenchees if r.effet.modalite == modalite and r.effet.parcours), None)
-    if regle_modalite is not None:
-        parcours, structure, origine = regle_modalite.effet.parcours, regle_modalite.effet.structure, "regle"
-    elif grille is not None:
-        parcours, structure, origine = grille.effet.parcours, grille.effet.structure, "grille"
-
-    if modalite is None:
-        if proposition is not None and proposition.decide:
-            modalite = Modalite.orientation_directe
-            confiance = proposition.confiance
-            if parcours != proposition.parcours:
-                structure = None
-            parcours, origine = proposition.parcours, "modele"
-            structure = structure or STRUCTURE_PAR_DEFAUT[parcours]
-        else:
-            modalite = Modalite.examen_individuel
-            if proposition is not None:
-                confiance = proposition.confiance
-    elif modalite == Modalite.orientation_directe and parcours is None:
-        # A rule allowed direct orientation but nothing names a route: a referent must examine it.
-        modalite = Modalite.examen_individuel
-
+    a = arbitrer(evaluation.modalite, evaluation.declenchees, evaluation.proposition_grille,
+                 None if proposition is None else (proposition.parcours, proposition.decide))
+    confiance = None if proposition is None else proposition.confiance
     return Decision(
         identifiant=dossier.identifiant,
         departement=dossier.departement,
         scenario=evaluation.scenario,
-        modalite=modalite,
-        parcours=parcours,
-        structure=structure,
-        origine_parcours=origine,
-        codes=codes_sortie(parcours, evaluation.codes_departement),
-        regles_declenchees=regles,
+        modalite=a.modalite,
+        parcours=a.parcours,
+        structure=a.structure,
+        origine_parcours=a.origine,
+        codes=codes_sortie(a.parcours, evaluation.codes_departement),
+        parcours_indicatif=None if a.indicatif is None else a.indicatif[0],
+        structure_indicative=None if a.indicatif is None else a.indicatif[1],
+        regles_declenchees=[r.id for r in evaluation.declenchees],
         probabilite_modele=confiance,
         modele=None if modele is None else ModeleUtilise(
             nom=modele.nom, version=modele.version, sha256=modele.sha256,

@@ -45,7 +45,7 @@ from orientation.regles.evaluation import Effet
 from orientation.vocabulaire import SCENARIOS, Modalite, Parcours, Structure, Verite
 
 #: Version of the catalogue's JSON contract (``src/orientation/schemas/catalogue_lot.json``).
-VERSION_SCHEMA_CATALOGUE = "1.0"
+VERSION_SCHEMA_CATALOGUE = "1.1"
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid")
 
@@ -114,7 +114,7 @@ class Catalogue(BaseModel):
 
     model_config = _CONFIG
 
-    version_schema: Literal["1.0"] = VERSION_SCHEMA_CATALOGUE
+    version_schema: Literal["1.1"] = VERSION_SCHEMA_CATALOGUE
     version_schema_ligne: str = Field(description="version du contrat des lignes (schéma explication_lot)")
     departement: str
     scenario: int = Field(description="scénario DITP 2019 du département (1 à 4)")

@@ -48,7 +48,7 @@ from orientation.modele.modele import PropositionModele
 from orientation.regles.evaluation import ConditionEvaluee, RegleEvaluee
 
 #: Version of the bulk line's JSON contract (``src/orientation/schemas/explication_lot.json``).
-VERSION_SCHEMA_LIGNE = "1.0"
+VERSION_SCHEMA_LIGNE = "1.1"
 
 #: Number of model contributions (to the proposed route) written per line.
 NB_CONTRIBUTIONS = 5

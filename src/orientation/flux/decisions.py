@@ -36,7 +36,7 @@ COLONNES_DECISIONS: tuple[str, ...] = (
 _MODALITES = (None, Modalite.orientation_directe, Modalite.examen_individuel, Modalite.rdv_obligatoire)  # by force
 _PARCOURS = tuple(Parcours)
 _STRUCTURES = tuple(Structure)
-_ORIGINES = ("aucune", "regle", "grille", "modele")
+_ORIGINES = ("aucune", "regle", "grille", "modele", "rendez_vous")
 _SCHEMA_DECISIONS = pa.schema([
     ("identifiant", pa.string()), ("ligne", pa.int64()), ("modalite", pa.string()), ("parcours", pa.string()),
     ("structure", pa.string()), ("origine_parcours", pa.string()),
@@ -130,7 +130,7 @@ def decider_lot(ctx: Contexte, declenchees: dict[str, np.ndarray], n: int,
 
     Returns arrays: ``force`` (modality force set by rules, 0 = none), ``modalite`` (force of
     the final modality), ``parcours`` / ``structure`` (index, -1 = none), ``origine`` (index in
-    ``aucune, regle, grille, modele``), ``probabilite_modele`` (NaN: model not consulted), ``choisies`` (grid lines
+    ``aucune, regle, grille, modele, rendez_vous``), ``probabilite_modele`` (NaN: model not consulted), ``choisies`` (grid lines
     chosen, id -> mask), ``consulte`` (model consulted), ``proposition`` (index of the grid line
     proposed in ``ctx.ordre_ids``, -1 = none).
     """
@@ -148,6 +148,11 @@ def decider_lot(ctx: Contexte, declenchees: dict[str, np.ndarray], n: int,
             parcours[m] = _PARCOURS.index(r.effet.parcours)
             structure[m] = -1 if r.effet.structure is None else _STRUCTURES.index(r.effet.structure)
             origine[m] = 1
+            pris |= m
+    for r in ctx.regles:  # else a fired rule of that modality leaves the route to the appointment
+        if r.effet.modalite is not None and r.effet.parcours_au_rendez_vous:
+            m = declenchees[r.id] & (force == r.effet.modalite.force) & ~pris
+            origine[m] = 4
             pris |= m
     choisies: dict[str, np.ndarray] = {}
     proposition = np.full(n, -1, dtype=np.int64)

@@ -247,7 +247,8 @@ class Rapport:
         lignes.append("Parcours : " + ", ".join(
             f"{libelles_p[p]} {nb(self.par_parcours.get(p, 0))}"
             for p in ("professionnel", "socio_professionnel", "social", "")) + ".")
-        libelles_o = {"regle": "règle", "grille": "grille de pré-orientation", "modele": "modèle"}
+        libelles_o = {"regle": "règle", "grille": "grille de pré-orientation", "modele": "modèle",
+                      "rendez_vous": "à décider au rendez-vous"}
         if any(self.par_origine.get(o) for o in libelles_o):
             lignes.append("Origine du parcours : " + ", ".join(
                 f"{libelles_o[o]} {nb(self.par_origine.get(o, 0))}" for o in libelles_o) + ".")

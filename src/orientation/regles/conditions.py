@@ -67,7 +67,13 @@ therefore show the operator actually tested.
 A rule has ``id`` (``[a-z][a-z0-9_]*``, unique across national rules, département rules, grids and
 grid lines), ``titre``, ``description``, ``reference`` (required: the text it comes from), ``si``,
 ``alors: {modalite: rdv_obligatoire | examen_individuel | orientation_directe, motif: "..."}`` and
-an optional ``priorite`` (display order).  In a département file, a rule with a national id must
+an optional ``priorite`` (display order).  ``alors`` may also say what happens to the route:
+``parcours: a_decider_au_rendez_vous`` (only with ``rdv_obligatoire``, and its default: the route is
+decided at the appointment, the grid's proposal is kept only as an indication) or a route
+(``professionnel``, ``socio_professionnel``, ``social``, with an optional ``structure``) that the
+rule fixes, e.g. ``social`` for a situation of domestic violence.  Among the fired rules of the
+winning modality, the first that names a route gives it; else, if one decides it at the appointment,
+no route is proposed; else the grid proposes it.  In a département file, a rule with a national id must
 say ``remplace: true`` (it replaces the national rule); ``remplace: true`` + ``desactive: true``
 (no ``si``/``alors``, the reason in ``description``) removes it.  Scenarios 1 to 3 add the rule
 ``scenario_rdv_systematique`` (appointment for everyone); a département without a file gets

@@ -1,11 +1,15 @@
 """Counterfactuals of the rules: single-field changes of a dossier that change their outcome.
 
-Each candidate is applied to a copy of the dossier (:func:`modifier_dossier`) and the whole
-référentiel is re-evaluated, so every counterfactual is true by construction.
+:func:`candidats` lists the single-field changes worth trying (values the rules mention);
+:class:`Rejoueur` re-evaluates the référentiel on the dossier with one field changed, recomputing
+only the rules and grid lines that read that field (same truth values as a full re-evaluation:
+the other conditions do not read it); :func:`contrefactuels` keeps the changes that alter the
+rules' outcome, so every counterfactual is true by construction.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from pydantic import BaseModel, ConfigDict
@@ -14,11 +18,12 @@ from orientation.dossier import codes
 from orientation.dossier.schema import (Composition, Dossier, Fragilite, InscriptionFT, MotifModificationParcours,
                                         NatureParcoursCAF, NiveauFrein)
 from orientation.regles.champs import CHAMPS, Champ, valeur_json
-from orientation.regles.conditions import atomes
-from orientation.vocabulaire import Modalite, Parcours
+from orientation.regles.conditions import atomes, valeurs, verite
+from orientation.vocabulaire import Modalite, Parcours, Verite
 
 if TYPE_CHECKING:
-    from orientation.regles.referentiel import Referentiel
+    from orientation.regles.fichiers import Regle
+    from orientation.regles.referentiel import Issue, Referentiel, VersionRegles
 
 
 
@@ -96,15 +101,13 @@ def modifier_dossier(dossier: Dossier, chemin: str, valeur: Any) -> Dossier:
     return dossier.model_copy(update={chemin: valeur})
 
 
-def contrefactuels(referentiel: Referentiel, dossier: Dossier) -> list[Contrefactuel]:
-    """Single-field changes of the dossier that change the modality or the grid's route.
+def candidats(referentiel: Referentiel, dossier: Dossier) -> list[tuple[Champ, Any, Any]]:
+    """Single-field changes worth trying: ``(field, current value, other value)``, readable values.
 
-    Each candidate value of each plain field tested by the référentiel's rules is applied with
-    ``model_copy(update=...)`` and the modified dossier is re-evaluated (Python evaluator, truth
-    values only: :meth:`Referentiel.issue`); for each field the first value giving each distinct
-    new outcome (modality, route) is kept.
+    For every plain field a rule or grid line tests (not dates nor the département): the other
+    codes, ``oui``/``non``, « non renseigné », the mentioned codes added or removed, the mentioned
+    numbers ±1.
     """
-    avant = referentiel.issue(dossier)
     mentionnes: dict[str, list[Any]] = {}
     for r in referentiel.toutes_regles():
         for a in atomes(r.si):
@@ -112,20 +115,70 @@ def contrefactuels(referentiel: Referentiel, dossier: Dossier) -> list[Contrefac
                 vals = a.valeur if isinstance(a.valeur, tuple) else (a.valeur,)
                 lst = mentionnes.setdefault(a.champ.chemin, [])
                 lst.extend(v for v in vals if v not in lst and not isinstance(v, bool))
-    titres = {r.id: r.titre for r in referentiel.toutes_regles()}
-    out: list[Contrefactuel] = []
+    out = []
     for chemin, ments in mentionnes.items():
         ch = CHAMPS[chemin]
         if ch.genre == "date" or chemin == "departement":
             continue
         actuel = ch.lire(dossier)
-        vus = {avant.cle}
-        for alt in _candidats(ch, actuel, ments):
-            apres = referentiel.issue(modifier_dossier(dossier, chemin, alt))
-            if apres.cle in vus:
-                continue
-            vus.add(apres.cle)
-            out.append(_contrefactuel(ch, actuel, alt, avant, apres, titres))
+        out.extend((ch, actuel, alt) for alt in _candidats(ch, actuel, ments))
+    return out
+
+
+class Rejoueur:
+    """The rules' outcome for one dossier with one field changed, re-evaluating only what reads that field."""
+
+    def __init__(self, referentiel: Referentiel, dossier: Dossier):
+        self.dossier = dossier
+        self.version: VersionRegles = referentiel.en_vigueur(dossier.date_demande)
+        v = self.version
+        self._vals = valeurs(dossier, v._champs)
+        self._verites: dict[str, Verite] = {r.id: verite(r.si, self._vals) for r in v._toutes}
+        self._regles: dict[str, list[Regle]] = defaultdict(list)
+        for r in v._toutes:
+            for base in dict.fromkeys(b for a in atomes(r.si) for b in a.champ.bases):
+                self._regles[base].append(r)
+        self._champs: dict[str, list[Champ]] = defaultdict(list)
+        for c in v._champs:
+            for base in c.bases:
+                self._champs[base].append(c)
+        self.avant: Issue = v.issue_verites(lambda r: self._verites[r.id])
+
+    def issue(self, chemin: str, valeur: Any) -> Issue:
+        """The outcome with field ``chemin`` set to ``valeur`` (readable form, as :func:`candidats` gives)."""
+        vals = dict(self._vals)
+        champs = self._champs.get(chemin, [])
+        if any(c.chemin != chemin for c in champs):  # a derived value reads it: compute from the changed dossier
+            change = modifier_dossier(self.dossier, chemin, valeur)
+            for c in champs:
+                vals[c.chemin] = c.lire(change)
+        elif champs:
+            vals[chemin] = valeur
+        verites = dict(self._verites)
+        for r in self._regles.get(chemin, ()):
+            verites[r.id] = verite(r.si, vals)
+        return self.version.issue_verites(lambda r: verites[r.id])
+
+
+def contrefactuels(referentiel: Referentiel, dossier: Dossier) -> list[Contrefactuel]:
+    """Single-field changes of the dossier that change the modality or the grid's route.
+
+    Each candidate value of each plain field tested by the référentiel's rules is re-evaluated
+    (:class:`Rejoueur`, truth values only); for each field the first value giving each distinct
+    new outcome (modality, route) is kept.
+    """
+    rejoueur = Rejoueur(referentiel, dossier)
+    avant = rejoueur.avant
+    titres = {r.id: r.titre for r in referentiel.toutes_regles()}
+    out: list[Contrefactuel] = []
+    vus: dict[str, set[Any]] = {}
+    for ch, actuel, alt in candidats(referentiel, dossier):
+        apres = rejoueur.issue(ch.chemin, alt)
+        deja = vus.setdefault(ch.chemin, {avant.cle})
+        if apres.cle in deja:
+            continue
+        deja.add(apres.cle)
+        out.append(_contrefactuel(ch, actuel, alt, avant, apres, titres))
     return out
 
 

@@ -16,7 +16,11 @@ from orientation.vocabulaire import Modalite, Parcours, Structure, Verite
 
 
 class Effet(BaseModel):
-    """What a rule does when it fires."""
+    """What a rule does when it fires.
+
+    A rule that imposes an appointment decides the route there (``parcours_au_rendez_vous``,
+    YAML ``parcours: a_decider_au_rendez_vous``, the default) or names it (``parcours``).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -24,6 +28,9 @@ class Effet(BaseModel):
     parcours: Optional[Parcours] = None
     structure: Optional[Structure] = None
     motif: Optional[str] = None
+    parcours_au_rendez_vous: bool = Field(
+        default=False, description="le parcours est décidé au rendez-vous imposé par la règle ; la proposition "
+                                   "de la grille n'est alors qu'indicative")
 
 
 class ConditionEvaluee(BaseModel):

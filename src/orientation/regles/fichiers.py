@@ -22,6 +22,10 @@ from orientation.vocabulaire import SCENARIOS, Modalite, Parcours, Structure
 
 ID_REGLE = re.compile(r"^[a-z][a-z0-9_]*$")
 
+#: ``alors: {modalite: rdv_obligatoire, parcours: a_decider_au_rendez_vous}``: the route is decided at the
+#: appointment (default of a rule imposing one); the grid's proposal is then only an indication.
+A_DECIDER_AU_RENDEZ_VOUS = "a_decider_au_rendez_vous"
+
 REFERENCE_DITP = "Référentiel DITP 2019 « orientation des bénéficiaires du RSA »"
 _SCENARIOS_NOMS = {1: "rendez-vous 2-en-1", 2: "aiguillage rapide", 3: "diagnostic approfondi"}
 
@@ -132,12 +136,32 @@ def _effet_regle(d: dict[str, Any], fichier: str, rid: str) -> Effet:
     alors = d.get("alors")
     if not isinstance(alors, dict):
         raise ReglesInvalides(fichier, rid, "« alors » manquant : attendu « alors: {modalite: ..., motif: ...} »")
-    _cles(alors, {"modalite", "motif"}, fichier, rid)
+    _cles(alors, {"modalite", "motif", "parcours", "structure"}, fichier, rid)
     if "modalite" not in alors:
         raise ReglesInvalides(fichier, rid, "« alors » doit donner une « modalite » "
                               "(rdv_obligatoire, examen_individuel ou orientation_directe)")
     modalite = _enum(Modalite, alors["modalite"], fichier, rid, "modalité")
-    return Effet(modalite=modalite, motif=_texte(alors, "motif", fichier, rid, requis=False) or None)
+    motif = _texte(alors, "motif", fichier, rid, requis=False) or None
+    brut = alors.get("parcours", A_DECIDER_AU_RENDEZ_VOUS if modalite == Modalite.rdv_obligatoire else None)
+    if brut == A_DECIDER_AU_RENDEZ_VOUS:
+        if modalite != Modalite.rdv_obligatoire:
+            raise ReglesInvalides(fichier, rid, f"« parcours: {A_DECIDER_AU_RENDEZ_VOUS} » ne s'emploie qu'avec "
+                                  f"« modalite: rdv_obligatoire » (reçu {modalite.value})")
+        if "structure" in alors:
+            raise ReglesInvalides(fichier, rid, "« structure » est sans objet quand le parcours est décidé au "
+                                  "rendez-vous")
+        return Effet(modalite=modalite, motif=motif, parcours_au_rendez_vous=True)
+    if brut is None:
+        if "structure" in alors:
+            raise ReglesInvalides(fichier, rid, "« structure » demande un « parcours »")
+        return Effet(modalite=modalite, motif=motif)
+    admis = ", ".join([p.value for p in Parcours] + [A_DECIDER_AU_RENDEZ_VOUS])
+    try:
+        parcours = Parcours(brut)
+    except ValueError:
+        raise ReglesInvalides(fichier, rid, f"parcours inconnu {brut!r} (valeurs admises : {admis})") from None
+    structure = _enum(Structure, alors["structure"], fichier, rid, "structure") if "structure" in alors else None
+    return Effet(modalite=modalite, motif=motif, parcours=parcours, structure=structure)
 
 
 def _effet_ligne(d: dict[str, Any], fichier: str, rid: str) -> Effet:
@@ -418,7 +442,7 @@ def regle_scenario(scenario: int, nom: str) -> Regle:
         f"Le département applique le {SCENARIOS[scenario]} : chaque nouveau bénéficiaire est reçu en "
         "rendez-vous d'orientation.",
         f"{REFERENCE_DITP}, scénario {scenario} « {_SCENARIOS_NOMS[scenario]} »",
-        nom, Toujours(), Effet(modalite=Modalite.rdv_obligatoire,
+        nom, Toujours(), Effet(modalite=Modalite.rdv_obligatoire, parcours_au_rendez_vous=True,
                                motif=f"le département applique le scénario {scenario} "
                                      f"« {_SCENARIOS_NOMS[scenario]} » : rendez-vous pour tous"),
         -1000, None, -1)

@@ -36,7 +36,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, ClassVar, Optional
+from typing import Any, Callable, ClassVar, Optional
 
 from orientation.donnees import repertoire
 from orientation.dossier.schema import DEPARTEMENTS, Dossier
@@ -222,11 +222,15 @@ class VersionRegles:
 
     def issue(self, dossier: Dossier) -> Issue:
         vals = valeurs(dossier, self._champs)
-        tirees = {r.id for r in self.regles if verite(r.si, vals) == Verite.vrai}
+        return self.issue_verites(lambda r: verite(r.si, vals))
+
+    def issue_verites(self, verite_de: Callable[[Regle], Verite]) -> Issue:
+        """The outcome from the truth of each rule and grid line (grid lines asked in order, until one is vrai)."""
+        tirees = {r.id for r in self.regles if verite_de(r) == Verite.vrai}
         modalites = [r.effet.modalite for r in self.regles if r.id in tirees and r.effet.modalite is not None]
         proposition: Optional[Regle] = None
         for g in self.grilles:
-            ligne = next((x for x in g.lignes if verite(x.si, vals) == Verite.vrai), None)
+            ligne = next((x for x in g.lignes if verite_de(x) == Verite.vrai), None)
             if ligne is not None:
                 tirees.add(ligne.id)
                 proposition = proposition or ligne

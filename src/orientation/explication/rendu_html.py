@@ -1,0 +1,28 @@
+"""HTML rendering of an explanation: a self-contained, accessible card printable on A4.
+
+Same content and order as the text (:mod:`orientation.explication.document`), rendered with
+Jinja2 from the packaged template ``gabarits/carte.html.j2`` (autoescaped): inline CSS, no
+script, no external asset, ``lang="fr"``, headings per section, print rules for A4.
+``fragment=True`` gives the card alone (a ``<style>`` and an ``<article>``) for another page to embed.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jinja2
+
+from orientation.explication.document import Detail, document
+
+
+@functools.lru_cache(maxsize=1)
+def _gabarit() -> jinja2.Template:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("orientation.explication", "gabarits"),
+                             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False)
+    return env.get_template("carte.html.j2")
+
+
+def rendre_html(e: Any, detail: Detail = "court", fragment: bool = False) -> str:
+    """The explanation as a whole HTML page, or as a fragment to embed (``fragment=True``)."""
+    return _gabarit().render(doc=document(e, detail), fragment=fragment) + "\n"
