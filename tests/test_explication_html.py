@@ -12,12 +12,11 @@ import html
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from orientation import Dossier, explain
+from orientation import explain
 from orientation.configuration import SourceModele
 from orientation.explication.construction import rendre_html
 

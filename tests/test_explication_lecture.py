@@ -92,7 +92,7 @@ def test_texte_complet_crpa_exact(explications, chemin: Path, modele: bool) -> N
     # the reader's part comes before the legal part, and every rule applied is in the legal part
     assert complet.index("À faire") < complet.index("Informations dues")
     for r in e.regles_declenchees:
-        assert r.titre in crpa and (r.reference in crpa or f"la même que « " in crpa)
+        assert r.titre in crpa and (r.reference in crpa or "la même que « " in crpa)
     assert e.markdown("complet").count("## ") == complet.count("\n---")
 
 

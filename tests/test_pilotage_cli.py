@@ -13,7 +13,7 @@ import pytest
 
 from orientation.cli import main
 from orientation.pilotage import commande
-from orientation.pilotage.calcul import DIMENSIONS, calculer
+from orientation.pilotage.calcul import DIMENSIONS
 from orientation.pilotage.definitions import INDICATEURS
 from orientation.pilotage.evenements import COLONNES, lire_texte
 from orientation.pilotage.periode import Periode
