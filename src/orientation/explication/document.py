@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from orientation.explication.contrefactuels import phrase_groupe
+from orientation.vocabulaire import Modalite
 
 Detail = Literal["court", "complet"]
 
@@ -50,12 +51,17 @@ class Document:
     sections: list[Section]
 
 
-def phrase_codes(codes: Any) -> str:
+def phrase_codes(decision: Any) -> str:
     """The sentence naming the route's output codes (:class:`orientation.codes_sortie.CodesSortie`);
-    empty when no route is decided."""
+    empty when no route is decided.  When a referent examines the dossier, the route is only a
+    proposal: the sentence says the codes hold if the referent keeps it."""
+    codes = decision.codes
     if codes is None:
         return ""
-    return (f"Codes de sortie : rdv-insertion « {codes.rdv_insertion} » ; France Travail "
+    tete = (f"Codes de sortie si le référent retient le {decision.parcours.libelle}"
+            if decision.modalite == Modalite.examen_individuel and decision.parcours is not None
+            else "Codes de sortie")
+    return (f"{tete} : rdv-insertion « {codes.rdv_insertion} » ; France Travail "
             + (f"« {codes.france_travail} »" if codes.france_travail else "non renseigné")
             + " ; libellé du département " + (f"« {codes.departement} »." if codes.departement else "non renseigné."))
 
@@ -69,7 +75,7 @@ def document(e: Any, detail: Detail = "court") -> Document:
     d, s = e.decision, e.synthese
     sections = [Section("À faire", "synthese", [
         Element(s.recommandation), Element(s.parcours), _liste("Pourquoi :", s.raisons), Element(s.echeance),
-        *[Element(x) for x in (phrase_codes(d.codes), s.preorientation_caf) if x]])]
+        *[Element(x) for x in (phrase_codes(d), s.preorientation_caf) if x]])]
     court = detail == "court"
     if s.a_completer:
         manquantes = s.a_completer[:COMPLETER_COURT] if court else s.a_completer

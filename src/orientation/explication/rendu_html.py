@@ -16,10 +16,16 @@ import jinja2
 from orientation.explication.document import Detail, document
 
 
+def _insecables(v: Any) -> Any:
+    """French typography for the page: no line break inside « guillemets » (non-breaking spaces)."""
+    return v.replace("« ", "«\u00a0").replace(" »", "\u00a0»") if isinstance(v, str) else v
+
+
 @functools.lru_cache(maxsize=1)
 def _gabarit() -> jinja2.Template:
     env = jinja2.Environment(loader=jinja2.PackageLoader("orientation.explication", "gabarits"),
-                             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False)
+                             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False,
+                             finalize=_insecables)
     return env.get_template("carte.html.j2")
 
 
