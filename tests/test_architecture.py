@@ -22,10 +22,12 @@ ANNEAUX: dict[str, int] = {
     "decision": 3, "configuration": 3,
     "explication": 4, "orientateur": 4,
     "flux": 5, "service": 5, "pilotage": 5, "schemas": 5,
+    "stockage": 5,  # the service's database (keys, jobs, accounts): used by service and pilotage, uses neither
     "cli": 6, "__init__": 6,
 }
 #: Pairs of the same ring that must stay independent of each other.
-INDEPENDANTS = {("regles", "modele"), ("modele", "regles"), ("flux", "service"), ("pilotage", "flux")}
+INDEPENDANTS = {("regles", "modele"), ("modele", "regles"), ("flux", "service"), ("pilotage", "flux"),
+                ("stockage", "service"), ("stockage", "pilotage"), ("stockage", "flux"), ("stockage", "schemas")}
 TAILLE_MAX = 700
 
 

@@ -273,6 +273,12 @@ def construire_parseur() -> argparse.ArgumentParser:
                    help="encodage d'un flux CSV ou JSON Lines : utf-8 (défaut), windows-1252 ou latin-1")
     _options_sources(b)
     b.set_defaults(func=_cmd_lot)
+
+    from orientation.service.commande import enregistrer as enregistrer_service
+    from orientation.stockage.commandes import enregistrer as enregistrer_stockage
+
+    enregistrer_service(sub)
+    enregistrer_stockage(sub)
     return p
 
 
