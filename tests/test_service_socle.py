@@ -19,7 +19,6 @@ from orientation.service import Parametres, creer_application
 from orientation.service.authentification import cle_api, exiger_departement
 from orientation.stockage import cles
 from orientation.stockage.cles import CleVerifiee
-from orientation.stockage.migrations import migrer
 from orientation.stockage.moteur import BaseInvalide, creer_moteur, fabrique_sessions
 from tests.serveur import Serveur, commande, port_libre
 

@@ -13,73 +13,23 @@ from __future__ import annotations
 
 import threading
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Optional
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from orientation.decision import version_bibliotheque
-from orientation.erreurs import OrientationError
 from orientation.orientateur import Orientateur
+from orientation.service import contrat, routes_consultation, routes_dossiers
 from orientation.service.authentification import Authentificateur
+from orientation.service.etat import Service, service_de
 from orientation.service.intergiciels import JournalAcces, LimiteTaille
+from orientation.service.orienter import OrienteurLot
 from orientation.service.parametres import Parametres
-from orientation.service.problemes import ErreurService, Probleme, installer
+from orientation.service.problemes import ErreurService, installer
 from orientation.stockage.migrations import verifier_a_jour
 from orientation.stockage.moteur import creer_moteur, fabrique_sessions
-
-#: Responses every route may give (documented once in the OpenAPI).
-REPONSES_ERREURS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Probleme, "content": {"application/problem+json": {}}, "description": texte}
-    for code, texte in ((401, "clé d'API absente ou refusée"), (403, "département hors de la clé"),
-                        (413, "requête trop volumineuse"), (422, "données invalides"))}
-
-
-@dataclass
-class Chargement:
-    """State of the background loading of rules and model (read by ``/pret``)."""
-
-    pret: bool = False
-    erreur: Optional[str] = None
-    departements: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Service:
-    """Everything the routes share: settings, database, configuration, authentication (``app.state.service``)."""
-
-    parametres: Parametres
-    moteur: Engine
-    sessions: sessionmaker[Session]
-    orientateur: Orientateur
-    authentificateur: Authentificateur
-    chargement: Chargement = field(default_factory=Chargement)
-    extensions: dict[str, Any] = field(default_factory=dict)  # what other parts of the service attach
-
-    def charger(self) -> None:
-        """Load the rules of every département with a file, then the model (if configured)."""
-        try:
-            dossier = self.orientateur.regles / "departements"
-            codes = sorted(p.stem for p in dossier.glob("*.yaml")) if dossier.is_dir() else []
-            for code in codes:
-                self.orientateur.referentiel(code)
-            self.orientateur.modele  # noqa: B018 - loads it now
-            self.chargement.departements = codes
-            self.chargement.pret = True
-        except OrientationError as exc:
-            self.chargement.erreur = str(exc)
-        except Exception as exc:  # noqa: BLE001 - reported by /pret, never raised
-            self.chargement.erreur = f"erreur interne inattendue ({type(exc).__name__}) au chargement"
-
-
-def service_de(request: Request) -> Service:
-    """The :class:`Service` of the application handling ``request``."""
-    return request.app.state.service
-
 
 class Sante(BaseModel):
     statut: str = Field(description="« en service » : le processus répond")
@@ -105,8 +55,9 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
     moteur = creer_moteur(p.base)
     verifier_a_jour(moteur)
     sessions = fabrique_sessions(moteur)
-    service = Service(p, moteur, sessions, Orientateur.charger(p.regles, p.modele),
-                      Authentificateur(sessions, p.duree_cache_cles))
+    orientateur = Orientateur.charger(p.regles, p.modele)
+    service = Service(p, moteur, sessions, orientateur, Authentificateur(sessions, p.duree_cache_cles),
+                      OrienteurLot(orientateur))
 
     @asynccontextmanager
     async def cycle(_: FastAPI) -> AsyncIterator[None]:
@@ -121,6 +72,9 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
                     "français. Authentification : « Authorization: Bearer <clé> » (orientation cles creer).")
     app.state.service = service
     installer(app)
+    contrat.installer(app)
+    app.include_router(routes_dossiers.routes)
+    app.include_router(routes_consultation.routes)
     app.add_middleware(LimiteTaille, limite=p.taille_max_requete, par_prefixe={"/v1/lots": p.taille_max_lot})
     app.add_middleware(JournalAcces)  # added last: outermost
 
