@@ -110,6 +110,6 @@ def test_migrations_et_cles_depuis_la_roue(installation: tuple[Path, Path, Path]
             "orientation/stockage/migrations/versions/v0001_cles_api.py"} <= noms
     base = f"sqlite:///{ailleurs / 'service.sqlite3'}"
     m = _lancer(installation, "orientation", "base", "migrer", "--base", base)
-    assert m.returncode == 0 and "0001_cles_api" in m.stdout, m.stderr
+    assert m.returncode == 0 and "0002_lots" in m.stdout, m.stderr
     c = _lancer(installation, "orientation", "cles", "creer", "--nom", "webrsa", "--departement", "93", "--base", base)
     assert c.returncode == 0 and c.stdout.strip().splitlines()[-1].startswith("orn_"), c.stderr

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from orientation import Orientateur
 from orientation.schemas import publies
 from orientation.service import Parametres, creer_application
-from orientation.service.orienter import OrienteurLot, lire_dossier
+from orientation.service.orienter import lire_dossier
 from orientation.stockage import cles
 from orientation.stockage.migrations import migrer
 from orientation.stockage.moteur import creer_moteur, fabrique_sessions

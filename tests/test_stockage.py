@@ -41,7 +41,7 @@ def test_migrations_reversibles(url_base: str) -> None:
     with moteur.begin() as c:
         cfg.attributes["connexion"] = c
         command.downgrade(cfg, "base")
-    assert "cles_api" not in inspect(moteur).get_table_names()
+    assert not {"cles_api", "lots"} & set(inspect(moteur).get_table_names())
     assert migrer(moteur).a_jour
     moteur.dispose()
 
@@ -119,7 +119,7 @@ def test_commandes_cles_et_base(url_sqlite: str) -> None:
     r = commande("cles", "creer", "--nom", "webrsa", "--departement", "93", "--base", url_sqlite)
     assert r.returncode == 2 and "orientation base migrer" in r.stderr and "Traceback" not in r.stderr
     r = commande("base", "migrer", "--base", url_sqlite)
-    assert r.returncode == 0 and "0001_cles_api" in r.stdout
+    assert r.returncode == 0 and "0002_lots" in r.stdout
     r = commande("cles", "creer", "--nom", "webrsa", "--departement", "93", "--departement", "58", "--base", url_sqlite)
     assert r.returncode == 0, r.stderr
     cle = r.stdout.strip().splitlines()[-1]

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from orientation.decision import version_bibliotheque
 from orientation.orientateur import Orientateur
-from orientation.service import contrat, routes_consultation, routes_dossiers
+from orientation.service import contrat, lots, routes_consultation, routes_dossiers
 from orientation.service.authentification import Authentificateur
 from orientation.service.etat import Service, service_de
 from orientation.service.intergiciels import JournalAcces, LimiteTaille
@@ -63,6 +63,8 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
     async def cycle(_: FastAPI) -> AsyncIterator[None]:
         threading.Thread(target=service.charger, name="orientation-chargement", daemon=True).start()
         yield
+        if "lots" in service.extensions:
+            service.extensions["lots"].fermer()
         moteur.dispose()
 
     app = FastAPI(
@@ -75,6 +77,7 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
     contrat.installer(app)
     app.include_router(routes_dossiers.routes)
     app.include_router(routes_consultation.routes)
+    app.include_router(lots.routes)
     app.add_middleware(LimiteTaille, limite=p.taille_max_requete, par_prefixe={"/v1/lots": p.taille_max_lot})
     app.add_middleware(JournalAcces)  # added last: outermost
 

@@ -44,7 +44,6 @@ class Parametres:
     dossiers_max_par_requete: int = 10_000
     taille_max_lot: int = 512 * 1024 * 1024
     lots_max_en_cours: int = 4
-    lots_conserves: int = 100
     dossier_lots: Optional[str] = None
     duree_cache_cles: float = 2.0
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from orientation.stockage.base import Base
 from orientation.stockage.cles import CleApi
+from orientation.stockage.lots import Lot
 
 METADONNEES = Base.metadata
 
-__all__ = ["METADONNEES", "CleApi"]
+__all__ = ["METADONNEES", "CleApi", "Lot"]
