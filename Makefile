@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SORTIE ?= sortie
 
-.PHONY: installer demo test bench bench-demarrage clean
+.PHONY: installer demo test bench bench-demarrage bench-service clean
 
 installer: $(VENV)/.installe
 
@@ -30,5 +30,8 @@ bench: installer
 bench-demarrage: installer
 	$(BIN)/python benchmarks/bench_demarrage.py
 
+bench-service: installer
+	$(BIN)/python benchmarks/bench_service.py
+
 clean:
-	rm -rf $(VENV) $(SORTIE) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(SORTIE) .pytest_cache .hypothesis orientation.sqlite3* orientation-lots
