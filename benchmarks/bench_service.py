@@ -13,7 +13,7 @@ demo model (trained on SYNTHETIC data), on a temporary SQLite database.  Every r
 127.0.0.1 and the run stops by itself.  Targets (issue 11, 2 cores): 800 single requests/s with a p99 of at
 most 25 ms; 30,000 dossiers/s in batches.  On a shared machine, compare with the baseline of the same run.
 
-    python benchmarks/bench_service.py [--processus 2] [--connexions 16] [--duree 10] [--lot 1000]
+    python benchmarks/bench_service.py [--processus 2] [--connexions 8] [--duree 10] [--lot 1000]
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def main() -> None:
         return
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--processus", type=int, default=2)
-    p.add_argument("--connexions", type=int, default=16)
+    p.add_argument("--connexions", type=int, default=8)
     p.add_argument("--duree", type=float, default=10.0)
     p.add_argument("--lot", type=int, default=1000)
     p.add_argument("--sans-wrk", action="store_true", help="client asyncio (httpx) même si wrk est installé")

@@ -236,3 +236,35 @@ def test_chemins_principaux_sur_un_vrai_serveur(serveur_base: Serveur) -> None:
 def httpx_post_sans_cle(serveur: Serveur) -> Any:
     with serveur.client() as c:
         return c.post("/v1/recommandations", json=PRIMO)
+
+
+def test_requetes_concurrentes_sur_un_vrai_serveur(serveur: Serveur) -> None:
+    """Single and batch requests at the same time (threads of the server, durable-rules' lock) give the
+    decisions computed one by one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    exemples = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(EXEMPLES.glob("*.json"))]
+    exemples = [x for x in exemples if lire_dossier(x).departement in ("93", "58", "69")]
+    attendu = [Orientateur.charger(modele=False).recommend(lire_dossier(x)).model_dump(mode="json")
+               for x in exemples]
+    cle = serveur.cle("tous", "93", "58", "69")
+
+    def un_par_un(decalage: int) -> list[Any]:
+        with serveur.client(cle) as c:
+            return [c.post("/v1/recommandations", json=exemples[(i + decalage) % len(exemples)]).json()
+                    for i in range(len(exemples))]
+
+    def en_liste(_: int) -> list[Any]:
+        with serveur.client(cle) as c:
+            return [x["decision"] for x in c.post("/v1/recommandations", json=exemples * 5).json()["resultats"]]
+
+    with ThreadPoolExecutor(6) as pool:
+        simples = [pool.submit(un_par_un, k) for k in range(4)]
+        listes = [pool.submit(en_liste, k) for k in range(2)]
+        for k, f in enumerate(simples):
+            obtenu = f.result()
+            for i, d in enumerate(obtenu):
+                _egal(attendu[(i + k) % len(exemples)], d)
+        for f in listes:
+            for i, d in enumerate(f.result()):
+                _egal(attendu[i % len(exemples)], d)

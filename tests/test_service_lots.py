@@ -100,3 +100,31 @@ def test_autres_formats(serveur: Serveur, format_flux: str) -> None:
         else:
             attendues = sum(1 for x in fichier.read_bytes().splitlines() if x.strip())
         assert etat["etat"] == "termine" and etat["lignes_lues"] == attendues > 0, etat
+
+
+def test_lots_orphelins_d_un_arret_marques_en_echec(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from orientation.stockage import lots as table
+    from orientation.stockage.base import maintenant
+
+    base = f"sqlite:///{tmp_path / 'service.sqlite3'}"
+    moteur = creer_moteur(base)
+    migrer(moteur)
+    sessions = fabrique_sessions(moteur)
+    with sessions() as s:
+        cle = cles.creer_cle(s, "webrsa", ["93"])[0]
+        for identifiant in ("a" * 32, "b" * 32):
+            table.creer_lot(s, table.Lot(id=identifiant, departement="93", cle_id=cle.id, format="csv",
+                                         explications=False, octets=10))
+        table.mettre_a_jour(s, "b" * 32, etat="termine")
+    app = creer_application(Parametres(base=base, demarre_le=(maintenant() + timedelta(seconds=1)).isoformat(),
+                                       dossier_lots=str(tmp_path / "lots")))
+    with TestClient(app):
+        pass
+    with sessions() as s:
+        orphelin, fini = table.lire_lot(s, "a" * 32), table.lire_lot(s, "b" * 32)
+        assert orphelin.etat == "echec" and "arrêt du service" in orphelin.message
+        assert fini.etat == "termine" and table.actifs(s) == 0
+    app.state.service.moteur.dispose()
+    moteur.dispose()

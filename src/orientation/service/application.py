@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any, AsyncIterator, Optional
 
 from fastapi import FastAPI
@@ -28,6 +29,8 @@ from orientation.service.intergiciels import JournalAcces, LimiteTaille
 from orientation.service.orienter import OrienteurLot
 from orientation.service.parametres import Parametres
 from orientation.service.problemes import ErreurService, installer
+from orientation.stockage.base import maintenant
+from orientation.stockage.lots import abandonner_orphelins
 from orientation.stockage.migrations import verifier_a_jour
 from orientation.stockage.moteur import creer_moteur, fabrique_sessions
 
@@ -59,8 +62,12 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
     service = Service(p, moteur, sessions, orientateur, Authentificateur(sessions, p.duree_cache_cles),
                       OrienteurLot(orientateur))
 
+    demarrage = datetime.fromisoformat(p.demarre_le) if p.demarre_le else maintenant()
+
     @asynccontextmanager
     async def cycle(_: FastAPI) -> AsyncIterator[None]:
+        with sessions() as session:
+            abandonner_orphelins(session, demarrage)
         threading.Thread(target=service.charger, name="orientation-chargement", daemon=True).start()
         yield
         if "lots" in service.extensions:

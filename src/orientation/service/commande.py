@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import datetime, timezone
 from typing import Any
 
 #: Logging of the service's processes (uvicorn's ``log_config``): access lines as they are (JSON).
@@ -46,7 +47,8 @@ def _cmd_servir(args: argparse.Namespace) -> int:
 
         raise ConfigurationInvalide("--processus doit valoir au moins 1")
     parametres = Parametres(base=url_base(args.base), regles=args.regles, modele=args.modele,
-                            processus=args.processus, dossier_lots=args.dossier_lots)
+                            processus=args.processus, dossier_lots=args.dossier_lots,
+                            demarre_le=datetime.now(timezone.utc).isoformat())
     moteur = creer_moteur(parametres.base)
     try:
         verifier_a_jour(moteur)

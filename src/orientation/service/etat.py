@@ -5,6 +5,7 @@ Routes import this module, :mod:`orientation.service.application` imports the ro
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -57,6 +58,9 @@ class Service:
                 self.orientateur.referentiel(code)
             self.orientateur.modele  # noqa: B018 - loads it now
             self.chargement.departements = codes
+            # what is loaded stays for the process: out of the collector's sight, full collections stay short
+            gc.collect()
+            gc.freeze()
             self.chargement.pret = True
         except OrientationError as exc:
             self.chargement.erreur = str(exc)

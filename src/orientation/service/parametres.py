@@ -32,7 +32,8 @@ class Parametres:
     ``base``: SQLAlchemy URL (default ``$ORIENTATION_BASE``, else ``sqlite:///orientation.sqlite3``);
     ``regles``: rules directory (``None``: ``$ORIENTATION_REGLES``, else the bundled rules);
     ``modele``: model directory, ``"demo"`` or ``None`` for none (no default model in a service);
-    limits in bytes and dossiers; ``duree_cache_cles``: seconds a verified key is trusted without
+    limits in bytes and dossiers; ``demarre_le``: when the service started (jobs created earlier and
+    still active are orphans of a previous run; default: when the application is built); ``duree_cache_cles``: seconds a verified key is trusted without
     reading the database again (a revoked key is refused at most that long after ``cles revoquer``).
     """
 
@@ -46,6 +47,7 @@ class Parametres:
     lots_max_en_cours: int = 4
     dossier_lots: Optional[str] = None
     duree_cache_cles: float = 2.0
+    demarre_le: Optional[str] = None  # ISO time ``orientation servir`` started (shared by its workers)
 
     @property
     def chemin_regles(self) -> Optional[Path]:

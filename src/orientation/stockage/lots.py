@@ -65,6 +65,17 @@ def lire_lot(session: Session, identifiant: str) -> Optional[Lot]:
     return session.get(Lot, identifiant) if len(identifiant) == 32 else None
 
 
+def abandonner_orphelins(session: Session, avant: datetime) -> int:
+    """Mark as failed the jobs still queued or running that were created before ``avant`` (the service's start):
+    their process is gone with the previous run of the service.  Returns how many."""
+    orphelins = list(session.scalars(select(Lot).where(Lot.etat.in_(ACTIFS), Lot.cree_le < avant)))
+    for lot in orphelins:
+        lot.etat, lot.fin_le = "echec", maintenant()
+        lot.message = "lot interrompu par l'arrêt du service avant sa fin : le téléverser de nouveau"
+    session.commit()
+    return len(orphelins)
+
+
 def mettre_a_jour(session: Session, identifiant: str, **champs: object) -> None:
     lot = session.get(Lot, identifiant)
     if lot is None:  # pragma: no cover - deleted meanwhile
