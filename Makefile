@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SORTIE ?= sortie
 
-.PHONY: installer demo test bench bench-demarrage bench-explication clean
+.PHONY: installer demo test bench bench-demarrage bench-explication bench-service clean
 
 installer: $(VENV)/.installe
 
@@ -35,5 +35,8 @@ bench-demarrage: installer
 bench-explication: installer
 	$(BIN)/python benchmarks/bench_explication.py
 
+bench-service: installer
+	$(BIN)/python benchmarks/bench_service.py
+
 clean:
-	rm -rf $(VENV) $(SORTIE) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(SORTIE) .pytest_cache .hypothesis orientation.sqlite3* orientation-lots

@@ -9,3 +9,6 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("exploration", max_examples=500)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
+
+# fixtures of the HTTP service's tests (databases, real uvicorn process): tests/serveur.py
+from tests.serveur import base_migree, serveur, serveur_base, url_base, url_postgresql, url_sqlite  # noqa: E402,F401

@@ -25,11 +25,13 @@ ANNEAUX: dict[str, int] = {
     "flux": 5, "service": 5, "pilotage": 5, "schemas": 5,
     # analysts' tools: read flux files (flux), run rules + model, model card and drift (modele)
     "analyse": 5,
+    "stockage": 5,  # the service's database (keys, jobs, accounts): used by service and pilotage, uses neither
     "cli": 6, "__init__": 6,
 }
 #: Pairs of the same ring that must stay independent of each other.
 INDEPENDANTS = {("regles", "modele"), ("modele", "regles"), ("flux", "service"), ("pilotage", "flux"),
                 ("flux", "analyse")}  # analyse builds on flux, never the reverse
+                ("stockage", "service"), ("stockage", "pilotage"), ("stockage", "flux"), ("stockage", "schemas")}
 TAILLE_MAX = 700
 
 

@@ -102,3 +102,15 @@ def test_commandes_depuis_un_autre_dossier(installation: tuple[Path, Path, Path]
     assert "SYNTHÉTIQUES" in "\n".join(e.stdout.splitlines()[:4])
     t = _lancer(installation, "orientation", "regles", "tester")
     assert t.returncode == 0, t.stdout + t.stderr
+
+
+def test_migrations_et_cles_depuis_la_roue(installation: tuple[Path, Path, Path]) -> None:
+    roue, _, ailleurs = installation
+    noms = set(zipfile.ZipFile(roue).namelist())
+    assert {"orientation/stockage/migrations/env.py", "orientation/stockage/migrations/script.py.mako",
+            "orientation/stockage/migrations/versions/v0001_cles_api.py"} <= noms
+    base = f"sqlite:///{ailleurs / 'service.sqlite3'}"
+    m = _lancer(installation, "orientation", "base", "migrer", "--base", base)
+    assert m.returncode == 0 and "0002_lots" in m.stdout, m.stderr
+    c = _lancer(installation, "orientation", "cles", "creer", "--nom", "webrsa", "--departement", "93", "--base", base)
+    assert c.returncode == 0 and c.stdout.strip().splitlines()[-1].startswith("orn_"), c.stderr

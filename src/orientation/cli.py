@@ -291,6 +291,11 @@ def construire_parseur() -> argparse.ArgumentParser:
     from orientation.pilotage.commande import enregistrer as enregistrer_indicateurs
 
     enregistrer_indicateurs(sub)
+    from orientation.service.commande import enregistrer as enregistrer_service
+    from orientation.stockage.commandes import enregistrer as enregistrer_stockage
+
+    enregistrer_service(sub)
+    enregistrer_stockage(sub)
     return p
 
 

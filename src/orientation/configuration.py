@@ -35,6 +35,11 @@ VARIABLES_ENVIRONNEMENT: dict[str, str] = {
     VARIABLE_ENV_REGLES: "dossier des règles (national.yaml, departements/, tests/) ; défaut : règles livrées",
     VARIABLE_ENV_MODELE: "dossier d'un modèle entraîné, ou « demo » (modèle de démonstration, données "
                          "synthétiques) ; défaut : aucun modèle",
+    # read by orientation.stockage.moteur and orientation.service.parametres (the HTTP service)
+    "ORIENTATION_BASE": "base de données du service HTTP (adresse SQLAlchemy) ; défaut : fichier SQLite "
+                        "orientation.sqlite3 du dossier courant",
+    "ORIENTATION_SERVICE_PARAMETRES": "réglages transmis par « orientation servir » à ses processus (interne : "
+                                      "ne pas la définir)",
 }
 
 #: What a ``modele`` argument may be: a loaded model, a directory, a bundled model's name,

@@ -183,11 +183,15 @@ def version_bibliotheque() -> str:
 
 
 def calculer_delais(dossier: Dossier) -> Delais:
-    ref = dossier.date_reference_delais
+    return delais_depuis(dossier.date_reference_delais, dossier.date_notification_droits is None)
+
+
+def delais_depuis(ref: date, estimee: bool) -> Delais:
+    """The deadlines from the reference date (``estimee``: no notification date, the opening date is used)."""
     limite = ajouter_mois(ref, DELAI_ORIENTATION_MOIS)
     return Delais(
         date_reference=ref,
-        reference_estimee=dossier.date_notification_droits is None,
+        reference_estimee=estimee,
         orientation_au_plus_tard=limite,
         premier_rdv_jours_apres_orientation=DELAI_PREMIER_RDV_JOURS,
         premier_rdv_au_plus_tard=limite + timedelta(days=DELAI_PREMIER_RDV_JOURS),

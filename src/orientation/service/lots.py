@@ -1,0 +1,272 @@
+"""``/v1/lots``: a flux file uploaded, oriented in the background by ``orientation lot``, results downloaded.
+
+``POST /v1/lots?departement=93&format=csv`` streams the request body (the file, at most
+:attr:`Parametres.taille_max_lot` bytes) to ``<dossier_lots>/<id>/entree.<format>`` and answers ``202``
+with the job's id and address.  The job runs outside the request loop: a worker thread of the process
+runs ``orientation lot`` in a **child process** (its own memory and forked block workers, its atomic
+outputs, manifest and exit codes; forking from a threaded server is avoided), one job at a time per
+process.  At most :attr:`Parametres.lots_max_en_cours` jobs are queued or running in the whole
+service (counted in the database): beyond, ``429``.
+
+``GET /v1/lots/{id}``: state, progression (rows written / rows estimated at upload), counts from the
+run's manifest, French message.  ``GET /v1/lots/{id}/{decisions|rejets|explications|catalogue|manifeste}``:
+the outputs.  A key sees only the jobs of its départements (another's: 404, as for an unknown id).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from orientation.dossier.schema import DEPARTEMENTS
+from orientation.service.authentification import cle_api, exiger_departement
+from orientation.service.etat import REPONSES_ERREURS, Service, service_de
+from orientation.service.intergiciels import trop_volumineux
+from orientation.service.problemes import ErreurService
+from orientation.stockage import lots as table
+from orientation.stockage.base import maintenant
+from orientation.stockage.cles import CleVerifiee
+
+routes = APIRouter(prefix="/v1/lots", tags=["lots"])
+
+FormatFlux = Literal["csv", "jsonl", "parquet"]
+#: Output files of a job: name in the address -> (file name in the job folder, media type).
+SORTIES: dict[str, tuple[str, str]] = {
+    "decisions": ("decisions.csv", "text/csv; charset=utf-8"),
+    "rejets": ("decisions.rejets.csv", "text/csv; charset=utf-8"),
+    "explications": ("explications.jsonl", "application/x-ndjson"),
+    "catalogue": ("explications.catalogue.json", "application/json"),
+    "manifeste": ("decisions.manifeste.json", "application/json"),
+}
+_ETAT_CODE = {0: "termine", 2: "refuse"}
+
+
+class EtatLot(BaseModel):
+    """A job as ``GET /v1/lots/{id}`` shows it."""
+
+    id: str
+    departement: str
+    etat: str = Field(description="en_attente, en_cours, termine, refuse ou echec")
+    format: str
+    explications: bool
+    octets: int
+    cree_le: datetime
+    debut_le: Optional[datetime]
+    fin_le: Optional[datetime]
+    lignes_estimees: Optional[int] = Field(description="lignes du fichier téléversé (estimation : lignes physiques)")
+    progression: Optional[float] = Field(description="part des lignes traitées, de 0 à 1 (null : inconnue)")
+    lignes_lues: Optional[int]
+    decidees: Optional[int]
+    rejetees: Optional[int]
+    message: Optional[str] = Field(description="résumé ou erreur, en français (sans donnée personnelle)")
+    resultats: dict[str, str] = Field(description="adresses des sorties disponibles")
+
+
+class Executeur:
+    """Runs the jobs of this process one at a time, each as an ``orientation lot`` child process."""
+
+    def __init__(self, service: Service):
+        self.service = service
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orientation-lot")
+        self._processus: dict[str, subprocess.Popen[bytes]] = {}
+        self._verrou = threading.Lock()
+
+    def soumettre(self, identifiant: str) -> None:
+        self._pool.submit(self._executer, identifiant)
+
+    def _executer(self, identifiant: str) -> None:
+        p = self.service.parametres
+        with self.service.sessions() as s:
+            lot = table.lire_lot(s, identifiant)
+            if lot is None:  # pragma: no cover
+                return
+            dossier = dossier_lot(self.service, identifiant)
+            commande = [sys.executable, "-m", "orientation.cli", "lot", str(dossier / f"entree.{lot.format}"),
+                        "--departement", lot.departement, "--sortie", str(dossier / "decisions.csv"), "--silencieux",
+                        "--ecraser"]
+            if lot.explications:
+                commande += ["--explications", str(dossier / "explications.jsonl")]
+            if p.regles:
+                commande += ["--regles", p.regles]
+            if p.modele:
+                commande += ["--modele", p.modele]
+            table.mettre_a_jour(s, identifiant, etat="en_cours", debut_le=maintenant())
+        etat, message = "echec", None
+        try:
+            proc = subprocess.Popen(commande, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=dossier)
+            with self._verrou:
+                self._processus[identifiant] = proc
+            sortie, erreurs = proc.communicate()
+            etat = _ETAT_CODE.get(proc.returncode, "echec")
+            texte = (sortie if proc.returncode == 0 else erreurs).decode("utf-8", "replace").strip()
+            message = texte[-4000:] or f"orientation lot terminé avec le code {proc.returncode}"
+        except OSError as exc:
+            message = f"lancement impossible de orientation lot ({type(exc).__name__})"
+        finally:
+            with self._verrou:
+                self._processus.pop(identifiant, None)
+        comptes = _comptes(dossier / SORTIES["manifeste"][0]) if etat == "termine" else {}
+        with self.service.sessions() as s:
+            table.mettre_a_jour(s, identifiant, etat=etat, fin_le=maintenant(), message=message, **comptes)
+
+    def fermer(self) -> None:
+        with self._verrou:
+            for proc in self._processus.values():
+                proc.terminate()  # orientation lot stops cleanly on SIGTERM (nothing published)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _comptes(manifeste: Path) -> dict[str, Any]:
+    try:
+        m = json.loads(manifeste.read_text(encoding="utf-8"))
+        return {"lignes_lues": m["lignes_lues"], "decidees": m["decidees"], "rejetees": m["rejetees"]}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def dossier_lot(service: Service, identifiant: str) -> Path:
+    return service.parametres.chemin_lots.resolve() / identifiant
+
+
+def executeur(service: Service) -> Executeur:
+    """The job executor of this process (created on first use)."""
+    ex = service.extensions.get("lots")
+    if ex is None:
+        ex = service.extensions["lots"] = Executeur(service)
+    return ex
+
+
+def _lignes_ecrites(dossier: Path) -> Optional[int]:
+    """Rows written so far to the run's partial decisions file (header excluded)."""
+    parties = sorted(dossier.glob(".decisions.csv.partiel-*"))
+    if not parties:
+        return None
+    try:
+        with open(parties[0], "rb") as f:
+            return max(0, sum(bloc.count(b"\n") for bloc in iter(lambda: f.read(1 << 20), b"")) - 1)
+    except OSError:
+        return None
+
+
+def _etat(service: Service, lot: table.Lot) -> EtatLot:
+    dossier = dossier_lot(service, lot.id)
+    progression: Optional[float] = None
+    if lot.etat == "termine":
+        progression = 1.0
+    elif lot.etat == "en_cours" and lot.lignes_estimees:
+        ecrites = _lignes_ecrites(dossier)
+        progression = None if ecrites is None else min(1.0, ecrites / lot.lignes_estimees)
+    elif lot.etat == "en_attente":
+        progression = 0.0
+    resultats = {}
+    if lot.etat == "termine":
+        resultats = {nom: f"/v1/lots/{lot.id}/{nom}" for nom, (fichier, _) in SORTIES.items()
+                     if (dossier / fichier).is_file()}
+    return EtatLot(id=lot.id, departement=lot.departement, etat=lot.etat, format=lot.format,
+                   explications=lot.explications, octets=lot.octets, cree_le=lot.cree_le, debut_le=lot.debut_le,
+                   fin_le=lot.fin_le, lignes_estimees=lot.lignes_estimees, progression=progression,
+                   lignes_lues=lot.lignes_lues, decidees=lot.decidees, rejetees=lot.rejetees, message=lot.message,
+                   resultats=resultats)
+
+
+def _lot_visible(service: Service, cle: CleVerifiee, identifiant: str) -> table.Lot:
+    with service.sessions() as s:
+        lot = table.lire_lot(s, identifiant)
+    if lot is None or not cle.autorise(lot.departement):
+        raise ErreurService(404, "lot-introuvable", "aucun lot de ce numéro pour les départements de cette clé")
+    return lot
+
+
+@routes.post("", status_code=202, summary="téléverser un flux CAF à orienter en arrière-plan",
+             responses={**REPONSES_ERREURS, 429: {"description": "trop de lots en attente ou en cours"}},
+             openapi_extra={"requestBody": {"required": True, "description": "le fichier du flux, tel quel",
+                                            "content": {"application/octet-stream": {"schema": {
+                                                "type": "string", "format": "binary"}}}}})
+async def televerser(request: Request, departement: str = Query(..., description="département du flux"),
+                     format: FormatFlux = Query(..., description="csv, jsonl ou parquet"),
+                     explications: bool = Query(False, description="écrire aussi les lignes d'explication"),
+                     cle: CleVerifiee = Depends(cle_api)) -> JSONResponse:
+    """Le corps de la requête est le fichier (CSV, JSON Lines ou Parquet, colonnes CNAF, comme pour
+    ``orientation lot``). Réponse 202 : le numéro du lot et son adresse ; suivre ``GET /v1/lots/{id}``."""
+    if departement not in DEPARTEMENTS:
+        raise ErreurService(422, "departement-inconnu", f"département inconnu « {departement[:10]} » (attendu 01 à 95, "
+                            "2A, 2B, 971 à 976)")
+    exiger_departement(cle, departement)
+    service = service_de(request)
+    p = service.parametres
+    with service.sessions() as s:
+        if table.actifs(s) >= p.lots_max_en_cours:
+            raise ErreurService(429, "trop-de-lots", f"{p.lots_max_en_cours} lot(s) déjà en attente ou en cours : "
+                                "réessayer à la fin de l'un d'eux", entetes={"Retry-After": "30"})
+    identifiant = table.nouvel_identifiant()
+    dossier = dossier_lot(service, identifiant)
+    dossier.mkdir(parents=True, exist_ok=False)
+    entree = dossier / f"entree.{format}"
+    octets = lignes = 0
+    try:
+        with open(entree, "wb") as f:
+            async for morceau in request.stream():
+                octets += len(morceau)
+                if octets > p.taille_max_lot:
+                    raise trop_volumineux(p.taille_max_lot)
+                lignes += morceau.count(b"\n")
+                await run_in_threadpool(f.write, morceau)
+    except BaseException:
+        _supprimer(dossier)
+        raise
+    if octets == 0:
+        _supprimer(dossier)
+        raise ErreurService(422, "flux-vide", "corps de requête vide : le fichier du flux est attendu")
+    estimees = None if format == "parquet" else max(1, lignes - (1 if format == "csv" else 0))
+    with service.sessions() as s:
+        table.creer_lot(s, table.Lot(id=identifiant, departement=departement, cle_id=cle.id, format=format,
+                                     explications=explications, octets=octets, lignes_estimees=estimees))
+    executeur(service).soumettre(identifiant)
+    return JSONResponse({"id": identifiant, "etat": "en_attente", "adresse": f"/v1/lots/{identifiant}"},
+                        status_code=202, headers={"Location": f"/v1/lots/{identifiant}"})
+
+
+def _supprimer(dossier: Path) -> None:
+    for chemin in sorted(dossier.rglob("*"), reverse=True):
+        chemin.unlink() if chemin.is_file() else chemin.rmdir()
+    dossier.rmdir()
+
+
+@routes.get("/{identifiant}", response_model=EtatLot, summary="état, progression et effectifs d'un lot",
+            responses={**REPONSES_ERREURS, 404: {"description": "lot inconnu (ou d'un autre département)"}})
+async def etat(identifiant: str, request: Request, cle: CleVerifiee = Depends(cle_api)) -> EtatLot:
+    service = service_de(request)
+    lot = await run_in_threadpool(_lot_visible, service, cle, identifiant)
+    return await run_in_threadpool(_etat, service, lot)
+
+
+@routes.get("/{identifiant}/{sortie}", summary="télécharger une sortie d'un lot terminé",
+            responses={**REPONSES_ERREURS, 404: {"description": "lot inconnu, non terminé ou sortie absente"},
+                       200: {"description": "le fichier", "content": {"text/csv": {}, "application/x-ndjson": {},
+                                                                        "application/json": {}}}})
+async def telecharger(identifiant: str, sortie: Literal["decisions", "rejets", "explications", "catalogue",
+                                                         "manifeste"],
+                      request: Request, cle: CleVerifiee = Depends(cle_api)) -> Response:
+    service = service_de(request)
+    lot = await run_in_threadpool(_lot_visible, service, cle, identifiant)
+    fichier, media = SORTIES[sortie]
+    chemin = dossier_lot(service, lot.id) / fichier
+    if lot.etat != "termine" or not chemin.is_file():
+        raise ErreurService(404, "sortie-absente", f"sortie « {sortie} » indisponible : lot {lot.etat}"
+                            + (" sans explications" if sortie in ("explications", "catalogue") else ""))
+    return FileResponse(chemin, media_type=media, filename=f"{lot.id}-{fichier}")
+
+
+__all__ = ["Executeur", "SORTIES", "executeur", "routes"]
+

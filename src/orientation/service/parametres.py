@@ -1,0 +1,71 @@
+"""Settings of the HTTP service: database, rules, model, limits, worker processes.
+
+:class:`Parametres` is what :func:`orientation.service.creer_application` takes.  ``orientation
+servir`` builds it from its options and passes it to uvicorn's worker processes through
+environment variables (:meth:`Parametres.vers_environnement`, :meth:`Parametres.depuis_environnement`),
+because workers import the application by name.
+
+>>> p = Parametres(regles=None, modele="demo")
+>>> Parametres.depuis_environnement(p.vers_environnement()) == p
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+from orientation.stockage.moteur import url_base
+
+#: Environment variable carrying the settings to uvicorn's worker processes (JSON).
+VARIABLE_ENV_PARAMETRES = "ORIENTATION_SERVICE_PARAMETRES"
+
+
+@dataclass(frozen=True)
+class Parametres:
+    """Settings of one service.
+
+    ``base``: SQLAlchemy URL (default ``$ORIENTATION_BASE``, else ``sqlite:///orientation.sqlite3``);
+    ``regles``: rules directory (``None``: ``$ORIENTATION_REGLES``, else the bundled rules);
+    ``modele``: model directory, ``"demo"`` or ``None`` for none (no default model in a service);
+    limits in bytes and dossiers; ``demarre_le``: when the service started (jobs created earlier and
+    still active are orphans of a previous run; default: when the application is built); ``duree_cache_cles``: seconds a verified key is trusted without
+    reading the database again (a revoked key is refused at most that long after ``cles revoquer``).
+    """
+
+    base: str = dataclasses.field(default_factory=url_base)
+    regles: Optional[str] = None
+    modele: Optional[str] = None
+    processus: int = 1
+    taille_max_requete: int = 16 * 1024 * 1024
+    dossiers_max_par_requete: int = 10_000
+    taille_max_lot: int = 512 * 1024 * 1024
+    lots_max_en_cours: int = 4
+    dossier_lots: Optional[str] = None
+    duree_cache_cles: float = 2.0
+    demarre_le: Optional[str] = None  # ISO time ``orientation servir`` started (shared by its workers)
+
+    @property
+    def chemin_regles(self) -> Optional[Path]:
+        return Path(self.regles) if self.regles else None
+
+    @property
+    def chemin_lots(self) -> Path:
+        """Folder of the uploaded flux files and job outputs (default ``orientation-lots`` in the working dir)."""
+        return Path(self.dossier_lots) if self.dossier_lots else Path("orientation-lots")
+
+    def vers_environnement(self) -> dict[str, str]:
+        return {VARIABLE_ENV_PARAMETRES: json.dumps(dataclasses.asdict(self))}
+
+    @classmethod
+    def depuis_environnement(cls, environ: Optional[Mapping[str, str]] = None) -> "Parametres":
+        texte = (os.environ if environ is None else environ).get(VARIABLE_ENV_PARAMETRES)
+        if not texte:
+            return cls()
+        valeurs = json.loads(texte)
+        connus = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in valeurs.items() if k in connus})

@@ -1,0 +1,15 @@
+"""Every table of the service's database, imported so that :data:`Base.metadata` knows them all.
+
+Alembic's ``env.py`` and the test that compares the migrations with the tables import this module;
+a module adding a table is imported here.
+"""
+
+from __future__ import annotations
+
+from orientation.stockage.base import Base
+from orientation.stockage.cles import CleApi
+from orientation.stockage.lots import Lot
+
+METADONNEES = Base.metadata
+
+__all__ = ["METADONNEES", "CleApi", "Lot"]
