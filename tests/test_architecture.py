@@ -30,7 +30,7 @@ ANNEAUX: dict[str, int] = {
 }
 #: Pairs of the same ring that must stay independent of each other.
 INDEPENDANTS = {("regles", "modele"), ("modele", "regles"), ("flux", "service"), ("pilotage", "flux"),
-                ("flux", "analyse")}  # analyse builds on flux, never the reverse
+                ("flux", "analyse"),  # analyse builds on flux, never the reverse
                 ("stockage", "service"), ("stockage", "pilotage"), ("stockage", "flux"), ("stockage", "schemas")}
 TAILLE_MAX = 700
 

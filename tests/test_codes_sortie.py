@@ -93,7 +93,7 @@ def test_parcours_non_decide_codes_nuls() -> None:
         modalites.add(d.modalite)
         assert d.parcours is None and d.codes is None and d.en_dict()["codes"] is None
         valider_document("decision", d.en_dict())
-        assert "Codes de sortie" not in explain(dossier, modele=False).texte()
+        assert "Codes du parcours" not in explain(dossier, modele=False).texte()
     assert modalites == {Modalite.rdv_obligatoire, Modalite.examen_individuel}
 
 
@@ -107,11 +107,11 @@ def test_libelles_et_codes_du_fichier_departemental(regles_93: Path) -> None:
     e = explain(dossier, ref)
     valider_document("explication", e.en_dict())
     assert e.en_dict()["decision"]["codes"] == d.en_dict()["codes"]
-    ligne = "Codes de sortie : rdv-insertion « social » ; France Travail « SOC » ; libellé du département " \
+    ligne = "Codes du parcours : rdv-insertion « social » ; France Travail « SOC » ; libellé du département " \
             "« Accompagnement social »."
     assert ligne in e.texte().splitlines() and ligne in e.markdown().splitlines()
     sans = explain(dossier).texte()
-    assert ("Codes de sortie : rdv-insertion « social » ; France Travail non renseigné" in sans
+    assert ("Codes du parcours : rdv-insertion « social » ; France Travail non renseigné" in sans
             and "libellé du département non renseigné." in sans)
 
 

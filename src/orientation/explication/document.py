@@ -58,9 +58,9 @@ def phrase_codes(decision: Any) -> str:
     codes = decision.codes
     if codes is None:
         return ""
-    tete = (f"Codes de sortie si le référent retient le {decision.parcours.libelle}"
+    tete = (f"Codes du parcours si le référent retient le {decision.parcours.libelle}"
             if decision.modalite == Modalite.examen_individuel and decision.parcours is not None
-            else "Codes de sortie")
+            else "Codes du parcours")
     return (f"{tete} : rdv-insertion « {codes.rdv_insertion} » ; France Travail "
             + (f"« {codes.france_travail} »" if codes.france_travail else "non renseigné")
             + " ; libellé du département " + (f"« {codes.departement} »." if codes.departement else "non renseigné."))
