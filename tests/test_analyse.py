@@ -105,6 +105,57 @@ def test_etiquette_vide_rejetee_le_reste_entraine(export, tmp_path, capsys) -> N
     assert manifeste["entrainement"]["n_dossiers"] == N - 3
 
 
+def test_etiquettes_en_json_lines_comme_en_csv(export, tmp_path, capsys) -> None:
+    """A labelled export in JSON Lines reads, validates and trains as the same export in CSV (lines shifted by
+    the CSV header); a key absent from an object is an empty cell, a non-text label is shown as JSON."""
+    from orientation.analyse.contrat import ContratInvalide
+
+    lignes = _lire(export)[:801]
+    entete = lignes[0] + ["commentaire_libre"]
+    rangs = [l + ["x"] for l in lignes[1:]]
+    e, d = entete.index("parcours_referent"), entete.index("date_decision")
+    rangs[2][e] = ""  # CSV line 4, JSON Lines line 3: label missing (key absent from the object)
+    rangs[5][e] = "3"  # CSV "3", JSON number 3: unknown route
+    rangs[8][d] = "2025-02-30"  # impossible date
+    rangs[11][entete.index("natlog")] = "9999"  # unknown code
+    objets = []
+    for i, r in enumerate(rangs):
+        o: dict = dict(zip(entete, r))
+        if i == 2:
+            del o["parcours_referent"]
+        if i == 5:
+            o["parcours_referent"] = 3
+        objets.append(o)
+    csv_ = _ecrire(tmp_path / "export.csv", [entete, *rangs])
+    jsonl = tmp_path / "export.jsonl"
+    jsonl.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objets), encoding="utf-8")
+    lc, lj = lire_donnees_entrainement(csv_), lire_donnees_entrainement(jsonl)
+    assert lj.preparees.n == lc.preparees.n == 800 - 4
+    assert np.array_equal(lj.preparees.X, lc.preparees.X) and np.array_equal(lj.preparees.y, lc.preparees.y)
+    assert np.array_equal(lj.preparees.dates, lc.preparees.dates)
+    assert [(r.ligne + 1, r.identifiant, r.champ, str(r.valeur), r.raison) for r in lj.rejets] == [
+        (r.ligne, r.identifiant, r.champ, str(r.valeur), r.raison) for r in lc.rejets]
+    assert {(r.ligne, r.champ, str(r.valeur)) for r in lj.rejets} == {
+        (3, "parcours_referent", ""), (6, "parcours_referent", "3"), (9, "date_decision", "2025-02-30"),
+        (12, "natlog", "9999")}
+    assert lj.colonnes_facultatives == lc.colonnes_facultatives == ["date_decision", "parcours_recommande",
+                                                                    "regle_decisive"]
+    assert lj.colonnes_inconnues == lc.colonnes_inconnues == ["commentaire_libre"]
+    assert lj.colonnes == lc.colonnes
+    # through the command: trains, the model records its JSON Lines source
+    sortie = tmp_path / "m"
+    assert main(["entrainer", str(jsonl), "--sortie", str(sortie), "--accord-cible", "0.9",
+                 "--seuil-recurrence", "5"]) == 0
+    assert "4 rejetée(s)" in capsys.readouterr().out
+    assert json.loads((sortie / "manifeste.json").read_text(encoding="utf-8"))["entrainement"]["n_dossiers"] == 796
+    # no object carries the label: the file is refused, naming the key
+    sans = tmp_path / "sans.jsonl"
+    sans.write_text("".join(json.dumps({k: v for k, v in o.items() if k != "parcours_referent"}) + "\n"
+                            for o in objets[:20]), encoding="utf-8")
+    with pytest.raises(ContratInvalide, match="clé « parcours_referent » absente"):
+        lire_donnees_entrainement(sans)
+
+
 def test_contrat_documente() -> None:
     colonnes = {l["colonne"] for l in tableau_contrat()}
     assert {"parcours_referent", *FACULTATIVES, *ATTENDUES, "identifiant", "dtnai"} <= colonnes
@@ -178,6 +229,26 @@ def test_comparaison_sur_les_memes_donnees(modele_entraine, export, capsys) -> N
     assert main(["modele", "carte", str(modele_entraine), "--comparer-a", "demo"]) == 0
     assert "pas comparables au sens strict" in (modele_entraine / "carte.md").read_text(encoding="utf-8")
     assert main(["modele", "carte", str(modele_entraine), "--donnees", str(export)]) == 2
+
+
+def test_carte_jamais_ecrite_dans_les_donnees_livrees(tmp_path, capsys) -> None:
+    """« modele carte demo » refuses to write into the bundled model (read-only or shared); --sortie writes elsewhere."""
+    from orientation.donnees import chemin_modele, dans_les_donnees_livrees
+
+    demo = chemin_modele("demo")
+    avant = {f.name: f.read_bytes() for f in demo.iterdir() if f.is_file()}
+    for cible in (["demo"], [str(demo)], ["demo", "--sortie", str(demo / "sous_dossier")]):
+        assert main(["modele", "carte", *cible]) == 2
+        err = capsys.readouterr().err
+        assert "données livrées" in err and "--sortie DOSSIER" in err and "Traceback" not in err, cible
+    assert {f.name: f.read_bytes() for f in demo.iterdir() if f.is_file()} == avant
+    assert not (demo / "sous_dossier").exists()
+    assert dans_les_donnees_livrees(demo) and not dans_les_donnees_livrees(tmp_path)
+    sortie = tmp_path / "cartes" / "demo"  # created
+    assert main(["modele", "carte", "demo", "--comparer-a", "demo", "--sortie", str(sortie)]) == 0
+    assert str(sortie / "carte.html") in capsys.readouterr().out
+    assert sorted(p.name for p in sortie.iterdir()) == ["carte.html", "carte.md"]
+    assert "Comparaison" in (sortie / "carte.html").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- whole-chain audit

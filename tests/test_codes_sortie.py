@@ -51,11 +51,12 @@ def regles_93(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_codes_de_chaque_parcours() -> None:
     sans = CodesDepartement()
     attendus = {Parcours.professionnel: "pro", Parcours.socio_professionnel: "socio_pro", Parcours.social: "social"}
+    # without codes from the département: WebRSA's France Travail export codes (see orientation.codes_sortie)
+    ft = {Parcours.professionnel: "PED", Parcours.socio_professionnel: "PSO", Parcours.social: "PSP"}
+    assert CODES_FRANCE_TRAVAIL == ft
     for p, code in attendus.items():
-        assert codes_sortie(p, sans) == CodesSortie(france_travail=None, rdv_insertion=code, departement=None)
+        assert codes_sortie(p, sans) == CodesSortie(france_travail=ft[p], rdv_insertion=code, departement=None)
     assert codes_sortie(None, sans) is None
-    # no France Travail code is shipped: none could be confirmed from a public source
-    assert CODES_FRANCE_TRAVAIL == {}
     avec = CodesDepartement(libelles_parcours={Parcours(k): v for k, v in LIBELLES.items()},
                             france_travail={Parcours(k): v for k, v in CODES_FT.items()})
     assert codes_sortie(Parcours.social, avec) == CodesSortie(france_travail="SOC", rdv_insertion="social",
@@ -73,8 +74,8 @@ def _violences() -> Dossier:
 def test_decision_livree_sans_libelles() -> None:
     d = recommend(_violences())
     assert d.parcours == Parcours.social
-    assert d.codes == CodesSortie(france_travail=None, rdv_insertion="social", departement=None)
-    assert d.en_dict()["codes"] == {"france_travail": None, "rdv_insertion": "social", "departement": None}
+    assert d.codes == CodesSortie(france_travail="PSP", rdv_insertion="social", departement=None)
+    assert d.en_dict()["codes"] == {"france_travail": "PSP", "rdv_insertion": "social", "departement": None}
     valider_document("decision", d.en_dict())
 
 
@@ -111,7 +112,7 @@ def test_libelles_et_codes_du_fichier_departemental(regles_93: Path) -> None:
             "« Accompagnement social »."
     assert ligne in e.texte().splitlines() and ligne in e.markdown().splitlines()
     sans = explain(dossier).texte()
-    assert ("Codes du parcours : rdv-insertion « social » ; France Travail non renseigné" in sans
+    assert ("Codes du parcours : rdv-insertion « social » ; France Travail « PSP »" in sans
             and "libellé du département non renseigné." in sans)
 
 
@@ -179,7 +180,11 @@ def test_colonnes_de_codes_quel_que_soit_le_format_du_flux(regles_93: Path, tmp_
         assert all(not a["code_departement"] and not a["code_france_travail"]
                    for a in attendus if not a["code_rdv_insertion"])
     else:
+        # no labels from the département; France Travail codes are the defaults, exactly for decided routes
         assert {a["code_departement"] for a in attendus} == {""}
+        assert all(a["code_france_travail"] == ({"pro": "PED", "socio_pro": "PSO", "social": "PSP"}
+                                                [a["code_rdv_insertion"]] if a["code_rdv_insertion"] else "")
+                   for a in attendus)
     colonnes = list(lignes[0])
     with (tmp_path / "f.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.DictWriter(f, colonnes)

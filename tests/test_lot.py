@@ -82,6 +82,12 @@ def _verifier_decision(ligne: dict[str, Any], decision: Any) -> None:
     assert ligne["parcours"] == _val(decision.parcours)
     assert ligne["structure"] == _val(decision.structure)
     assert ligne["origine_parcours"] == decision.origine_parcours
+    assert ligne["parcours_indicatif"] == _val(decision.parcours_indicatif)
+    assert ligne["structure_indicative"] == _val(decision.structure_indicative)
+    # the grid's proposal is only an indication, and only when the route is decided at the appointment
+    assert ligne["parcours_indicatif"] is None or (ligne["origine_parcours"] == "rendez_vous"
+                                                   and ligne["parcours"] is None)
+    assert ligne["structure_indicative"] is None or ligne["parcours_indicatif"] is not None
     codes = {} if decision.codes is None else decision.codes.model_dump()
     for k in ("france_travail", "rdv_insertion", "departement"):
         assert ligne[f"code_{k}"] == codes.get(k)
@@ -127,6 +133,8 @@ def test_lot_identique_a_recommend_avec_codes_du_departement(tmp_path_factory: p
 
 
 def _identique_a_recommend(ref: Referentiel, ctx: Contexte, dep: str, reglages: Any) -> None:
+    indicatifs = []  # rows decided at the appointment with the grid's indicative proposal
+
     @reglages
     @given(st.lists(dossiers(departement=dep), min_size=1, max_size=25))
     def verifier(ds: list[Dossier]) -> None:
@@ -138,6 +146,8 @@ def _identique_a_recommend(ref: Referentiel, ctx: Contexte, dep: str, reglages: 
             evaluation, proposition, _, decision = evaluer(d, ref, MODELE)
             assert ligne["ligne"] == i + 2
             _verifier_decision(ligne, decision)
+            if ligne["parcours_indicatif"] is not None:
+                indicatifs.append(ligne["parcours_indicatif"])
             obtenu = json.loads(texte)
             valider_document("explication_lot", obtenu)
             attendu = json.loads(explication_ligne(ctx, i + 2, evaluation, proposition, decision))
@@ -146,6 +156,7 @@ def _identique_a_recommend(ref: Referentiel, ctx: Contexte, dep: str, reglages: 
                 _proche(obtenu, projeter(explain(d, ref, MODELE).en_dict(), i + 2))
 
     verifier()
+    assert indicatifs, "no generated dossier was decided at the appointment with an indicative route"
 
 
 def test_lot_sans_modele_et_reference_directe() -> None:

@@ -90,6 +90,25 @@ def test_flux_exemple_lignes_et_catalogue_conformes(fmt: str, tmp_path: Path) ->
             assert ligne["decision"]["probabilite_modele"] == pytest.approx(p, abs=1e-12)
             assert ligne["modele"]["decide"] == (d["origine_parcours"] == "modele")
     assert consultes > 0
+    _verifier_indicatifs(decisions, lignes, cat)
+
+
+def _verifier_indicatifs(decisions: list[dict[str, str]], lignes: list[dict[str, Any]], cat: dict[str, Any]) -> None:
+    """decisions.csv's indicative route is the effect, in the catalogue, of the line's grid proposal, exactly
+    when the route is decided at the appointment; the line itself repeats the decision's route columns."""
+    indicatifs = 0
+    for d, ligne in zip(decisions, lignes):
+        for k in ("modalite", "parcours", "structure", "origine_parcours"):
+            assert d[k] == (ligne["decision"][k] or ""), k
+        g = ligne["proposition_grille"]
+        if d["origine_parcours"] == "rendez_vous" and g is not None:
+            effet = cat["regles"][g["id"]]["effet"]
+            assert (d["parcours_indicatif"], d["structure_indicative"]) == (effet["parcours"], effet["structure"] or "")
+            assert d["parcours"] == d["structure"] == ""
+            indicatifs += 1
+        else:
+            assert d["parcours_indicatif"] == d["structure_indicative"] == ""
+    assert indicatifs > 0
     assert cat["modele_non_consulte"] == "une règle fixe la modalité : le modèle n'est pas consulté"
 
 

@@ -54,7 +54,7 @@ def _cmd_carte(a: argparse.Namespace) -> int:
         print("Erreur : --donnees sert à comparer deux modèles sur les mêmes dossiers : ajouter --comparer-a DOSSIER.",
               file=sys.stderr)
         return 2
-    (h, m), comp = carte(a.dossier, a.comparer_a, a.donnees, a.encodage)
+    (h, m), comp = carte(a.dossier, a.comparer_a, a.donnees, a.encodage, a.sortie)
     print(f"Carte du modèle écrite : {h} et {m}"
           + (" (avec la comparaison" + (" sur les mêmes dossiers)." if comp and comp["meme_donnees"] else
                                         " : chaque modèle sur son propre jeu de test, voir --donnees).")
@@ -96,16 +96,16 @@ def enregistrer(sub: Any) -> None:
     n = sub.add_parser(
         "entrainer", formatter_class=argparse.RawDescriptionHelpFormatter,
         help="entraîner un modèle sur un export étiqueté (contrat validé, carte du modèle)",
-        description="Entraîner un modèle d'orientation sur un export étiqueté (CSV ou Parquet) : toutes les colonnes "
-                    "du flux CNAF (comme pour « orientation lot »), plus parcours_referent (parcours final choisi par "
-                    "le référent : professionnel, socio_professionnel ou social) et des colonnes facultatives "
+        description="Entraîner un modèle d'orientation sur un export étiqueté (CSV, JSON Lines ou Parquet) : toutes "
+                    "les colonnes du flux CNAF (comme pour « orientation lot »), plus parcours_referent (parcours final "
+                    "choisi par le référent : professionnel, socio_professionnel ou social) et des colonnes facultatives "
                     "(date_decision, parcours_recommande, modalite_recommandee, regle_decisive, ligne_grille, "
                     "version_regles, version_modele, decide_par_role). Chaque ligne est validée comme le flux : une "
                     "ligne invalide est rejetée (ligne, champ, valeur, raison) et les autres entraînent. Une colonne "
                     "attendue absente est une erreur, sauf si elle est autorisée. Le modèle et sa carte (carte.html, "
                     "carte.md) sont écrits dans --sortie.",
         epilog="Contrat complet : orientation entrainer --contrat.")
-    n.add_argument("donnees", nargs="?", help="export étiqueté (.csv ou .parquet)")
+    n.add_argument("donnees", nargs="?", help="export étiqueté (.csv, .jsonl ou .parquet)")
     n.add_argument("--sortie", help="dossier du modèle, ex. models/mon_modele/")
     n.add_argument("--contrat", action="store_true", help="afficher le contrat des données d'entraînement et quitter")
     n.add_argument("--rejets", help="fichier CSV des lignes rejetées (défaut : <dossier du modèle>.rejets.csv)")
@@ -137,6 +137,9 @@ def enregistrer(sub: Any) -> None:
     c.add_argument("dossier", help="dossier du modèle, ou « demo »")
     c.add_argument("--comparer-a", metavar="DOSSIER", help="autre modèle (dossier ou « demo ») à mettre en regard")
     c.add_argument("--donnees", help="export étiqueté sur lequel évaluer les deux modèles (les mêmes dossiers)")
+    c.add_argument("--sortie", metavar="DOSSIER",
+                   help="dossier où écrire carte.html et carte.md (défaut : le dossier du modèle ; obligatoire pour "
+                        "« demo », dont le dossier fait partie des données livrées)")
     _encodage(c)
     c.set_defaults(func=_cmd_carte)
 

@@ -165,9 +165,8 @@ def lire_donnees_entrainement(chemin: str | Path, *, autoriser_manquantes: Seque
                               f"colonnes attendues (colonnes attendues : {', '.join(ATTENDUES)}).")
     lu = lecture.lire(chemin, [ETIQUETTE, *FACULTATIVES], encodage)
     if ETIQUETTE not in lu.table.column_names:
-        conseil = (" (les fichiers JSON Lines ne portent pas d'étiquettes : exporter en CSV ou Parquet)"
-                   if chemin.suffix.lower() in (".jsonl", ".ndjson", ".json") else "")
-        raise ContratInvalide(f"Fichier {chemin} : colonne « {ETIQUETTE} » absente{conseil} : le parcours choisi par "
+        quoi = ("clé" if lu.chemin.suffix.lower() in (".jsonl", ".ndjson", ".json") else "colonne")
+        raise ContratInvalide(f"Fichier {chemin} : {quoi} « {ETIQUETTE} » absente : le parcours choisi par "
                               f"le référent est nécessaire pour entraîner.")
     manquantes = [k for k in ATTENDUES if k not in lu.entete]
     refusees = [k for k in manquantes if k not in autoriser_manquantes]

@@ -15,7 +15,7 @@ from typing import Any, Optional, Sequence
 
 from orientation.analyse.contrat import DonneesEntrainement, attendues_absentes, lire_donnees_entrainement
 from orientation.analyse.lecture import ecrire_rejets
-from orientation.erreurs import ModeleInvalide
+from orientation.erreurs import ConfigurationInvalide, ModeleInvalide
 from orientation.modele.classes import CLASSES, TypeModele
 from orientation.modele.entrainement import ResultatEntrainement, entrainer
 
@@ -99,19 +99,28 @@ def entrainer_fichier(donnees: str | Path, sortie: str | Path, *, type_modele: T
 
 
 def carte(dossier: str | Path, comparer_a: Optional[str | Path] = None, donnees: Optional[str | Path] = None,
-          encodage: str = "utf-8") -> tuple[tuple[Path, Path], Optional[dict[str, Any]]]:
+          encodage: str = "utf-8", sortie: Optional[str | Path] = None) -> tuple[tuple[Path, Path],
+                                                                             Optional[dict[str, Any]]]:
     """(Re)write a model's card, optionally compared with another model (on ``donnees`` when given).
 
+    The card goes into ``sortie`` (created if needed), by default into the model's directory; never
+    inside the bundled data or the installed package (:class:`ConfigurationInvalide`, in French),
+    which may be read-only or shared: the demo model's card is written elsewhere with ``sortie``.
     With ``donnees`` (a labelled export), both models are evaluated on the same dossiers: when it
     is the model's own training file (same SHA-256), on its test split again (same seed and split);
     otherwise on every valid row of the file (fresh data never seen by the model).
     """
-    from orientation.donnees import chemin_modele
+    from orientation.donnees import chemin_modele, dans_les_donnees_livrees
     from orientation.modele.carte import groupes_audit
     from orientation.modele.carte_rendu import comparaison, ecrire_carte
     from orientation.modele.entrainement import decouper
     from orientation.modele.modele import ModeleOrientation
 
+    cible = Path(sortie) if sortie is not None else chemin_modele(dossier)
+    if dans_les_donnees_livrees(cible):
+        raise ConfigurationInvalide(
+            f"carte du modèle : le dossier {cible} fait partie des données livrées avec la bibliothèque (peut-être "
+            "en lecture seule ou partagé) : rien n'y est écrit. Écrire la carte ailleurs avec --sortie DOSSIER.")
     m = ModeleOrientation.charger(dossier)
     assert m.manifeste is not None
     comp = None
@@ -133,7 +142,8 @@ def carte(dossier: str | Path, comparer_a: Optional[str | Path] = None, donnees:
             choisir = (lambda col: None if col is None else [col[i] for i in idx])
             comp = comparaison(m, autre, p.X[idx], p.y[idx],
                                groupes_audit(p.X[idx], choisir(p.sexe), choisir(p.departement)), source)
-    return ecrire_carte(chemin_modele(dossier), m.manifeste, comp), comp
+    cible.mkdir(parents=True, exist_ok=True)
+    return ecrire_carte(cible, m.manifeste, comp), comp
 
 
 __all__ = ["ResultatExport", "carte", "chemin_rejets_defaut", "entrainer_fichier", "lire_seuils"]

@@ -55,19 +55,21 @@ class Lu:
 
 
 def lire(chemin: str | Path, extras: Sequence[str] = (), encodage: str = "utf-8", blocs: Optional[int] = None) -> Lu:
-    """Read a CSV or Parquet flux with the extra columns ``extras`` that it has (JSON Lines: CNAF columns only).
+    """Read a CSV, JSON Lines or Parquet flux with the extra columns ``extras`` that it has.
 
+    JSON Lines has no header: every extra is read, and kept (as a column, and in ``entete`` with
+    the file's other keys outside the CNAF format) only when some object of the file has it.
     ``blocs``: read only that many blocks of :data:`~orientation.flux.lecture.TAILLE_BLOC` rows (a sample).
     """
     chemin = Path(chemin)
     source = ouvrir_flux(chemin, encodage)
+    jsonl = source.format == "jsonl"
     entete = list(source.noms) if source.format == "csv" else list(source.colonnes) + list(
         source.colonnes_ignorees or [])
-    if source.format == "jsonl":  # extra keys of JSON Lines are not read: labels come from CSV or Parquet
-        entete = list(source.colonnes)
-    presentes = [k for k in extras if k in entete and k not in CLES]
+    presentes = [k for k in extras if (jsonl or k in entete) and k not in CLES]
     source = dataclasses.replace(source, colonnes=list(source.colonnes) + presentes)
     tables, lignes, rejets, bruts = [], [], [], {}
+    vues: set[str] = set()  # JSON Lines: keys outside the CNAF format found in the objects
     n = 0
     for rang, tache in enumerate(source.blocs()):
         if blocs is not None and rang >= blocs:
@@ -80,12 +82,16 @@ def lire(chemin: str | Path, extras: Sequence[str] = (), encodage: str = "utf-8"
             for k in presentes:
                 t = t.append_column(k, _texte(lot.column(k)).take(rang))
         tables.append(t)
+        vues.update(lu.colonnes_ignorees)
         lignes.append(lu.lignes)
         rejets.extend(lu.rejets)
         bruts.update({n + i: r for i, r in lu.bruts.items()})
         n += t.num_rows
     vide = pa.table({k: pa.array([], pa.string()) for k in source.colonnes})
     table = pa.concat_tables(tables, promote_options="permissive") if tables else vide
+    if jsonl:
+        table = table.drop_columns([k for k in presentes if k not in vues])
+        entete += sorted(vues)
     return Lu(chemin, table, np.concatenate(lignes).astype(np.int64) if lignes else np.zeros(0, dtype=np.int64),
               sorted(rejets, key=lambda r: r.ligne), entete, bruts, source.avec_departement)
 

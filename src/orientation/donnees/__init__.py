@@ -47,6 +47,20 @@ def modeles_livres() -> list[str]:
     return sorted(p.name for p in repertoire("modeles").iterdir() if (p / _MANIFESTE).is_file())
 
 
+def dans_les_donnees_livrees(chemin: str | Path) -> bool:
+    """Whether ``chemin`` is inside the bundled data or the installed package (read-only or shared: never written).
+
+    Both the bundled models (installed package or source tree) and the package's own folder count.
+    """
+    cible = Path(chemin).resolve()
+    racines = [Path(__file__).resolve().parents[1]]  # the orientation package
+    try:
+        racines.append(repertoire("modeles").resolve())
+    except FileNotFoundError:  # pragma: no cover - a broken installation
+        pass
+    return any(cible == r or r in cible.parents for r in racines)
+
+
 def chemin_modele(modele: str | Path) -> Path:
     """Directory of a model given by the name of a bundled model (a ``str`` such as ``"demo"``) or a path.
 

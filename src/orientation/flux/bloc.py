@@ -45,7 +45,8 @@ class Rejet:
 
 @dataclass
 class Flux:
-    """A flux (or one block of it) read into string columns (only CNAF keys), with what could not be read."""
+    """A flux (or one block of it) read into string columns (CNAF keys, and the extra keys a reader asked for),
+    with what could not be read."""
 
     table: pa.Table
     lignes: np.ndarray  # line number of each row of ``table``

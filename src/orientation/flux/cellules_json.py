@@ -32,6 +32,19 @@ def cellule_json(cle: str, v: Any) -> tuple[str, bool]:
     return "", False
 
 
+def cellule_texte(v: Any) -> Optional[str]:
+    """Text cell of a JSON value outside the CNAF format (a label of a training export); None when absent.
+
+    Strings stay as they are, numbers are written as JSON writes them, any other value (boolean,
+    list, object) as its JSON text, so that a wrong value is shown as it is in the file.
+    """
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False)
+
+
 def objet_json(brut: bytes, encodage: str = "utf-8") -> Optional[dict[str, Any]]:
     """The JSON object of a line, or None when the line is not one (it is then rejected)."""
     try:
@@ -59,4 +72,4 @@ def erreur_json(msg: str) -> str:
     return _ERREURS_JSON.get(msg, "syntaxe invalide")
 
 
-__all__ = ["cellule_json", "erreur_json", "objet_json"]
+__all__ = ["cellule_json", "cellule_texte", "erreur_json", "objet_json"]

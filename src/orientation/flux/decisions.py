@@ -26,6 +26,7 @@ from orientation.vocabulaire import Modalite, Parcours, Structure
 #: Columns of the decisions file.
 COLONNES_DECISIONS: tuple[str, ...] = (
     "identifiant", "ligne", "modalite", "parcours", "structure", "origine_parcours",
+    "parcours_indicatif", "structure_indicative",  # the grid's proposal when the route is decided at the appointment
     "code_france_travail", "code_rdv_insertion", "code_departement",  # orientation.codes_sortie
     "regles_declenchees",
     "probabilite_modele", "date_reference", "date_reference_estimee", "orientation_au_plus_tard",
@@ -40,6 +41,7 @@ _ORIGINES = ("aucune", "regle", "grille", "modele", "rendez_vous")
 _SCHEMA_DECISIONS = pa.schema([
     ("identifiant", pa.string()), ("ligne", pa.int64()), ("modalite", pa.string()), ("parcours", pa.string()),
     ("structure", pa.string()), ("origine_parcours", pa.string()),
+    ("parcours_indicatif", pa.string()), ("structure_indicative", pa.string()),
     ("code_france_travail", pa.string()), ("code_rdv_insertion", pa.string()), ("code_departement", pa.string()),
     ("regles_declenchees", pa.string()),
     ("probabilite_modele", pa.float64()), ("date_reference", pa.date32()), ("date_reference_estimee", pa.string()),
@@ -132,7 +134,9 @@ def decider_lot(ctx: Contexte, declenchees: dict[str, np.ndarray], n: int,
     the final modality), ``parcours`` / ``structure`` (index, -1 = none), ``origine`` (index in
     ``aucune, regle, grille, modele, rendez_vous``), ``probabilite_modele`` (NaN: model not consulted), ``choisies`` (grid lines
     chosen, id -> mask), ``consulte`` (model consulted), ``proposition`` (index of the grid line
-    proposed in ``ctx.ordre_ids``, -1 = none).
+    proposed in ``ctx.ordre_ids``, -1 = none), ``parcours_indicatif`` / ``structure_indicative``
+    (index, -1 = none: the grid's proposal, kept as an indication only when the route is decided at
+    the appointment, as :attr:`~orientation.decision.Decision.parcours_indicatif`).
     """
     force = np.zeros(n, dtype=np.int8)
     for r in ctx.regles:
@@ -164,12 +168,17 @@ def decider_lot(ctx: Contexte, declenchees: dict[str, np.ndarray], n: int,
             choisies[ligne.id] = c
             proposition[c & (proposition < 0)] = ctx.ordre_ids.index(ligne.id)
     grille = ~pris & (proposition >= 0)
-    for k in np.unique(proposition[grille]):
+    au_rdv = (origine == 4) & (proposition >= 0)
+    parcours_indicatif = np.full(n, -1, dtype=np.int64)
+    structure_indicative = np.full(n, -1, dtype=np.int64)
+    for k in np.unique(proposition[grille | au_rdv]):
         ligne = ctx._regles_par_id[ctx.ordre_ids[int(k)]]
+        p = _PARCOURS.index(ligne.effet.parcours)
+        s = -1 if ligne.effet.structure is None else _STRUCTURES.index(ligne.effet.structure)
         m = grille & (proposition == k)
-        parcours[m] = _PARCOURS.index(ligne.effet.parcours)
-        structure[m] = -1 if ligne.effet.structure is None else _STRUCTURES.index(ligne.effet.structure)
-        origine[m] = 2
+        parcours[m], structure[m], origine[m] = p, s, 2
+        m = au_rdv & (proposition == k)
+        parcours_indicatif[m], structure_indicative[m] = p, s
     modalite = force.astype(np.int64).copy()
     probabilite = np.full(n, np.nan)
     consulte = (force == 0) & (ctx.referentiel.scenario == 4) & (ctx.modele is not None)
@@ -189,7 +198,8 @@ def decider_lot(ctx: Contexte, declenchees: dict[str, np.ndarray], n: int,
     directe_sans_parcours = (force == Modalite.orientation_directe.force) & (parcours < 0)
     modalite[directe_sans_parcours] = Modalite.examen_individuel.force
     return {"force": force, "modalite": modalite, "parcours": parcours, "structure": structure, "origine": origine,
-            "probabilite_modele": probabilite, "choisies": choisies, "consulte": consulte, "proposition": proposition}
+            "probabilite_modele": probabilite, "choisies": choisies, "consulte": consulte, "proposition": proposition,
+            "parcours_indicatif": parcours_indicatif, "structure_indicative": structure_indicative}
 
 
 def _noms(valeurs: tuple[Any, ...], idx: np.ndarray) -> pa.Array:
@@ -206,6 +216,7 @@ def _table_decisions(ctx: Contexte, ids: pa.Array, lignes: np.ndarray, d: dict[s
     return pa.table([
         ids, pa.array(lignes, pa.int64()), _noms(_MODALITES, d["modalite"]), _noms(_PARCOURS, d["parcours"]),
         _noms(_STRUCTURES, d["structure"]), _noms(_ORIGINES, d["origine"]),
+        _noms(_PARCOURS, d["parcours_indicatif"]), _noms(_STRUCTURES, d["structure_indicative"]),
         *(_noms(ctx.codes[c], d["parcours"]) for c in ("code_france_travail", "code_rdv_insertion", "code_departement")),
         regles,
         pa.array(conf, pa.float64(), mask=np.isnan(conf)), pa.array(ref, pa.date32()),
@@ -254,6 +265,8 @@ def _table_depuis_decisions(ctx: Contexte, lignes: list[int], decisions: list[De
         cols["parcours"].append(_val(d.parcours))
         cols["structure"].append(_val(d.structure))
         cols["origine_parcours"].append(d.origine_parcours)
+        cols["parcours_indicatif"].append(_val(d.parcours_indicatif))
+        cols["structure_indicative"].append(_val(d.structure_indicative))
         for k in ("france_travail", "rdv_insertion", "departement"):
             cols[f"code_{k}"].append(None if d.codes is None else getattr(d.codes, k))
         cols["regles_declenchees"].append("|".join(d.regles_declenchees))

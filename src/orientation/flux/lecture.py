@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from orientation.dossier.cnaf import CLES
 from orientation.flux import enregistrements_csv
-from orientation.flux.cellules_json import cellule_json as _cellule_json
+from orientation.flux.cellules_json import cellule_json as _cellule_json, cellule_texte
 from orientation.flux.cellules_json import erreur_json as _erreur_json
 from orientation.flux.cellules_json import objet_json as _objet_json
 from orientation.flux.enregistrements_csv import ILLISIBLE as _ILLISIBLE
@@ -521,7 +521,8 @@ def _commence_par_bom(chemin: Path) -> bool:
 
 def _lire_jsonl_bloc(source: Source, data: bytes, avant: int) -> Flux:
     presentes = source.colonnes
-    colonnes: dict[str, list[str]] = {k: [] for k in CLES}
+    extras = [k for k in presentes if k not in CLES]  # keys outside the CNAF format asked for (labels)
+    colonnes: dict[str, list[Any]] = {k: [] for k in (*CLES, *extras)}
     ignorees: set[str] = set()
     lignes: list[int] = []
     rejets: list[Rejet] = []
@@ -559,6 +560,8 @@ def _lire_jsonl_bloc(source: Source, data: bytes, avant: int) -> Flux:
             cellule, ok = _cellule_json(k, obj.get(k))
             colonnes[k].append(cellule)
             simple &= ok
+        for k in extras:
+            colonnes[k].append(cellule_texte(obj.get(k)))
         for k in obj:
             if k not in CLES:
                 ignorees.add(str(k))
