@@ -218,7 +218,8 @@ class OrienteurLot:
                     f'"modele":{_j(ctx.version_modele)},"modele_sha256":{_j(ctx.sha_modele)},"regles_en_vigueur":')
         colonnes = {k: table.column(k).to_pylist() for k in (
             "ligne", "identifiant", "scenario", "modalite", "parcours", "structure", "origine_parcours",
-            "regles_declenchees", "probabilite_modele", "date_reference", "date_reference_estimee")}
+            "code_france_travail", "code_rdv_insertion", "code_departement", "parcours_indicatif",
+            "structure_indicative", "regles_declenchees", "probabilite_modele", "date_reference", "date_reference_estimee")}
         memo: dict[Any, str] = {}
 
         def jm(v: Any) -> str:  # few distinct values (modalities, lists of rules): serialised once each
@@ -226,6 +227,18 @@ class OrienteurLot:
             t = memo.get(cle)
             if t is None:
                 t = memo[cle] = _j(v)
+            return t
+
+        memo_codes: dict[tuple[Optional[str], str, Optional[str]], str] = {}
+
+        def codes(i: int) -> str:  # orientation.codes_sortie.CodesSortie, null when no route is decided
+            rdv = colonnes["code_rdv_insertion"][i]
+            if not rdv:
+                return "null"
+            cle = (colonnes["code_france_travail"][i] or None, rdv, colonnes["code_departement"][i] or None)
+            t = memo_codes.get(cle)
+            if t is None:
+                t = memo_codes[cle] = _j({"france_travail": cle[0], "rdv_insertion": rdv, "departement": cle[2]})
             return t
 
         out = []
@@ -241,6 +254,9 @@ class OrienteurLot:
                 f'"scenario":{colonnes["scenario"][i]},"modalite":{jm(colonnes["modalite"][i])},'
                 f'"parcours":{jm(colonnes["parcours"][i])},"structure":{jm(colonnes["structure"][i])},'
                 f'"origine_parcours":{jm(colonnes["origine_parcours"][i])},'
+                f'"codes":{codes(i)},'
+                f'"parcours_indicatif":{jm(colonnes["parcours_indicatif"][i])},'
+                f'"structure_indicative":{jm(colonnes["structure_indicative"][i])},'
                 f'"regles_declenchees":{jm(regles.split("|") if regles else [])},'
                 f'"probabilite_modele":{"null" if prob is None else repr(float(prob))},'
                 f'"modele":{modele[prob is not None]},'
