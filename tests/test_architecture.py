@@ -20,6 +20,7 @@ ANNEAUX: dict[str, int] = {
     "dossier": 1,
     "regles": 2, "modele": 2,
     "decision": 3, "configuration": 3,
+    "codes_sortie": 3,  # output codes of a route (France Travail, rdv-insertion, département), used by decision
     "explication": 4, "orientateur": 4,
     "flux": 5, "service": 5, "pilotage": 5, "schemas": 5,
     "stockage": 5,  # the service's database (keys, jobs, accounts): used by service and pilotage, uses neither

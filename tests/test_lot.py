@@ -33,6 +33,7 @@ from orientation.modele.synthetique import generer_table
 from orientation.dossier.tabulaire import enregistrement_vers_ligne, ligne_vers_enregistrement
 
 from .strategies import dossiers
+from .test_codes_sortie import regles_avec_codes
 from .test_schemas import valider_document
 
 #: The demo model (SYNTHETIC data) asked for by name: no model is used by default.
@@ -81,6 +82,9 @@ def _verifier_decision(ligne: dict[str, Any], decision: Any) -> None:
     assert ligne["parcours"] == _val(decision.parcours)
     assert ligne["structure"] == _val(decision.structure)
     assert ligne["origine_parcours"] == decision.origine_parcours
+    codes = {} if decision.codes is None else decision.codes.model_dump()
+    for k in ("france_travail", "rdv_insertion", "departement"):
+        assert ligne[f"code_{k}"] == codes.get(k)
     assert ligne["regles_declenchees"] == "|".join(decision.regles_declenchees)
     if decision.probabilite_modele is None:
         assert ligne["probabilite_modele"] is None
@@ -112,9 +116,18 @@ def test_lot_identique_a_recommend(dep: str) -> None:
     Each line is valid against its schema and equals the per-row reference line; for the first two
     dossiers of each example, it equals the documented subset of ``explain(...).en_dict()``.
     """
-    ref, ctx = REFERENTIELS[dep], CONTEXTES[dep]
+    _identique_a_recommend(REFERENTIELS[dep], CONTEXTES[dep], dep, REGLAGES)
 
-    @REGLAGES
+
+def test_lot_identique_a_recommend_avec_codes_du_departement(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Same, with a 93 rule file that gives its own labels and France Travail codes to the routes."""
+    ref = Referentiel.charger("93", regles_avec_codes(tmp_path_factory.mktemp("codes") / "rules"))
+    assert ref.codes.libelles_parcours and ref.codes.france_travail
+    _identique_a_recommend(ref, Contexte("93", ref, MODELE, True), "93", settings(REGLAGES, max_examples=20))
+
+
+def _identique_a_recommend(ref: Referentiel, ctx: Contexte, dep: str, reglages: Any) -> None:
+    @reglages
     @given(st.lists(dossiers(departement=dep), min_size=1, max_size=25))
     def verifier(ds: list[Dossier]) -> None:
         lignes = [enregistrement_vers_ligne(d.vers_cnaf()) for d in ds]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orientation.codes_sortie import CodesSortie, codes_sortie
 from orientation.configuration import SourceModele, SpecModele, referentiel as charger_referentiel
 from orientation.dossier.schema import Dossier
 from orientation.erreurs import ConfigurationInvalide
@@ -33,14 +34,17 @@ if TYPE_CHECKING:
 DELAI_ORIENTATION_MOIS = 1
 DELAI_PREMIER_RDV_JOURS = 14
 
-#: Legal deadlines of décret n° 2024-1244 du 30 décembre 2024 (JORF du 31 décembre 2024), in force on
-#: 1 January 2025 (its notice says so).  Its art. 2 created CASF art. D262-65-2: if the président du
-#: conseil départemental has not oriented the RSA beneficiary within six weeks of his services receiving
-#: the information that the right was opened (or transferred into the département), the France Travail
-#: operator orients.  The decree also created Code du travail art. D5411-14-1 (source: Centre Inffo,
-#: 10 January 2025, not checked against Légifrance): the contrat d'engagement is drawn up and signed within
-#: one month of the notification of the orientation decision (a new orientation after the global diagnosis
-#: opens a new month, same source: not modelled, the recommendation precedes any orientation).  The dossier does not carry the date the
+#: Legal deadlines of décret n° 2024-1244 du 30 décembre 2024 relatif aux délais d'orientation et
+#: d'accompagnement des demandeurs d'emploi (JORF n° 0309 du 31 décembre 2024, NOR TSSD2416580D), in force on
+#: 1 January 2025 (its notice says so).  Its art. 2 inserted CASF art. D262-65-2 (text of art. 2 read on a
+#: mirror of the JORF, legal.tricoteuses.fr, JORFARTI000050871762): if the président du conseil
+#: départemental has not oriented the RSA beneficiary within six weeks of his services receiving the
+#: information that the right was opened (or transferred into the département), the France Travail operator
+#: orients.  The decree also created Code du travail art. D5411-14-1 (article number: Centre Inffo,
+#: 10 January 2025; the one-month rule itself is also in the decree's notice, idcite.com; the article text
+#: was not read): the contrat d'engagement is drawn up and signed within one month of the notification of
+#: the orientation decision (a new orientation after the global diagnosis opens a new month, same sources:
+#: not modelled, the recommendation precedes any orientation).  The dossier does not carry the date the
 #: département received that information: the six weeks are counted from the same reference date as the
 #: DITP deadlines (notification of rights, else opening of rights), an approximation flagged by
 #: ``reference_estimee`` and documented in the README.  The deadlines apply to reference dates on or after
@@ -70,7 +74,7 @@ STRUCTURE_PAR_DEFAUT: dict[Parcours, Structure] = {
 Origine = Literal["regle", "grille", "modele", "aucune"]
 
 #: Version of the decision's JSON contract (``src/orientation/schemas/decision.json``).
-VERSION_SCHEMA_DECISION = "1.1"
+VERSION_SCHEMA_DECISION = "1.2"
 
 
 def ajouter_mois(d: date, mois: int) -> date:
@@ -136,7 +140,7 @@ class Decision(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    version_schema: Literal["1.1"] = VERSION_SCHEMA_DECISION
+    version_schema: Literal["1.2"] = VERSION_SCHEMA_DECISION
     identifiant: str
     departement: str
     scenario: int = Field(description="scénario DITP 2019 du département (1 à 4)")
@@ -144,6 +148,9 @@ class Decision(BaseModel):
     parcours: Optional[Parcours]
     structure: Optional[Structure]
     origine_parcours: Origine
+    codes: Optional[CodesSortie] = Field(
+        description="le parcours dans les codes des systèmes qui reçoivent la décision (France Travail, "
+                    "rdv-insertion, libellé du département) ; null quand aucun parcours n'est décidé")
     regles_declenchees: list[str]
     probabilite_modele: Optional[float] = Field(
         description="probabilité calibrée du parcours proposé par le modèle ; présente seulement quand le modèle "
@@ -251,6 +258,7 @@ def decider(
         parcours=parcours,
         structure=structure,
         origine_parcours=origine,
+        codes=codes_sortie(parcours, evaluation.codes_departement),
         regles_declenchees=regles,
         probabilite_modele=confiance,
         modele=None if modele is None else ModeleUtilise(

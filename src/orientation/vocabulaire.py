@@ -43,6 +43,8 @@ class Parcours(enum.StrEnum):
 
     @property
     def code_rdv_insertion(self) -> str:
+        """rdv-insertion's ``OrientationType.casf_category`` (gip-inclusion/rdv-insertion,
+        ``app/models/orientation_type.rb``: ``enum casf_category: {social, pro, socio_pro}``)."""
         return {"professionnel": "pro", "socio_professionnel": "socio_pro", "social": "social"}[self.value]
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from orientation.configuration import SANS_MODELE, SourceModele, SpecModele
+from orientation.codes_sortie import CodesSortie
 from orientation.decision import Chaine, Decision, Delais, Origine, executer
 from orientation.dossier.schema import LIBELLES_ENUMS, Dossier
 from orientation.erreurs import DossierInvalide
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from orientation.regles.referentiel import Referentiel
 
 #: Version of the explanation's JSON contract (``src/orientation/schemas/explication.json``).
-VERSION_SCHEMA_EXPLICATION = "1.1"
+VERSION_SCHEMA_EXPLICATION = "1.2"
 
 Format = Literal["texte", "markdown", "json"]
 
@@ -120,7 +121,7 @@ class Explication(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    version_schema: Literal["1.1"] = VERSION_SCHEMA_EXPLICATION
+    version_schema: Literal["1.2"] = VERSION_SCHEMA_EXPLICATION
     decision: Decision
     scenario: int = Field(description="scénario DITP 2019 du département (1 à 4)")
     libelle_scenario: str
@@ -423,12 +424,24 @@ def resume_decision(modalite: Modalite, parcours: Optional[Parcours], structure:
     return s
 
 
+def phrase_codes(codes: Optional[CodesSortie]) -> list[str]:
+    """The sentence naming the route's output codes (none when no route is decided)."""
+    if codes is None:
+        return []
+    return [f"Codes de sortie : rdv-insertion « {codes.rdv_insertion} » ; France Travail "
+            + (f"« {codes.france_travail} »" if codes.france_travail else "non renseigné (aucun code fixé par le "
+               "département ; aucune source publique ne confirme de code par défaut)")
+            + " ; libellé du département "
+            + (f"« {codes.departement} »." if codes.departement else "non renseigné.")]
+
+
 def _lignes(e: Explication, titre: callable, puce: str) -> list[str]:  # type: ignore[valid-type]
     d = e.decision
     L: list[str] = [titre(1, f"Orientation du dossier {d.identifiant} (département {d.departement})"), ""]
     if e.avertissements:
         L += [f"{puce}{a}" for a in e.avertissements] + [""]
     L += [resume_decision(e.decision.modalite, e.decision.parcours, e.decision.structure, e.decision.origine_parcours),
+          *phrase_codes(d.codes),
                     f"Cadre : {e.libelle_scenario}.",
                     f"Orientation à notifier au plus tard le {date_fr(d.delais.orientation_au_plus_tard)}"
                     + (" (date estimée : notification des droits non renseignée, ouverture des droits utilisée)"

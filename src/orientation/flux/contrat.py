@@ -11,8 +11,8 @@ feature-group labels, versions) are written once per run in the catalogue beside
 * ``decision``: ``identifiant``, ``modalite``, ``parcours``, ``structure``, ``origine_parcours``,
   ``probabilite_modele`` (non-null only when the model was consulted).  Omitted: ``version_schema``,
   ``departement``, ``scenario``, ``modele`` and ``versions`` (same for the whole run: catalogue),
-  ``regles_declenchees`` (the ids of the line's ``regles_declenchees``), ``delais`` (columns of
-  ``decisions.csv``);
+  ``regles_declenchees`` (the ids of the line's ``regles_declenchees``), ``delais`` and ``codes``
+  (columns of ``decisions.csv``);
 * ``regles_declenchees``: every rule and grid line that fired, in evaluation order: ``id`` and
   ``conditions``, each with the actual ``valeur`` (readable form, ``null`` = non renseigné) and the
   Kleene ``resultat``; condition ``i`` is condition ``i`` of the rule in the catalogue (``champ``,

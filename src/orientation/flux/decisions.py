@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from orientation.codes_sortie import colonnes_codes
 from orientation.decision import (DATE_DECRET_DELAIS, DELAI_CONTRAT_ENGAGEMENT_MOIS, DELAI_ORIENTATION_LEGAL_JOURS,
                                   DELAI_PREMIER_RDV_JOURS, STRUCTURE_PAR_DEFAUT, Decision, decider,
                                   version_bibliotheque)
@@ -24,7 +25,9 @@ from orientation.vocabulaire import Modalite, Parcours, Structure
 
 #: Columns of the decisions file.
 COLONNES_DECISIONS: tuple[str, ...] = (
-    "identifiant", "ligne", "modalite", "parcours", "structure", "origine_parcours", "regles_declenchees",
+    "identifiant", "ligne", "modalite", "parcours", "structure", "origine_parcours",
+    "code_france_travail", "code_rdv_insertion", "code_departement",  # orientation.codes_sortie
+    "regles_declenchees",
     "probabilite_modele", "date_reference", "date_reference_estimee", "orientation_au_plus_tard",
     "premier_rdv_au_plus_tard", "orientation_limite_legale", "contrat_engagement_si_orientation_a_limite_legale",
     "scenario", "version_bibliotheque", "version_regles", "version_modele", "modele_sha256",
@@ -36,7 +39,9 @@ _STRUCTURES = tuple(Structure)
 _ORIGINES = ("aucune", "regle", "grille", "modele")
 _SCHEMA_DECISIONS = pa.schema([
     ("identifiant", pa.string()), ("ligne", pa.int64()), ("modalite", pa.string()), ("parcours", pa.string()),
-    ("structure", pa.string()), ("origine_parcours", pa.string()), ("regles_declenchees", pa.string()),
+    ("structure", pa.string()), ("origine_parcours", pa.string()),
+    ("code_france_travail", pa.string()), ("code_rdv_insertion", pa.string()), ("code_departement", pa.string()),
+    ("regles_declenchees", pa.string()),
     ("probabilite_modele", pa.float64()), ("date_reference", pa.date32()), ("date_reference_estimee", pa.string()),
     ("orientation_au_plus_tard", pa.date32()), ("premier_rdv_au_plus_tard", pa.date32()),
     ("orientation_limite_legale", pa.date32()), ("contrat_engagement_si_orientation_a_limite_legale", pa.date32()),
@@ -68,6 +73,8 @@ class Contexte:
         m = self.modele
         self.version_modele = None if m is None else f"{m.nom}@{m.version}"
         self.sha_modele = None if m is None else m.sha256
+        #: output code columns: the code of each route, in Parcours order (orientation.codes_sortie)
+        self.codes = colonnes_codes(ref.codes)
         #: column ``modele_synthetique`` of the decisions: "1" model trained on synthetic data, "0" not, empty: no model
         self.modele_synthetique = None if m is None else ("1" if m.donnees_synthetiques else "0")
         self._regles_par_id = {r.id: r for r in ref.toutes_regles()}
@@ -193,7 +200,9 @@ def _table_decisions(ctx: Contexte, ids: pa.Array, lignes: np.ndarray, d: dict[s
     const = lambda v: pa.array(np.full(n, v, dtype=object), pa.string()) if v is not None else pa.nulls(n, pa.string())  # noqa: E731
     return pa.table([
         ids, pa.array(lignes, pa.int64()), _noms(_MODALITES, d["modalite"]), _noms(_PARCOURS, d["parcours"]),
-        _noms(_STRUCTURES, d["structure"]), _noms(_ORIGINES, d["origine"]), regles,
+        _noms(_STRUCTURES, d["structure"]), _noms(_ORIGINES, d["origine"]),
+        *(_noms(ctx.codes[c], d["parcours"]) for c in ("code_france_travail", "code_rdv_insertion", "code_departement")),
+        regles,
         pa.array(conf, pa.float64(), mask=np.isnan(conf)), pa.array(ref, pa.date32()),
         pa.array(np.where(estimee, "1", "0").astype(object), pa.string()),
         pa.array(limite, pa.date32()), pa.array(rdv, pa.date32()),
@@ -240,6 +249,8 @@ def _table_depuis_decisions(ctx: Contexte, lignes: list[int], decisions: list[De
         cols["parcours"].append(_val(d.parcours))
         cols["structure"].append(_val(d.structure))
         cols["origine_parcours"].append(d.origine_parcours)
+        for k in ("france_travail", "rdv_insertion", "departement"):
+            cols[f"code_{k}"].append(None if d.codes is None else getattr(d.codes, k))
         cols["regles_declenchees"].append("|".join(d.regles_declenchees))
         cols["probabilite_modele"].append(d.probabilite_modele)
         cols["date_reference"].append(d.delais.date_reference)

@@ -75,6 +75,16 @@ class VigueurRegles(BaseModel):
     empreinte: str = Field(description="SHA-256 du contenu des règles et grilles en vigueur sur la période")
 
 
+class CodesDepartement(BaseModel):
+    """What a département's rule file says of the routes' names (keys ``libelles_parcours`` and
+    ``codes_france_travail``); used by :mod:`orientation.codes_sortie`.  Not dated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    libelles_parcours: dict[Parcours, str] = Field(default_factory=dict)
+    france_travail: dict[Parcours, str] = Field(default_factory=dict)
+
+
 class EvaluationRegles(BaseModel):
     """Everything the rule layer says about one dossier."""
 
@@ -87,6 +97,7 @@ class EvaluationRegles(BaseModel):
     modalite: Optional[Modalite]
     proposition_grille: Optional[RegleEvaluee]
     vigueur: Optional[VigueurRegles] = None
+    codes_departement: CodesDepartement = CodesDepartement()
 
     @property
     def declenchees(self) -> list[RegleEvaluee]:

@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 from orientation.erreurs import ReglesInvalides
 from orientation.regles.conditions import Condition, Toujours, analyser, atomes, cle, couverte
-from orientation.regles.evaluation import Effet
+from orientation.regles.evaluation import CodesDepartement, Effet
 from orientation.regles.lecture import lire_yaml
 from orientation.regles.vigueur import TOUJOURS, Periode, lire_periode
 from orientation.vocabulaire import SCENARIOS, Modalite, Parcours, Structure
@@ -320,6 +320,46 @@ class FichierDepartemental:
     regles: list[tuple[Regle, bool, bool]]  # (rule, remplace, desactive)
     grilles: list[Grille]  # national grids chosen, then the département's, in evaluation order
     fichier: str
+    codes: CodesDepartement = CodesDepartement()
+
+
+#: Output codes a département may give (see :mod:`orientation.codes_sortie`): its own label of each route
+#: (free text, at most ``LONGUEUR_MAX_LIBELLE`` characters) and the France Travail code it agreed on.
+LONGUEUR_MAX_LIBELLE = 120
+CODE_FRANCE_TRAVAIL = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
+
+
+def _par_parcours(doc: dict[str, Any], k: str, fichier: str) -> dict[Parcours, str]:
+    """``k: {professionnel: ..., socio_professionnel: ..., social: ...}`` (every route, text values)."""
+    v = doc.get(k)
+    if v is None:
+        return {}
+    routes = ", ".join(p.value for p in Parcours)
+    if not isinstance(v, dict):
+        raise ReglesInvalides(fichier, None, f"« {k} » doit associer à chaque parcours ({routes}) un texte, "
+                              f"reçu {v!r}")
+    inconnus = [str(x) for x in v if x not in {p.value for p in Parcours}]
+    if inconnus:
+        raise ReglesInvalides(fichier, None, f"« {k} » : parcours inconnu(s) {', '.join(map(repr, inconnus))} "
+                              f"(parcours admis : {routes})")
+    manquants = [p.value for p in Parcours if p.value not in v]
+    if manquants:
+        raise ReglesInvalides(fichier, None, f"« {k} » : parcours manquant(s) {', '.join(manquants)} (les trois "
+                              "parcours sont obligatoires, pour qu'aucune décision ne reste sans code)")
+    out: dict[Parcours, str] = {}
+    for p in Parcours:
+        x = v[p.value]
+        if not isinstance(x, str) or not x.strip():
+            raise ReglesInvalides(fichier, None, f"« {k}.{p.value} » doit être un texte non vide, reçu {x!r}")
+        x = x.strip()
+        if k == "libelles_parcours" and (len(x) > LONGUEUR_MAX_LIBELLE or "\n" in x):
+            raise ReglesInvalides(fichier, None, f"« {k}.{p.value} » : libellé de plus de {LONGUEUR_MAX_LIBELLE} "
+                                  f"caractères ou sur plusieurs lignes ({x[:40]!r}…)")
+        if k == "codes_france_travail" and not CODE_FRANCE_TRAVAIL.match(x):
+            raise ReglesInvalides(fichier, None, f"« {k}.{p.value} » : code {x!r} invalide (attendu : 1 à 16 "
+                                  "majuscules, chiffres, _ ou -, comme PE)")
+        out[p] = x
+    return out
 
 
 def charger_departement(chemin: Path, code: str, national: FichierNational, nom: str) -> FichierDepartemental:
@@ -328,8 +368,8 @@ def charger_departement(chemin: Path, code: str, national: FichierNational, nom:
     doc = lire_yaml(chemin, fichier)
     if not isinstance(doc, dict):
         raise ReglesInvalides(fichier, None, "le fichier doit être un objet (portee, departement, scenario...)")
-    _cles(doc, {"portee", "departement", "scenario", "regles", "grilles", "grilles_nationales", "description"},
-          fichier, None)
+    _cles(doc, {"portee", "departement", "scenario", "regles", "grilles", "grilles_nationales", "description",
+                "libelles_parcours", "codes_france_travail"}, fichier, None)
     if doc.get("portee") != "departement":
         raise ReglesInvalides(fichier, None, f"« portee: departement » attendu, reçu {doc.get('portee')!r}")
     if str(doc.get("departement")) != code:
@@ -367,7 +407,9 @@ def charger_departement(chemin: Path, code: str, national: FichierNational, nom:
     _versions_disjointes([r for r, _, _ in entrees], fichier, "identifiant de règle")
     grilles = choisies + [_grille(g, fichier, nom) for g in grilles_brutes]
     _ids_distincts(list(national.regles) + [r for r, _, _ in entrees], grilles, fichier)
-    return FichierDepartemental(scenario, entrees, grilles, fichier)
+    codes = CodesDepartement(libelles_parcours=_par_parcours(doc, "libelles_parcours", fichier),
+                             france_travail=_par_parcours(doc, "codes_france_travail", fichier))
+    return FichierDepartemental(scenario, entrees, grilles, fichier, codes)
 
 
 def regle_scenario(scenario: int, nom: str) -> Regle:

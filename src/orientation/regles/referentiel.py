@@ -42,7 +42,7 @@ from orientation.donnees import repertoire
 from orientation.dossier.schema import DEPARTEMENTS, Dossier
 from orientation.erreurs import ReglesInvalides
 from orientation.regles.conditions import atomes, cle, construire, evaluer, valeurs, verite
-from orientation.regles.evaluation import EvaluationRegles, RegleEvaluee, VigueurRegles
+from orientation.regles.evaluation import CodesDepartement, EvaluationRegles, RegleEvaluee, VigueurRegles
 from orientation.regles.fichiers import (  # noqa: F401 - re-exported (limits, parsing of the national file)
     NOMBRE_MAX_CONDITIONS,
     NOMBRE_MAX_REGLES,
@@ -188,8 +188,9 @@ class VersionRegles:
     """The rules and grids in force over one period, compiled to durable-rules."""
 
     def __init__(self, departement: str, scenario: int, periode: Periode, regles: list[Regle],
-                 grilles: list[Grille], version: str):
+                 grilles: list[Grille], version: str, codes: CodesDepartement = CodesDepartement()):
         self.departement = departement
+        self.codes = codes
         self.scenario = scenario
         self.periode = periode
         self.regles: list[Regle] = sorted(regles, key=lambda r: (r.priorite, r.ordre))
@@ -252,7 +253,7 @@ class VersionRegles:
         ordre = [r for r in evaluees if r.declenchee] + [r for r in evaluees if not r.declenchee]
         return EvaluationRegles(version_regles=self.version, departement=self.departement, scenario=self.scenario,
                                 regles=ordre, modalite=modalite, proposition_grille=proposition,
-                                vigueur=self.vigueur(jour))
+                                vigueur=self.vigueur(jour), codes_departement=self.codes)
 
 
 # --------------------------------------------------------------------------- référentiel
@@ -265,13 +266,15 @@ class Referentiel:
     _verrou_cache: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, departement: str, scenario: int, instantanes: list[_Instantane], version: str,
-                 fichiers: list[str]):
+                 fichiers: list[str], codes: CodesDepartement = CodesDepartement()):
         self.departement = departement
+        #: labels and France Travail codes of the routes from the département file (orientation.codes_sortie)
+        self.codes = codes
         self.scenario = scenario
         self.version = version
         self.fichiers = fichiers
         self.versions: list[VersionRegles] = [VersionRegles(departement, scenario, i.periode, i.regles, i.grilles,
-                                                            version) for i in instantanes]
+                                                            version, codes) for i in instantanes]
         # every version of every rule and grid line, for bulk runs and counterfactuals
         regles: dict[int, Regle] = {}
         lignes: dict[str, dict[int, Regle]] = {}
@@ -339,7 +342,7 @@ class Referentiel:
         fautif = str(fichier_dep or national)
         try:
             return cls(departement, dep.scenario if dep else 4, _instantanes(nat, dep, nom), h.hexdigest(),
-                       [n for n, _ in fichiers])
+                       [n for n, _ in fichiers], dep.codes if dep else CodesDepartement())
         except MoteurIncoherent as exc:  # e.g. too many fact properties for durable-rules
             raise ReglesInvalides(fautif, None, f"compilation vers durable-rules impossible : {exc}") from None
         except ReglesInvalides:
