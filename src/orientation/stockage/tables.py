@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from orientation.stockage.base import Base
 from orientation.stockage.cles import CleApi
+from orientation.stockage.espace import (CompteurPurge, DecisionReferent, DossierEspace, EntreeJournal,
+                                         SessionEspace, TentativeConnexion, Utilisateur)
 
 METADONNEES = Base.metadata
 
-__all__ = ["METADONNEES", "CleApi"]
+__all__ = ["METADONNEES", "CleApi", "CompteurPurge", "DecisionReferent", "DossierEspace", "EntreeJournal",
+           "SessionEspace", "TentativeConnexion", "Utilisateur"]
