@@ -24,6 +24,7 @@ ANNEAUX: dict[str, int] = {
     "explication": 4, "orientateur": 4,
     "flux": 5, "service": 5, "pilotage": 5, "schemas": 5,
     "stockage": 5,  # the service's database (keys, jobs, accounts): used by service and pilotage, uses neither
+    "espace": 6,  # referent workspace: mounts its pages on the service's application (service, stockage, flux)
     "cli": 6, "__init__": 6,
 }
 #: Pairs of the same ring that must stay independent of each other.
