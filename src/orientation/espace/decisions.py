@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from orientation.erreurs import ErreurChamp, OrientationError
@@ -116,6 +116,7 @@ def enregistrer_decision(session: Session, utilisateur: Utilisateur, dossier: Do
                           auteur_id=utilisateur.id, auteur=utilisateur.courriel, auteur_role=utilisateur.role,
                           enregistree_le=maintenant())
     session.add(ev)
+    session.execute(update(DossierEspace).where(DossierEspace.id == dossier.id).values(statut=ORIENTE))
     dossier.statut = ORIENTE
     session.flush()
     journaliser(session, utilisateur, "decision", dossier.departement, dossier.id,
