@@ -12,6 +12,7 @@ that was shown and is kept in the exports.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -39,9 +40,9 @@ def rendre_html(explication: Any) -> str:
     rendu = getattr(paquet, "rendre_html", None)
     if rendu is not None:  # pragma: no cover - once the explanation issue is merged
         return str(rendu(explication, fragment=True))
-    texte = explication.markdown()
-    # the top title names the dossier: the page already has its own
-    return _MD.render(texte)
+    # headings demoted by two levels: the page has its own h1 and the card's section its h2
+    return re.sub(r"<(/?)h([1-6])>", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 2)}>",
+                  _MD.render(explication.markdown()))
 
 
 def carte(dossier: DossierEspace, orientateur: Any) -> Carte:
