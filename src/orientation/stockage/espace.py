@@ -78,6 +78,8 @@ class DossierEspace(Base):
         UniqueConstraint("departement", "identifiant", "date_demande", name="uq_dossiers_espace_cle"),
         Index("ix_dossiers_espace_file", "departement", "statut", "modalite", "echeance", "id"),
         Index("ix_dossiers_espace_echeance", "departement", "statut", "echeance", "id"),
+        Index("ix_dossiers_espace_parcours", "departement", "statut", "parcours_propose", "echeance", "id"),
+        Index("ix_dossiers_espace_structure", "departement", "statut", "structure_proposee", "echeance", "id"),
         Index("ix_dossiers_espace_date_demande", "date_demande"),
     )
 

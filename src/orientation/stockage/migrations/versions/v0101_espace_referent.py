@@ -57,6 +57,10 @@ def upgrade() -> None:
         batch_op.create_index("ix_dossiers_espace_date_demande", ["date_demande"], unique=False)
         batch_op.create_index("ix_dossiers_espace_echeance", ["departement", "statut", "echeance", "id"], unique=False)
         batch_op.create_index("ix_dossiers_espace_file", ["departement", "statut", "modalite", "echeance", "id"], unique=False)
+        batch_op.create_index("ix_dossiers_espace_parcours", ["departement", "statut", "parcours_propose", "echeance", "id"],
+                              unique=False)
+        batch_op.create_index("ix_dossiers_espace_structure",
+                              ["departement", "statut", "structure_proposee", "echeance", "id"], unique=False)
 
     op.create_table("journal_acces",
     sa.Column("id", sa.Integer(), nullable=False),
@@ -158,6 +162,8 @@ def downgrade() -> None:
 
     op.drop_table("journal_acces")
     with op.batch_alter_table("dossiers_espace", schema=None) as batch_op:
+        batch_op.drop_index("ix_dossiers_espace_structure")
+        batch_op.drop_index("ix_dossiers_espace_parcours")
         batch_op.drop_index("ix_dossiers_espace_file")
         batch_op.drop_index("ix_dossiers_espace_echeance")
         batch_op.drop_index("ix_dossiers_espace_date_demande")
