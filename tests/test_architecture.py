@@ -26,6 +26,7 @@ ANNEAUX: dict[str, int] = {
     # analysts' tools: read flux files (flux), run rules + model, model card and drift (modele)
     "analyse": 5,
     "stockage": 5,  # the service's database (keys, jobs, accounts): used by service and pilotage, uses neither
+    "espace": 6,  # referent workspace: mounts its pages on the service's application (service, stockage, flux)
     "cli": 6, "__init__": 6,
 }
 #: Pairs of the same ring that must stay independent of each other.

@@ -108,9 +108,13 @@ def test_migrations_et_cles_depuis_la_roue(installation: tuple[Path, Path, Path]
     roue, _, ailleurs = installation
     noms = set(zipfile.ZipFile(roue).namelist())
     assert {"orientation/stockage/migrations/env.py", "orientation/stockage/migrations/script.py.mako",
-            "orientation/stockage/migrations/versions/v0001_cles_api.py"} <= noms
+            "orientation/stockage/migrations/versions/v0001_cles_api.py",
+            "orientation/espace/gabarits/fiche.html", "orientation/espace/statique/espace.css",
+            "orientation/espace/statique/espace.js"} <= noms
     base = f"sqlite:///{ailleurs / 'service.sqlite3'}"
     m = _lancer(installation, "orientation", "base", "migrer", "--base", base)
-    assert m.returncode == 0 and "0002_lots" in m.stdout, m.stderr
+    from orientation.stockage.migrations import revision_la_plus_recente
+
+    assert m.returncode == 0 and revision_la_plus_recente() in m.stdout, m.stderr
     c = _lancer(installation, "orientation", "cles", "creer", "--nom", "webrsa", "--departement", "93", "--base", base)
     assert c.returncode == 0 and c.stdout.strip().splitlines()[-1].startswith("orn_"), c.stderr

@@ -119,7 +119,7 @@ def test_commandes_cles_et_base(url_sqlite: str) -> None:
     r = commande("cles", "creer", "--nom", "webrsa", "--departement", "93", "--base", url_sqlite)
     assert r.returncode == 2 and "orientation base migrer" in r.stderr and "Traceback" not in r.stderr
     r = commande("base", "migrer", "--base", url_sqlite)
-    assert r.returncode == 0 and "0002_lots" in r.stdout
+    assert r.returncode == 0 and revision_la_plus_recente() in r.stdout
     r = commande("cles", "creer", "--nom", "webrsa", "--departement", "93", "--departement", "58", "--base", url_sqlite)
     assert r.returncode == 0, r.stderr
     cle = r.stdout.strip().splitlines()[-1]

@@ -291,11 +291,14 @@ def construire_parseur() -> argparse.ArgumentParser:
     from orientation.pilotage.commande import enregistrer as enregistrer_indicateurs
 
     enregistrer_indicateurs(sub)
+    from orientation.espace.commandes import enregistrer as enregistrer_espace
     from orientation.service.commande import enregistrer as enregistrer_service
     from orientation.stockage.commandes import enregistrer as enregistrer_stockage
 
-    enregistrer_service(sub)
+    # orientation servir runs the service with the referent workspace mounted (orientation.espace.application)
+    enregistrer_service(sub, fabrique="orientation.espace.application:depuis_environnement")
     enregistrer_stockage(sub)
+    enregistrer_espace(sub)
     return p
 
 

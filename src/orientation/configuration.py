@@ -40,6 +40,11 @@ VARIABLES_ENVIRONNEMENT: dict[str, str] = {
                         "orientation.sqlite3 du dossier courant",
     "ORIENTATION_SERVICE_PARAMETRES": "réglages transmis par « orientation servir » à ses processus (interne : "
                                       "ne pas la définir)",
+    # read by orientation.espace (the referent workspace)
+    "ORIENTATION_ESPACE_HTTPS": "1 derrière un mandataire HTTPS : le cookie de session de l'espace référent porte "
+                                "toujours l'attribut Secure ; défaut : Secure seulement pour une requête HTTPS",
+    "ORIENTATION_CONSERVATION_JOURS": "durée de conservation des dossiers de l'espace référent, en jours, pour "
+                                      "« orientation purger » sans --avant ; défaut : aucune (date à donner)",
 }
 
 #: What a ``modele`` argument may be: a loaded model, a directory, a bundled model's name,

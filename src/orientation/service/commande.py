@@ -57,14 +57,18 @@ def _cmd_servir(args: argparse.Namespace) -> int:
     os.environ.update(parametres.vers_environnement())
     print(f"Service orientation sur http://{args.hote}:{args.port} ({args.processus} processus) ; documentation : "
           f"http://{args.hote}:{args.port}/docs", flush=True)
-    uvicorn.run("orientation.service.application:depuis_environnement", factory=True, host=args.hote,
+    uvicorn.run(args.fabrique, factory=True, host=args.hote,
                 port=args.port, workers=args.processus, log_config=CONFIG_JOURNAUX, access_log=False,
                 server_header=False, proxy_headers=False)
     return 0
 
 
-def enregistrer(sub: Any) -> None:
-    """Add ``servir`` to the subcommands ``sub`` of the main parser."""
+#: The application factory uvicorn's workers call; an outer package may serve its own (registration hook).
+FABRIQUE = "orientation.service.application:depuis_environnement"
+
+
+def enregistrer(sub: Any, fabrique: str = FABRIQUE) -> None:
+    """Add ``servir`` to the subcommands ``sub`` of the main parser (``fabrique``: ``module:function``)."""
     s = sub.add_parser("servir", help="service HTTP (API JSON) pour les logiciels qui n'importent pas Python")
     s.add_argument("--hote", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
     s.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
@@ -76,4 +80,4 @@ def enregistrer(sub: Any) -> None:
     s.add_argument("--processus", type=int, default=1, help="processus de service (défaut : 1)")
     s.add_argument("--dossier-lots", help="dossier des flux téléversés et des résultats des lots "
                                           "(défaut : orientation-lots dans le dossier courant)")
-    s.set_defaults(func=_cmd_servir)
+    s.set_defaults(func=_cmd_servir, fabrique=fabrique)

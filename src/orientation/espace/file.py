@@ -1,0 +1,106 @@
+"""The queue « À orienter »: dossiers of a département awaiting a human, filtered, counted, paginated.
+
+Sorted by deadline (``echeance``, earliest first: late dossiers come first), then by number; dossiers
+without a deadline last.  A dossier is late (« en retard ») when its deadline has passed and no decision
+was recorded (it is still in the queue).  The queries use the indexes
+``(departement, statut, modalite, echeance, id)`` and ``(departement, statut, echeance, id)``;
+``benchmarks/bench_espace.py`` measures a page on 100,000 dossiers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from orientation.espace.importation import A_ORIENTER
+from orientation.stockage.espace import DossierEspace
+from orientation.vocabulaire import Modalite, Parcours, Structure
+
+TAILLE_PAGE = 50
+#: Queue views: modality of the dossiers, and the French title of the tab.
+VUES = {"rdv_obligatoire": "Rendez-vous à tenir", "examen_individuel": "Examens individuels",
+        "orientation_directe": "Orientations directes à valider"}
+ECHEANCES = {"": "toutes", "en_retard": "en retard", "7": "dans les 7 jours", "30": "dans les 30 jours"}
+
+
+@dataclass(frozen=True)
+class Filtres:
+    """What the queue shows (values checked by :meth:`valides`: unknown ones are ignored)."""
+
+    modalite: str = ""
+    structure: str = ""
+    parcours: str = ""
+    echeance: str = ""
+    page: int = 1
+
+    def valides(self) -> "Filtres":
+        return Filtres(self.modalite if self.modalite in Modalite.__members__ else "",
+                       self.structure if self.structure in Structure.__members__ else "",
+                       self.parcours if self.parcours in Parcours.__members__ or self.parcours == "aucun" else "",
+                       self.echeance if self.echeance in ECHEANCES else "", max(1, min(int(self.page), 100_000)))
+
+
+@dataclass
+class LigneFile:
+    id: int
+    identifiant: str
+    date_demande: date
+    modalite: str
+    parcours_propose: Optional[str]
+    structure_proposee: Optional[str]
+    echeance: Optional[date]
+    en_retard: bool
+
+
+@dataclass
+class PageFile:
+    lignes: list[LigneFile]
+    total: int
+    page: int
+    pages: int
+    par_modalite: dict[str, int] = field(default_factory=dict)
+    en_retard: int = 0
+
+
+def _filtrer(q, departement: str, f: Filtres, aujourd_hui: date, avec_modalite: bool = True):  # type: ignore[no-untyped-def]
+    q = q.where(DossierEspace.departement == departement, DossierEspace.statut == A_ORIENTER)
+    if avec_modalite and f.modalite:
+        q = q.where(DossierEspace.modalite == f.modalite)
+    if f.structure:
+        q = q.where(DossierEspace.structure_proposee == f.structure)
+    if f.parcours == "aucun":
+        q = q.where(DossierEspace.parcours_propose.is_(None))
+    elif f.parcours:
+        q = q.where(DossierEspace.parcours_propose == f.parcours)
+    if f.echeance == "en_retard":
+        q = q.where(DossierEspace.echeance < aujourd_hui)
+    elif f.echeance:
+        q = q.where(DossierEspace.echeance <= aujourd_hui + timedelta(days=int(f.echeance)))
+    return q
+
+
+def page_file(session: Session, departement: str, filtres: Filtres, aujourd_hui: date,
+              taille: int = TAILLE_PAGE) -> PageFile:
+    """One page of the queue of ``departement`` with ``filtres``, the counts per modality and of late dossiers."""
+    f = filtres.valides()
+    comptes = dict(session.execute(_filtrer(select(DossierEspace.modalite, func.count()), departement, f,
+                                            aujourd_hui, avec_modalite=False).group_by(DossierEspace.modalite)).all())
+    total = comptes.get(f.modalite, 0) if f.modalite else sum(comptes.values())
+    retard = session.execute(_filtrer(select(func.count()), departement, f, aujourd_hui).where(
+        DossierEspace.echeance < aujourd_hui)).scalar_one()
+    pages = max(1, -(-total // taille))
+    page = min(f.page, pages)
+    q = _filtrer(select(DossierEspace.id, DossierEspace.identifiant, DossierEspace.date_demande, DossierEspace.modalite,
+                        DossierEspace.parcours_propose, DossierEspace.structure_proposee, DossierEspace.echeance),
+                 departement, f, aujourd_hui)
+    q = q.order_by(DossierEspace.echeance, DossierEspace.id)  # echeance is always set (DITP month at least)
+    q = q.offset((page - 1) * taille).limit(taille)
+    lignes = [LigneFile(*r, en_retard=r[6] is not None and r[6] < aujourd_hui) for r in session.execute(q)]
+    return PageFile(lignes, total, page, pages, {m: int(comptes.get(m, 0)) for m in VUES}, int(retard))
+
+
+__all__ = ["ECHEANCES", "TAILLE_PAGE", "VUES", "Filtres", "LigneFile", "PageFile", "page_file"]
