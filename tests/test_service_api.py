@@ -156,12 +156,15 @@ def test_explications_par_format(api: tuple[TestClient, dict[str, str]]) -> None
     m = client.post("/v1/explications?format=markdown", json=RECURRENT, headers=h)
     assert m.headers["content-type"].startswith("text/markdown") and m.text.lstrip().startswith("#")
     html = client.post("/v1/explications?format=html", json=RECURRENT, headers=h)
-    from orientation import explication
-
-    if hasattr(explication, "rendre_html"):
-        assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
-    else:
-        assert html.status_code == 406 and "HTML" in html.json()["detail"]
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert html.text.lstrip().lower().startswith("<!doctype html") and "À faire" in html.text
+    assert "<script" not in html.text and "R311-3-1-2" in html.text  # the short card points to the CRPA details
+    complet = client.post("/v1/explications?format=html&detail=complet", json=RECURRENT, headers=h)
+    assert complet.status_code == 200 and "1° Degré et mode de contribution" in complet.text
+    assert "1° Degré" not in html.text
+    court = client.post("/v1/explications?format=texte", json=RECURRENT, headers=h).text
+    assert len(court.split()) < len(client.post("/v1/explications?format=texte&detail=complet", json=RECURRENT,
+                                                headers=h).text.split())
     assert client.post("/v1/explications", json=[RECURRENT], headers=h).status_code == 422
 
 
@@ -178,8 +181,9 @@ def test_referentiel_et_modele(api: tuple[TestClient, dict[str, str]]) -> None:
     assert client.get("/v1/referentiels/99", headers=h).status_code == 404
     m = client.get("/v1/modele", headers=h).json()
     assert m["nom"] == "demo" and m["synthetique"] is True and m["manifeste"]["nom"] == "demo"
-    carte = client.get("/v1/modele", headers={**h, "Accept": "text/html"})
-    assert carte.status_code in (200, 406)  # the demo model may or may not ship a carte.html
+    carte = client.get("/v1/modele", headers={**h, "Accept": "text/html"})  # the demo model ships its card
+    assert carte.status_code == 200 and carte.headers["content-type"].startswith("text/html")
+    assert "demo" in carte.text and "<script" not in carte.text
 
 
 # --------------------------------------------------------------------------- schemathesis

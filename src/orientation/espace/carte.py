@@ -3,29 +3,23 @@ explanation renderings.
 
 The full explanation (:func:`orientation.explain`: rules with the dossier's values, rules that almost
 fired, model, counterfactuals, CRPA art. R311-3-1-2) is rebuilt from the flux row stored at import, with
-the service's rules and model.  It is rendered by ``orientation.explication.rendre_html`` when the package
-has it (the explanation issue adds it), else from its Markdown rendering (markdown-it, raw HTML
-disabled: the dossier's values cannot inject markup).  When the rules or model of the service no longer
+the service's rules and model, and rendered as the explanation's own HTML card in its complete form
+(:meth:`Explication.html` with ``fragment=True``: « À faire » first, then the details and the CRPA items;
+autoescaped Jinja2, so the dossier's values cannot inject markup).  When the rules or model of the service no longer
 give the recommendation stored at import, :func:`carte` says so: the stored recommendation is the one
 that was shown and is kept in the exports.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Optional
-
-from markdown_it import MarkdownIt
 
 from orientation.dossier.schema import Dossier
 from orientation.dossier.tabulaire import ligne_vers_enregistrement
 from orientation.dossier.cnaf import CLES
 from orientation.erreurs import OrientationError
 from orientation.stockage.espace import DossierEspace
-
-_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
-
 
 @dataclass(frozen=True)
 class Carte:
@@ -35,14 +29,7 @@ class Carte:
 
 def rendre_html(explication: Any) -> str:
     """HTML fragment of an :class:`~orientation.explication.construction.Explication` (the adapter)."""
-    import orientation.explication as paquet
-
-    rendu = getattr(paquet, "rendre_html", None)
-    if rendu is not None:  # pragma: no cover - once the explanation issue is merged
-        return str(rendu(explication, fragment=True))
-    # headings demoted by two levels: the page has its own h1 and the card's section its h2
-    return re.sub(r"<(/?)h([1-6])>", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 2)}>",
-                  _MD.render(explication.markdown()))
+    return str(explication.html("complet", fragment=True))
 
 
 def carte(dossier: DossierEspace, orientateur: Any) -> Carte:

@@ -90,14 +90,6 @@ async def recommandations(request: Request, cle: CleVerifiee = Depends(cle_api),
                     media_type="application/json")
 
 
-def rendre_html(explication: Explication) -> Optional[str]:
-    """The explanation as HTML if the package has an HTML renderer (``orientation.explication.rendre_html``)."""
-    from orientation import explication as paquet
-
-    rendu = getattr(paquet, "rendre_html", None)
-    return None if rendu is None else str(rendu(explication))
-
-
 def _format(request: Request, format: Optional[str]) -> str:
     if format:
         return format
@@ -111,12 +103,15 @@ def _format(request: Request, format: Optional[str]) -> str:
 
 @routes.post("/explications", summary="expliquer la recommandation pour un dossier",
              openapi_extra=corps_json("explications"),
-             responses={**REPONSES_ERREURS, **reponse_json("explications"),
-                        406: {"description": "format demandé non disponible (HTML sans moteur de rendu)"}})
+             responses={**REPONSES_ERREURS, **reponse_json("explications")})
 async def explications(request: Request, cle: CleVerifiee = Depends(cle_api),
                        format: Optional[FormatExplication] = Query(
                            None, description="json (défaut), texte, markdown ou html ; sinon selon l'en-tête Accept "
-                                             "(application/json, text/plain, text/markdown, text/html)")) -> Response:
+                                             "(application/json, text/plain, text/markdown, text/html)"),
+                       detail: Literal["court", "complet"] = Query(
+                           "court", description="texte, markdown et html : court (l'essentiel, défaut) ou complet "
+                                                "(avec les informations dues au titre de l'article R311-3-1-2 du CRPA)"),
+                       ) -> Response:
     """L'explication d'un dossier (CRPA art. R311-3-1-2) : JSON (schéma ``explication``), texte, markdown ou HTML."""
     service = service_de(request)
     obj = await _json(request)
@@ -125,12 +120,8 @@ async def explications(request: Request, cle: CleVerifiee = Depends(cle_api),
     dossier = _un_dossier(obj, cle)
     choisi = _format(request, format)
     explication = await run_in_threadpool(service.orientateur.explain, dossier)
-    if choisi == "html":
-        html = rendre_html(explication)
-        if html is None:
-            raise ErreurService(406, "format-indisponible", "le rendu HTML de l'explication n'est pas disponible dans "
-                                "cette version : demander json, texte ou markdown")
-        return Response(html.encode("utf-8"), media_type="text/html; charset=utf-8")
     if choisi == "json":
         return Response(explication.json(indent=None).encode("utf-8"), media_type="application/json")
-    return PlainTextResponse(explication.rendre(choisi), media_type=f"{_TYPES[choisi]}; charset=utf-8")
+    if choisi == "html":  # a self-contained page (the A4 card), no script, no external asset
+        return Response(explication.html(detail).encode("utf-8"), media_type="text/html; charset=utf-8")
+    return PlainTextResponse(explication.rendre(choisi, detail), media_type=f"{_TYPES[choisi]}; charset=utf-8")
