@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from orientation.dossier import codes
 from orientation.francais import pourcent
 from orientation.modele import caracteristiques as car
 from orientation.modele.classes import CLASSES
@@ -239,6 +240,7 @@ def _candidats(x: np.ndarray) -> list[tuple[str, np.ndarray, Any]]:
         else:
             j_nr = valeurs.index(car.NON_RENSEIGNE)
             j_vide = valeurs.index(car.AUCUN_CODE)
+            j_aucun = [i for i, w in enumerate(valeurs) if w in ("aucun", "aucune")]
             for j, v in enumerate(valeurs):
                 if j in (j_nr, j_vide):
                     continue
@@ -248,7 +250,6 @@ def _candidats(x: np.ndarray) -> list[tuple[str, np.ndarray, Any]]:
                 nouveau[j] = not actuel[j]
                 if nouveau[j]:
                     # « aucun(e) » excludes every other code of the field, and conversely.
-                    j_aucun = [i for i, w in enumerate(valeurs) if w in ("aucun", "aucune")]
                     if j in j_aucun:
                         nouveau[:] = False
                         nouveau[j] = True
@@ -273,8 +274,6 @@ def _changement(x: np.ndarray, cand: tuple[str, np.ndarray, Any]) -> Changement:
 def _valeur_dossier(groupe: str, valeur: str) -> Any:
     g = car.GROUPES_PAR_NOM[groupe]
     if g.source == "dsp":
-        from orientation.dossier import codes
-
         if codes.PAR_NOM[groupe].kind == "booleen":
             return valeur == "oui"
     return valeur
