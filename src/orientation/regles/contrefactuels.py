@@ -9,6 +9,7 @@ rules' outcome, so every counterfactual is true by construction.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -125,6 +126,23 @@ def candidats(referentiel: Referentiel, dossier: Dossier) -> list[tuple[Champ, A
     return out
 
 
+@functools.lru_cache(maxsize=32)
+def _lecteurs(version: VersionRegles) -> tuple[dict[str, list[Regle]], dict[str, list[Champ]]]:
+    """For each plain field of a version of the rules: the rules and grid lines, and the rule fields, that read it.
+
+    Built once per version (read-only afterwards, so shared safely between threads).
+    """
+    regles: dict[str, list[Regle]] = defaultdict(list)
+    for r in version._toutes:
+        for base in dict.fromkeys(b for a in atomes(r.si) for b in a.champ.bases):
+            regles[base].append(r)
+    champs: dict[str, list[Champ]] = defaultdict(list)
+    for c in version._champs:
+        for base in c.bases:
+            champs[base].append(c)
+    return dict(regles), dict(champs)
+
+
 class Rejoueur:
     """The rules' outcome for one dossier with one field changed, re-evaluating only what reads that field."""
 
@@ -134,14 +152,7 @@ class Rejoueur:
         v = self.version
         self._vals = valeurs(dossier, v._champs)
         self._verites: dict[str, Verite] = {r.id: verite(r.si, self._vals) for r in v._toutes}
-        self._regles: dict[str, list[Regle]] = defaultdict(list)
-        for r in v._toutes:
-            for base in dict.fromkeys(b for a in atomes(r.si) for b in a.champ.bases):
-                self._regles[base].append(r)
-        self._champs: dict[str, list[Champ]] = defaultdict(list)
-        for c in v._champs:
-            for base in c.bases:
-                self._champs[base].append(c)
+        self._regles, self._champs = _lecteurs(v)
         self.avant: Issue = v.issue_verites(lambda r: self._verites[r.id])
 
     def issue(self, chemin: str, valeur: Any) -> Issue:
@@ -154,9 +165,14 @@ class Rejoueur:
                 vals[c.chemin] = c.lire(change)
         elif champs:
             vals[chemin] = valeur
-        verites = dict(self._verites)
+        changees = {}
         for r in self._regles.get(chemin, ()):
-            verites[r.id] = verite(r.si, vals)
+            v = verite(r.si, vals)
+            if v != self._verites[r.id]:
+                changees[r.id] = v
+        if not changees:  # the outcome is a function of the truth values only
+            return self.avant
+        verites = {**self._verites, **changees}
         return self.version.issue_verites(lambda r: verites[r.id])
 
 
