@@ -22,7 +22,8 @@ from orientation import Dossier
 from orientation.configuration import charger
 from orientation.dossier.schema import EXEMPLE_CNAF
 from orientation.modele import caracteristiques as car
-from orientation.regles.contrefactuels import Rejoueur, candidats, modifier_dossier
+from orientation.regles.conditions import valeurs, verite
+from orientation.regles.contrefactuels import Rejoueur, candidats, compiler, modifier_dossier
 from orientation.regles.referentiel import Referentiel
 
 from .strategies import dossiers
@@ -75,3 +76,12 @@ def test_rejeu_sans_changement_de_verite_rend_l_issue_initiale() -> None:
     ref = Referentiel.charger("93")
     for (c, _, alt), i in zip(essais, inchangees):
         assert i == ref.issue(modifier_dossier(d, c.chemin, alt))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["93", "58", "69"]).flatmap(dossiers))
+def test_conditions_compilees_meme_verite(d: Dossier) -> None:
+    version = Referentiel.charger(d.departement).en_vigueur(d.date_demande)
+    vals = valeurs(d, version._champs)
+    for r in version._toutes:
+        assert compiler(r.si)(vals) == verite(r.si, vals), r.id
