@@ -23,6 +23,7 @@ from typing import Any, Optional
 from orientation.decision import Arbitrage, Chaine, arbitrer
 from orientation.dossier.schema import Dossier
 from orientation.explication.modeles import Cause, Changement, Contrefactuel, GroupeContrefactuels, Issue
+from orientation.modele import caracteristiques as car
 from orientation.modele.classes import CLASSES
 from orientation.regles.champs import CHAMPS, valeur_json
 from orientation.regles.contrefactuels import Rejoueur, candidats, modifier_dossier
@@ -151,6 +152,19 @@ def decrire_alternatives(changements: list[Changement]) -> str:
     return _ou([decrire_changement(c) for c in changements])
 
 
+def _scores_modele(mod: Any, dossier: Dossier, changements: list[tuple[str, Any]]) -> list[tuple[Any, bool]]:
+    """The model's (route, decided) for the dossier with each single change, scored in one batch.
+
+    Only the features of the changed answer are recomputed
+    (:func:`~orientation.modele.caracteristiques.vectoriser_variantes`); the changed dossiers are all
+    of the dossier's département, whose coverage by the model is checked once.
+    """
+    variantes = [modifier_dossier(dossier, chemin, alt) for chemin, alt in changements]
+    lot = mod.proposer_lot(car.vectoriser_variantes(dossier, variantes))
+    couvert = bool(mod.couvre([dossier.departement])[0])
+    return [(CLASSES[int(p)], bool(d) and couvert) for p, d in zip(lot.parcours, lot.decide)]
+
+
 def chercher(dossier: Dossier, chaine: Chaine) -> list[Contrefactuel]:
     """Single-answer changes that change the recommendation, each attributed to what decides it."""
     rejoueur = Rejoueur(chaine.referentiel, dossier)
@@ -182,16 +196,16 @@ def chercher(dossier: Dossier, chaine: Chaine) -> list[Contrefactuel]:
     if a_scorer:
         mod = chaine.source_modele.obtenir()
         if mod is not None:
-            changes = [modifier_dossier(dossier, essais[i][1], essais[i][3]) for i in a_scorer]
-            lot = mod.proposer_lot(changes)
-            for k, i in enumerate(a_scorer):
-                scores[i] = (CLASSES[int(lot.parcours[k])], bool(lot.decide[k]))
+            scores = dict(zip(a_scorer, _scores_modele(mod, dossier, [essais[i][1:4:2] for i in a_scorer])))
 
     avant_ids = set(d0.regles_declenchees)
     out: list[Contrefactuel] = []
     retenus: dict[tuple[Any, ...], int] = {}
+    par_ids: dict[frozenset[str], list[Any]] = {}  # fired rules in evaluation order, per set of ids
     for i, ((source, chemin, actuel, alt), iss) in enumerate(zip(essais, issues)):
-        declenchees = [r for r in version.regles if r.id in iss.declenchees]
+        declenchees = par_ids.get(iss.declenchees)
+        if declenchees is None:
+            declenchees = par_ids[iss.declenchees] = [r for r in version.regles if r.id in iss.declenchees]
         a1 = arbitrer(iss.modalite, declenchees, iss.proposition, scores.get(i))
         if (a1.modalite, a1.parcours) == (d0.modalite, d0.parcours):
             continue

@@ -38,7 +38,11 @@ class CalibrationTemperature(ClassifierMixin, BaseEstimator):
         return True
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        d = np.asarray(self.estimateur.decision_function(X), dtype=np.float64)
+        return self.probabilites_logits(self.estimateur.decision_function(X))
+
+    def probabilites_logits(self, logits: Any) -> np.ndarray:
+        """Calibrated probabilities from the estimator's ``decision_function`` output."""
+        d = np.asarray(logits, dtype=np.float64)
         # scikit-learn reads a (n, k) response whose entries all lie in [0, 1] and whose rows
         # sum to 1 as probabilities, and takes their log (sklearn.calibration._convert_to_logits);
         # kept so that the probabilities are exactly those of the trained objects.

@@ -210,6 +210,15 @@ _FRAG = {f.value: _col("fragilites_declarees", f.value) for f in Fragilite}
 
 def indices_actifs(d: Any) -> list[int]:
     """Column indices equal to 1 for one dossier."""
+    idx = _indices_hors_dsp(d)
+    dsp = d.dsp
+    for plan in _PLAN_DSP:
+        _indices_dsp(idx, plan, getattr(dsp, plan[0]), d.date_demande.year)
+    return idx
+
+
+def _indices_hors_dsp(d: Any) -> list[int]:
+    """Active column indices of the groups read from the dossier itself (not its DSP)."""
     idx = [_bande_age(d.age(d.date_demande)), _col("composition", str(d.foyer.composition))]
     enfants = d.foyer.ages_enfants
     idx.append(_col("nombre_enfants", str(len(enfants)) if len(enfants) < 3 else "3_plus"))
@@ -229,23 +238,30 @@ def indices_actifs(d: Any) -> list[int]:
         idx.append(_col("delai_notification", NON_RENSEIGNE))
     else:
         idx.append(_bande_delai((d.date_notification_droits - d.date_ouverture_droits).days))
-    dsp = d.dsp
-    for nom, kind, table, nr, vide in _PLAN_DSP:
-        v = getattr(dsp, nom)
-        if v is None:
-            idx.append(nr)
-        elif kind == "code":
-            idx.append(table[str(v)])
-        elif kind == "booleen":
-            idx.append(table[bool(v)])
-        elif kind == "codes":
-            if v:
-                idx.extend(table[str(x)] for x in v)
-            else:
-                idx.append(vide)
-        else:
-            idx.append(_bande_diplome(d.date_demande.year - int(v)))
     return idx
+
+
+def _indices_dsp(idx: list[int], plan: tuple[str, str, dict[Any, int], int, int], v: Any, annee: int) -> None:
+    """Append the active column indices of one DSP answer ``v`` (``annee``: year of the request)."""
+    _, kind, table, nr, vide = plan
+    if v is None:
+        idx.append(nr)
+    elif kind == "code":
+        idx.append(table[str(v)])
+    elif kind == "booleen":
+        idx.append(table[bool(v)])
+    elif kind == "codes":
+        if v:
+            idx.extend(table[str(x)] for x in v)
+        else:
+            idx.append(vide)
+    else:
+        idx.append(_bande_diplome(annee - int(v)))
+
+
+_COLONNES_HORS_DSP = np.concatenate([COLONNES_GROUPE[g.nom] for g in GROUPES if g.source == "dossier"])
+_TOUTES_COLONNES = np.arange(len(SCHEMA))
+_PLAN_PAR_NOM = {plan[0]: plan for plan in _PLAN_DSP}
 
 
 def vectoriser(dossiers: Iterable[Any]) -> np.ndarray:
@@ -254,6 +270,40 @@ def vectoriser(dossiers: Iterable[Any]) -> np.ndarray:
     X = np.zeros((len(dossiers), len(SCHEMA)), dtype=np.float64)
     for i, d in enumerate(dossiers):
         X[i, indices_actifs(d)] = 1.0
+    return X
+
+
+def vectoriser_variantes(dossier: Any, variantes: Sequence[Any]) -> np.ndarray:
+    """Same matrix as ``vectoriser(variantes)`` for copies of ``dossier`` (``model_copy``), recomputing only what changed.
+
+    Unchanged fields of a copy are the same objects as the dossier's: a copy with the same DSP
+    object (and request date) recomputes only the groups read from the dossier itself; a copy
+    differing only in its DSP recomputes only the DSP groups whose answer is another object.
+    Anything else is vectorised whole.
+    """
+    X = np.repeat(vectoriser([dossier]), len(variantes), axis=0)
+    base, base_dsp = vars(dossier), vars(dossier.dsp)
+    zeros: list[tuple[int, np.ndarray]] = []
+    uns: list[tuple[int, list[int]]] = []
+    for i, v in enumerate(variantes):
+        changes = [k for k, x in vars(v).items() if x is not base.get(k, base)]
+        if changes == ["dsp"]:
+            for nom, reponse in vars(v.dsp).items():
+                if reponse is not base_dsp.get(nom, base_dsp) and nom in _PLAN_PAR_NOM:
+                    idx: list[int] = []
+                    _indices_dsp(idx, _PLAN_PAR_NOM[nom], reponse, v.date_demande.year)
+                    zeros.append((i, COLONNES_GROUPE[nom]))
+                    uns.append((i, idx))
+        elif changes and "dsp" not in changes and "date_demande" not in changes:
+            zeros.append((i, _COLONNES_HORS_DSP))
+            uns.append((i, _indices_hors_dsp(v)))
+        elif changes:
+            zeros.append((i, _TOUTES_COLONNES))
+            uns.append((i, indices_actifs(v)))
+    for lignes, valeur in ((zeros, 0.0), (uns, 1.0)):
+        if lignes:
+            X[np.concatenate([np.full(len(c), i) for i, c in lignes]),
+              np.concatenate([np.asarray(c, dtype=np.intp) for _, c in lignes])] = valeur
     return X
 
 

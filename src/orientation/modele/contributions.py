@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from orientation.dossier import codes
 from orientation.francais import pourcent
 from orientation.modele import caracteristiques as car
 from orientation.modele.classes import CLASSES
@@ -187,22 +188,23 @@ def contrefactuels_modele(modele: Any, dossier: Any, max_changes: int = 3, max_r
                 combos.append(combo)
         if not combos:
             break
+        # every changed answer of every combination written in one assignment
+        membres = [(r, i) for r, combo in enumerate(combos) for i in combo]
+        colonnes = [car.COLONNES_GROUPE[candidats[i][0]] for _, i in membres]
         X = np.repeat(x[None, :], len(combos), axis=0)
-        for r, combo in enumerate(combos):
-            for i in combo:
-                g, vect, _ = candidats[i]
-                X[r, car.COLONNES_GROUPE[g]] = vect
+        X[np.repeat([r for r, _ in membres], [len(c) for c in colonnes]), np.concatenate(colonnes)] = (
+            np.concatenate([candidats[i][1] for _, i in membres]))
         lot = modele._lot_matrice(X, departements=[dossier.departement] * len(combos))
+        parcours_l, confiance_l, decide_l = lot.parcours.tolist(), lot.confiance.tolist(), lot.decide.tolist()
+        recurrent_l, p_p0 = lot.profil_recurrent.tolist(), lot.probabilites[:, p0].tolist()
         progres = np.zeros(len(combos))
         for r, combo in enumerate(combos):
-            if int(lot.parcours[r]) != p0:
-                trouves["changer_parcours"].append((combo, int(lot.parcours[r]), float(lot.confiance[r]),
-                                                    bool(lot.decide[r])))
-            elif not d0 and bool(lot.decide[r]):
-                trouves["atteindre_seuil"].append((combo, int(lot.parcours[r]), float(lot.confiance[r]), True))
+            if parcours_l[r] != p0:
+                trouves["changer_parcours"].append((combo, parcours_l[r], confiance_l[r], decide_l[r]))
+            elif not d0 and decide_l[r]:
+                trouves["atteindre_seuil"].append((combo, parcours_l[r], confiance_l[r], True))
             else:
-                progres[r] = max(1.0 - lot.probabilites[r, p0],
-                                 0.0 if d0 else float(lot.confiance[r]) + 0.5 * float(lot.profil_recurrent[r]))
+                progres[r] = max(1.0 - p_p0[r], 0.0 if d0 else confiance_l[r] + 0.5 * float(recurrent_l[r]))
         restants = [r for r in np.argsort(-progres) if progres[r] > 0][:largeur]
         faisceau = [combos[r] for r in restants]
         if all(len(v) >= max_resultats for v in trouves.values()) or not faisceau:
@@ -227,7 +229,7 @@ def _candidats(x: np.ndarray) -> list[tuple[str, np.ndarray, Any]]:
         if not g.modifiable:
             continue
         cols = car.COLONNES_GROUPE[g.nom]
-        actuel = x[cols] > 0.5
+        actuel = (x[cols] > 0.5).tolist()
         valeurs = [v for v, _ in g.valeurs]
         if not g.multiple:
             for j, v in enumerate(valeurs):
@@ -239,25 +241,26 @@ def _candidats(x: np.ndarray) -> list[tuple[str, np.ndarray, Any]]:
         else:
             j_nr = valeurs.index(car.NON_RENSEIGNE)
             j_vide = valeurs.index(car.AUCUN_CODE)
+            j_aucun = [i for i, w in enumerate(valeurs) if w in ("aucun", "aucune")]
             for j, v in enumerate(valeurs):
                 if j in (j_nr, j_vide):
                     continue
-                nouveau = actuel.copy()
+                nouveau = list(actuel)
                 nouveau[j_nr] = False
                 nouveau[j_vide] = False
                 nouveau[j] = not actuel[j]
                 if nouveau[j]:
                     # « aucun(e) » excludes every other code of the field, and conversely.
-                    j_aucun = [i for i, w in enumerate(valeurs) if w in ("aucun", "aucune")]
                     if j in j_aucun:
-                        nouveau[:] = False
+                        nouveau = [False] * len(nouveau)
                         nouveau[j] = True
                     else:
-                        nouveau[j_aucun] = False
-                if not nouveau.any():
+                        for i in j_aucun:
+                            nouveau[i] = False
+                if not any(nouveau):
                     nouveau[j_vide] = True
                 codes_actifs = [valeurs[i] for i in range(len(valeurs)) if nouveau[i] and i not in (j_nr, j_vide)]
-                out.append((g.nom, nouveau.astype(float), codes_actifs))
+                out.append((g.nom, np.array(nouveau, dtype=float), codes_actifs))
     return out
 
 
@@ -273,8 +276,6 @@ def _changement(x: np.ndarray, cand: tuple[str, np.ndarray, Any]) -> Changement:
 def _valeur_dossier(groupe: str, valeur: str) -> Any:
     g = car.GROUPES_PAR_NOM[groupe]
     if g.source == "dsp":
-        from orientation.dossier import codes
-
         if codes.PAR_NOM[groupe].kind == "booleen":
             return valeur == "oui"
     return valeur

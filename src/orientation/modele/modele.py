@@ -214,9 +214,26 @@ class ModeleOrientation:
     def calibre(self) -> Any:
         return self.pipeline[-1]
 
+    def _logits(self, X: Any) -> Optional[np.ndarray]:
+        """Logits of the logistic base for our own feature matrix, without scikit-learn's input checks.
+
+        Same arithmetic as ``LogisticRegression.decision_function`` (``X @ coef_.T + intercept_``),
+        whose checks cost more than the product on the few rows of one explanation.  ``None`` when
+        the input or the model is anything else (scikit-learn then computes).
+        """
+        if (self.type_modele != "logistique" or not isinstance(X, np.ndarray) or X.dtype != np.float64
+                or X.ndim != 2 or X.shape[1] != len(car.SCHEMA)):
+            return None
+        return X @ self.base.coef_.T + self.base.intercept_
+
     def probabilites(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probabilities (n, 3) in :data:`CLASSES` order."""
-        return self.calibre.predict_proba(X)
+        calibre = self.calibre
+        # a rebuilt model (CalibrationTemperature) takes the logits; a freshly trained one predicts itself
+        logits = self._logits(X) if hasattr(calibre, "probabilites_logits") else None
+        if logits is None:
+            return calibre.predict_proba(X)
+        return calibre.probabilites_logits(logits)
 
     def probabilites_brutes(self, X: np.ndarray) -> np.ndarray:
         """Uncalibrated probabilities of the base model."""
@@ -225,7 +242,8 @@ class ModeleOrientation:
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Base model scores explained by the contributions (logits, or log-probabilities for the forest)."""
         if self.type_modele == "logistique":
-            return self.base.decision_function(X)
+            logits = self._logits(X)
+            return self.base.decision_function(X) if logits is None else logits
         return np.log(np.clip(self.base.predict_proba(X), 1e-6, None))
 
     def effectifs(self, cles: np.ndarray) -> np.ndarray:
@@ -244,9 +262,10 @@ class ModeleOrientation:
     def couvre(self, departements: Any) -> np.ndarray:
         """Whether each département is among the training ones (``None``: unknown, accepted)."""
         deps = np.asarray(departements, dtype=object)
-        if not self.departements:
+        connus = self.departements
+        if not connus:
             return np.ones(len(deps), dtype=bool)
-        return np.array([d is None or str(d) in self.departements for d in deps], dtype=bool)
+        return np.array([d is None or str(d) in connus for d in deps], dtype=bool)
 
     def _lot_matrice(self, X: np.ndarray, seuil: Optional[float] = None,
                      departements: Any = None) -> PropositionsLot:

@@ -9,7 +9,9 @@ rules' outcome, so every counterfactual is true by construction.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from pydantic import BaseModel, ConfigDict
@@ -18,12 +20,14 @@ from orientation.dossier import codes
 from orientation.dossier.schema import (Composition, Dossier, Fragilite, InscriptionFT, MotifModificationParcours,
                                         NatureParcoursCAF, NiveauFrein)
 from orientation.regles.champs import CHAMPS, Champ, valeur_json
-from orientation.regles.conditions import atomes, valeurs, verite
+from orientation.regles.conditions import Atome, Condition, Tous, Toujours, atomes, tester, valeurs
 from orientation.vocabulaire import Modalite, Parcours, Verite
+
+from orientation.regles.referentiel import Issue
 
 if TYPE_CHECKING:
     from orientation.regles.fichiers import Regle
-    from orientation.regles.referentiel import Issue, Referentiel, VersionRegles
+    from orientation.regles.referentiel import Referentiel, VersionRegles
 
 
 
@@ -125,39 +129,123 @@ def candidats(referentiel: Referentiel, dossier: Dossier) -> list[tuple[Champ, A
     return out
 
 
+_VRAI, _FAUX, _INCONNU = Verite.vrai, Verite.faux, Verite.inconnu
+Evaluateur = Callable[[dict[str, Any]], Verite]
+
+
+def compiler(c: Condition) -> Evaluateur:
+    """The condition as a function of the readable values: same Kleene truth as :func:`conditions.verite`.
+
+    Built once per rule; it stops at the first sub-condition that decides (« faux » in an ``all``,
+    « vrai » in an ``any``), which gives the same truth value.
+    """
+    if isinstance(c, Atome):
+        chemin = c.champ.chemin
+        return lambda vals: tester(c, vals[chemin])
+    if isinstance(c, Toujours):
+        return lambda vals: _VRAI
+    items = tuple(compiler(x) for x in c.items)  # type: ignore[union-attr]
+    fort, faible = (_FAUX, _VRAI) if isinstance(c, Tous) else (_VRAI, _FAUX)
+
+    def evaluer(vals: dict[str, Any]) -> Verite:
+        inconnu = False
+        for item in items:
+            r = item(vals)
+            if r is fort:
+                return fort
+            inconnu = inconnu or r is _INCONNU
+        return _INCONNU if inconnu else faible
+
+    return evaluer
+
+
+@dataclass(frozen=True)
+class _Index:
+    """What the replay needs of one version of the rules, built once (read-only, shared between threads)."""
+
+    regles_lisant: dict[str, list[Regle]]  # plain field -> rules and grid lines reading it
+    champs_lisant: dict[str, list[Champ]]  # plain field -> rule fields computed from it
+    evaluateurs: dict[str, Evaluateur]  # rule or grid line id -> compiled condition
+    ids_regles: frozenset[str]  # rules (not grid lines)
+    a_modalite: tuple[Regle, ...]  # rules setting a modality, in evaluation order
+    lignes: dict[str, int]  # grid line id -> rank of its grid
+
+
+@functools.lru_cache(maxsize=32)
+def _index(version: VersionRegles) -> _Index:
+    regles: dict[str, list[Regle]] = defaultdict(list)
+    for r in version._toutes:
+        for base in dict.fromkeys(b for a in atomes(r.si) for b in a.champ.bases):
+            regles[base].append(r)
+    champs: dict[str, list[Champ]] = defaultdict(list)
+    for c in version._champs:
+        for base in c.bases:
+            champs[base].append(c)
+    return _Index(dict(regles), dict(champs), {r.id: compiler(r.si) for r in version._toutes},
+                  frozenset(r.id for r in version.regles),
+                  tuple(r for r in version.regles if r.effet.modalite is not None),
+                  {x.id: k for k, g in enumerate(version.grilles) for x in g.lignes})
+
+
 class Rejoueur:
-    """The rules' outcome for one dossier with one field changed, re-evaluating only what reads that field."""
+    """The rules' outcome for one dossier with one field changed, re-evaluating only what reads that field.
+
+    The outcome is recomputed from the truth values that changed: same result as
+    :meth:`VersionRegles.issue_verites` on all of them (checked by a property test).
+    """
 
     def __init__(self, referentiel: Referentiel, dossier: Dossier):
         self.dossier = dossier
         self.version: VersionRegles = referentiel.en_vigueur(dossier.date_demande)
         v = self.version
+        self._index = _index(v)
         self._vals = valeurs(dossier, v._champs)
-        self._verites: dict[str, Verite] = {r.id: verite(r.si, self._vals) for r in v._toutes}
-        self._regles: dict[str, list[Regle]] = defaultdict(list)
-        for r in v._toutes:
-            for base in dict.fromkeys(b for a in atomes(r.si) for b in a.champ.bases):
-                self._regles[base].append(r)
-        self._champs: dict[str, list[Champ]] = defaultdict(list)
-        for c in v._champs:
-            for base in c.bases:
-                self._champs[base].append(c)
+        self._verites: dict[str, Verite] = {r.id: self._index.evaluateurs[r.id](self._vals) for r in v._toutes}
         self.avant: Issue = v.issue_verites(lambda r: self._verites[r.id])
+        self._tirees_regles = frozenset(r.id for r in v.regles if self._verites[r.id] == _VRAI)
+        self._choix = [next((x for x in g.lignes if self._verites[x.id] == _VRAI), None) for g in v.grilles]
 
     def issue(self, chemin: str, valeur: Any) -> Issue:
         """The outcome with field ``chemin`` set to ``valeur`` (readable form, as :func:`candidats` gives)."""
         vals = dict(self._vals)
-        champs = self._champs.get(chemin, [])
+        champs = self._index.champs_lisant.get(chemin, [])
         if any(c.chemin != chemin for c in champs):  # a derived value reads it: compute from the changed dossier
             change = modifier_dossier(self.dossier, chemin, valeur)
             for c in champs:
                 vals[c.chemin] = c.lire(change)
         elif champs:
             vals[chemin] = valeur
-        verites = dict(self._verites)
-        for r in self._regles.get(chemin, ()):
-            verites[r.id] = verite(r.si, vals)
-        return self.version.issue_verites(lambda r: verites[r.id])
+        changees = {}
+        evaluateurs = self._index.evaluateurs
+        for r in self._index.regles_lisant.get(chemin, ()):
+            v = evaluateurs[r.id](vals)
+            if v != self._verites[r.id]:
+                changees[r.id] = v
+        if not changees:  # the outcome is a function of the truth values only
+            return self.avant
+        return self._issue(changees)
+
+    def _issue(self, changees: dict[str, Verite]) -> Issue:
+        """:meth:`VersionRegles.issue_verites` recomputed from the truth values that changed."""
+        ix = self._index
+        tirees = set(self._tirees_regles)
+        modalite = self.avant.modalite
+        if not ix.ids_regles.isdisjoint(changees):
+            for rid, v in changees.items():
+                if rid in ix.ids_regles:
+                    (tirees.add if v == _VRAI else tirees.discard)(rid)
+            modalites = [r.effet.modalite for r in ix.a_modalite if r.id in tirees]
+            modalite = max(modalites, key=lambda m: m.force) if modalites else None  # type: ignore[union-attr]
+        grilles = {ix.lignes[rid] for rid in changees if rid in ix.lignes}
+        proposition = None
+        for k, g in enumerate(self.version.grilles):
+            choisie = self._choix[k]
+            if k in grilles:
+                choisie = next((x for x in g.lignes if changees.get(x.id, self._verites[x.id]) == _VRAI), None)
+            if choisie is not None:
+                tirees.add(choisie.id)
+                proposition = proposition or choisie
+        return Issue(modalite, proposition, frozenset(tirees))
 
 
 def contrefactuels(referentiel: Referentiel, dossier: Dossier) -> list[Contrefactuel]:
