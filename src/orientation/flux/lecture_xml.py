@@ -98,11 +98,14 @@ class _Rangs:
 
 
 _ANNEAU = 4096
+#: Most records in one task (about 20 MiB of XML): enough tasks for every worker on a medium file.
+PAR_TACHE = 8192
 _RANGS: Optional[_Rangs] = None  # of the run being read (set by the parent before the workers are forked)
 
 
 def blocs_xml(chemin: Path, taille_bloc: int, empreinte: Any = None) -> Iterable[tuple[Any, ...]]:
-    """Tasks ``(rang, path, byte ranges, unknown elements outside records)`` of at most ``taille_bloc`` records."""
+    """Tasks ``(rang, path, byte ranges, unknown elements outside records)`` of at most ``taille_bloc`` records
+    (and :data:`PAR_TACHE`)."""
     global _RANGS
     _RANGS = _Rangs()
     rang = 0
@@ -114,7 +117,7 @@ def blocs_xml(chemin: Path, taille_bloc: int, empreinte: Any = None) -> Iterable
             for plage in decoupe:
                 plages.append(plage)
                 n += plage.enregistrements
-                if n >= taille_bloc:
+                if n >= min(taille_bloc, PAR_TACHE):
                     yield rang, str(chemin), plages, sorted(decoupe.inconnus_hors)
                     rang, plages, n = rang + 1, [], 0
         except XMLRefuse as exc:
