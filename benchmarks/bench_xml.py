@@ -4,14 +4,20 @@ Writes N synthetic dossiers (:func:`orientation.modele.synthetique.generer_table
 flux (:func:`orientation.dossier.cnaf_xml.enregistrement_xml`, one ``InfoDemandeRSA`` each, with a
 pre-routing), then, each in a fresh process so that its peak memory (``ru_maxrss``) is its own:
 
-* reading only (:class:`orientation.dossier.cnaf_xml.LecteurXML` and the rows of each record);
-* the whole bulk run (:func:`orientation.flux.lot.traiter_fichier`, rules only, no explanations).
+* reading only, in one process: ``lecture-avant``, the one-pass expat reader with a Python call
+  per element (:class:`orientation.dossier.cnaf_xml.LecteurXML`, kept for single documents and as
+  the baseline), and ``lecture``, the byte ranges read with lxml
+  (:mod:`orientation.dossier.cnaf_xml_blocs`), both with the rows of each record;
+* the whole bulk run (:func:`orientation.flux.lot.traiter_fichier`, rules only, no explanations,
+  default workers), and with ``--avant SRC`` the same run with the code of another source tree
+  (e.g. main's ``src``, from ``git archive main src | tar -x -C /tmp/avant``): ``lot-avant``.
 
-Prints rows/s and the peak memory of each; memory must not grow with the size (the file is
-streamed).  The load average is printed too (a shared machine skews the figures).
+Prints rows/s, CPU seconds (all processes) and the peak memory of each; memory must not grow
+with the size (the file is streamed).  The load average is printed too (a shared machine skews
+the figures: compare rows per CPU second).
 
     python benchmarks/bench_xml.py                      # 20,000 and 200,000 dossiers
-    python benchmarks/bench_xml.py --tailles 5000 50000
+    python benchmarks/bench_xml.py --tailles 5000 50000 --avant /tmp/avant/src
 """
 
 from __future__ import annotations
@@ -65,13 +71,23 @@ def _pic_kib() -> int:
 def _mesure(mode: str, chemin: str) -> None:
     """Child process: run one measurement, print 'rows seconds peak_kib' (largest of itself and its workers)."""
     debut = time.perf_counter()
-    if mode == "lecture":
+    if mode == "lecture-avant":
         from orientation.dossier.cnaf_xml import LecteurXML, lignes
 
         n = 0
         with open(chemin, "rb") as f:
             for rec in LecteurXML(f):
                 n += len(lignes(rec)[0])
+    elif mode == "lecture":
+        from orientation.dossier.cnaf_xml import lignes
+        from orientation.dossier.cnaf_xml_blocs import Decoupeur, lire_plage
+
+        n = 0
+        with open(chemin, "rb") as f, open(chemin, "rb") as g:
+            for plage in Decoupeur(f, chemin, 10_000):
+                g.seek(plage.debut)
+                for rec in lire_plage(g.read(plage.fin - plage.debut), plage):
+                    n += len(lignes(rec)[0])
     else:
         from orientation.flux.lot import traiter_fichier
 
@@ -79,8 +95,9 @@ def _mesure(mode: str, chemin: str) -> None:
             r = traiter_fichier(Path(chemin), "93", Path(d) / "d.csv", modele=False, progression=False)
             n = r.lignes
     duree = time.perf_counter() - debut
-    enfants = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(n, duree, max(_pic_kib(), enfants))
+    moi, eux = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = moi.ru_utime + moi.ru_stime + eux.ru_utime + eux.ru_stime
+    print(n, duree, max(_pic_kib(), eux.ru_maxrss), cpu)
 
 
 def main() -> None:
@@ -92,7 +109,12 @@ def main() -> None:
         return
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tailles", type=int, nargs=2, default=[20_000, 200_000])
+    p.add_argument("--avant", help="dossier src d'une autre version (mesure lot-avant)")
+    p.add_argument("--sans-lecture-avant", action="store_true", help="sans la mesure lente lecture-avant")
     args = p.parse_args()
+    modes = [("lecture-avant", None)] * (not args.sans_lecture_avant) + [("lecture", None), ("lot", None)]
+    if args.avant:
+        modes.append(("lot-avant", args.avant))
     print(f"Charge de la machine : {', '.join(_fr(x, 2) for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as d:
         for n in args.tailles:
@@ -100,12 +122,14 @@ def main() -> None:
             # written by another process: this one stays small, so the measured children do not inherit its peak
             subprocess.run([sys.executable, __file__, "--ecrire", str(n), str(chemin)], check=True)
             taille = chemin.stat().st_size / 2**20
-            for mode in ("lecture", "lot"):
-                sortie = subprocess.run([sys.executable, __file__, "--mesure", mode, str(chemin)], check=True,
-                                        capture_output=True, text=True).stdout.split()
-                lignes, duree, pic = int(sortie[0]), float(sortie[1]), int(sortie[2]) / 1024
-                print(f"{_fr(n)} dossiers ({_fr(taille, 1)} Mio de XML), {mode:8s}: {_fr(lignes / duree)} lignes/s, "
-                      f"pic mémoire {_fr(pic)} Mio (processus le plus gros)")
+            for mode, src in modes:
+                env = dict(os.environ, PYTHONPATH=os.path.abspath(src)) if src else None
+                sortie = subprocess.run([sys.executable, __file__, "--mesure", mode.replace("lot-avant", "lot"),
+                                         str(chemin)], check=True, capture_output=True, text=True, env=env).stdout.split()
+                lignes, duree, pic, cpu = int(sortie[0]), float(sortie[1]), int(sortie[2]) / 1024, float(sortie[3])
+                print(f"{_fr(n)} dossiers ({_fr(taille, 1)} Mio de XML), {mode:13s}: {_fr(lignes / duree)} lignes/s, "
+                      f"{_fr(cpu, 1)} s de CPU ({_fr(lignes / cpu)} lignes par seconde de CPU), "
+                      f"pic mémoire {_fr(pic)} Mio (processus le plus gros)", flush=True)
             chemin.unlink()
 
 

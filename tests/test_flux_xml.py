@@ -17,7 +17,7 @@ from orientation.dossier.schema import Dossier
 from orientation.erreurs import DossierInvalide
 from orientation.explication.construction import explain
 from orientation.flux.lecture import FluxInvalide, ouvrir_flux
-from orientation.flux.lecture_xml import blocs_xml
+from orientation.flux.lecture_xml import blocs_xml, lire_bloc_xml
 from orientation.flux.lot import traiter_fichier
 from orientation.regles.champs import champ
 from tests.strategies import dossiers
@@ -53,13 +53,16 @@ def test_exemple_decisions_rejets_explications(lot_exemple: tuple) -> None:
     assert len((d / "expl.jsonl").read_text(encoding="utf-8").splitlines()) == 197
     rejets = list(csv.DictReader((d / "decisions.rejets.csv").open(encoding="utf-8")))
     assert {r["champ"] for r in rejets} == {"natlog", "(enregistrement)", "natparcocal", "dtnai"}
-    # each reject says where the record is: its rank and the line of its start tag
+    # each reject says where the record is, in its own columns: its rank and the line of its start tag
     texte = XML.read_text(encoding="utf-8").splitlines()
+    assert list(rejets[0])[-2:] == ["enregistrement", "ligne_balise"]
     for r in rejets:
-        assert "enregistrement n° " in r["raison"]
-        ligne = int(r["raison"].rsplit("ligne ", 1)[1].rstrip(")"))
+        assert "ligne " not in r["raison"] and int(r["enregistrement"]) >= 1
+        ligne = int(r["ligne_balise"])
         balise = "<InfoDemandeRSA>" if r["champ"] == "(enregistrement)" else "<Personne>"
         assert balise in texte[ligne - 1] and (r["identifiant"] in texte[ligne - 1])
+        assert texte[ligne - 1].startswith("<InfoDemandeRSA>")  # one record a line: rank = line - 4 (header)
+        assert int(r["enregistrement"]) == ligne - 4
 
 
 def test_exemple_elements_inconnus_et_preorientation(lot_exemple: tuple) -> None:
@@ -106,8 +109,9 @@ def test_enregistrement_invalide_rejete_avec_position(tmp_path: Path) -> None:
     rejets = list(csv.DictReader((tmp_path / "d.rejets.csv").open(encoding="utf-8")))
     assert [(x["ligne"], x["identifiant"], x["champ"]) for x in rejets] == [
         ("2", "SYN-2", "(enregistrement)"), ("3", "SYN-3", "natlog")]
-    assert rejets[0]["raison"].endswith("(balise <InfoDemandeRSA> ligne 5)")  # declaration, root, header, 1st record
-    assert rejets[1]["raison"].endswith("(enregistrement n° 3, balise <Personne> ligne 6)")
+    # declaration, root, header, 1st record: the 2nd record is on line 5
+    assert [(x["enregistrement"], x["ligne_balise"]) for x in rejets] == [("2", "5"), ("3", "6")]
+    assert rejets[0]["raison"] == "aucune personne demandeur ou conjoint (élément Personne avec ROLEPERS DEM ou CJT)"
 
 
 @pytest.mark.parametrize("attaque", [
@@ -169,7 +173,7 @@ def test_lecture_en_flux_memoire_bornee() -> None:
 def test_blocs_de_taille_bornee(tmp_path: Path) -> None:
     f = tmp_path / "f.xml"
     f.write_bytes(_doc(*[enregistrement_xml(_rec(f"SYN-{i}")) for i in range(250)]))
-    tailles = [len(t[2]) for t in blocs_xml(f, 100)]
+    tailles = [lire_bloc_xml(t).nb_lignes for t in blocs_xml(f, 100)]
     assert tailles == [100, 100, 50]
     r = traiter_fichier(f, "93", tmp_path / "d.csv", progression=False, taille_bloc=7, processus=2, modele=False)
     assert r.decides == 250

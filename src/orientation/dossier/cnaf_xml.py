@@ -45,7 +45,8 @@ Mapping
   a multi-valued column (``DIFSOC`` in each ``DetailDifficulteSituationSociale``) gives several
   codes; an empty one alone means "answered, no code";
 * ``identifiant``: ``IDENTIFIANT`` if present, else ``NUMDEMRSA`` (``-CJT`` appended for the
-  conjoint); the département is the run's (a flux is addressed to one département);
+  conjoint); ``departement``: ``DEPARTEMENT`` if present, else the one of the CAF number
+  ``Organisme > NUMORG`` (:func:`departement_de_numorg`), else none (the run's);
 * elements known from the CNAF flux but unused (names, addresses, NIR...) are skipped; any other
   element is *unknown*: skipped and listed by name (never its value).
 
@@ -158,6 +159,20 @@ _MESSAGES = {
 }
 
 
+def message_doctype(nom: str, ligne: int) -> str:
+    """French message refusing a document type declaration (line ``ligne`` of the file ``nom``)."""
+    return (f"{nom} : déclaration de type de document (<!DOCTYPE ...>) refusée ligne {ligne} : un flux CAF n'en "
+            "a pas, et elle permettrait des entités (expansion exponentielle, lecture de fichiers). Aucune ligne "
+            "n'a été traitée.")
+
+
+def message_expat(nom: str, exc: expat.ExpatError) -> str:
+    """French message of an expat error (line, column, reason) for the file ``nom``."""
+    message = expat.errors.messages.get(exc.code, "") if exc.code else ""
+    return (f"{nom} : XML mal formé ligne {exc.lineno}, colonne {exc.offset + 1} : "
+            f"{_MESSAGES.get(message, message or 'syntaxe invalide')}. Aucune sortie n'a été publiée.")
+
+
 def _nom(brut: str) -> str:
     return brut.rsplit(":", 1)[-1]
 
@@ -192,9 +207,7 @@ class LecteurXML:
         self._p = p
 
     def _doctype(self, *_: Any) -> None:
-        raise XMLRefuse(f"{self.nom} : déclaration de type de document (<!DOCTYPE ...>) refusée ligne "
-                        f"{self._p.CurrentLineNumber} : un flux CAF n'en a pas, et elle permettrait des entités "
-                        "(expansion exponentielle, lecture de fichiers). Aucune ligne n'a été traitée.")
+        raise XMLRefuse(message_doctype(self.nom, self._p.CurrentLineNumber))
 
     def _entite(self, *_: Any) -> None:  # pragma: no cover - needs a DOCTYPE, refused first
         raise XMLRefuse(f"{self.nom} : déclaration d'entité refusée ligne {self._p.CurrentLineNumber}.")
@@ -245,17 +258,28 @@ class LecteurXML:
             try:
                 self._p.Parse(piece, fin)
             except expat.ExpatError as exc:
-                message = expat.errors.messages.get(exc.code, "") if exc.code else ""
-                raise XMLRefuse(f"{self.nom} : XML mal formé ligne {exc.lineno}, colonne {exc.offset + 1} : "
-                                f"{_MESSAGES.get(message, message or 'syntaxe invalide')}. Aucune sortie n'a été "
-                                "publiée.") from None
+                raise XMLRefuse(message_expat(self.nom, exc)) from None
             self.max_en_attente = max(self.max_en_attente, len(self._prets))
             prets, self._prets = self._prets, []
             yield from prets
 
 
-#: Elements kept although they are not flat-file columns (identifier, role, ENF birth dates).
-_SPECIAUX = frozenset({"NUMDEMRSA", "ROLEPERS"})
+#: Elements kept although they are not flat-file columns (identifier, role, CAF number).
+_SPECIAUX = frozenset({"NUMDEMRSA", "ROLEPERS", "NUMORG"})
+
+
+def departement_de_numorg(numorg: str) -> Optional[str]:
+    """The département of a CAF number (``Organisme > NUMORG``), or None when it does not look like one.
+
+    WebRSA (atolcd/webrsa, ``app/Model/Dossier.php``, ``_cacheOptionsNumorg``) lists NUMORG as three
+    characters: ``001``...``999`` and, for Corsica, ``2A1``...``2B9``; that the first two are the
+    département, and the three of an overseas CAF (``971``...``976``) its département, is this
+    library's reading (the CAF of Seine-Saint-Denis is 931).
+    """
+    n = numorg.strip().upper()
+    if len(n) != 3 or not (n.isdigit() or (n[:2] in ("2A", "2B") and n[2].isdigit())):
+        return None
+    return n if n.startswith("97") else n[:2]
 
 
 def _une(cellules: dict[str, list[str]], cle: str) -> Optional[str]:
@@ -298,6 +322,8 @@ def lignes(rec: EnregistrementXML) -> tuple[list[tuple[int, dict[str, str]]], Op
                 ligne[cle] = pleines[0] if len(pleines) == 1 else SEPARATEUR.join(pleines)  # refused: one value
         if "identifiant" not in ligne and (num := _une(cel, "numdemrsa")):
             ligne["identifiant"] = num + ("-CJT" if role == "CJT" else "")
+        if "departement" not in ligne and (org := _une(cel, "numorg")):
+            ligne["departement"] = departement_de_numorg(org) or org  # not a CAF number: refused by validation
         if "typefoyer" not in ligne:
             ligne["typefoyer"] = "COU" if "CJT" in roles else "PAR" if enfants else "ISO"
         if "agesenfants" not in ligne and enfants and ligne.get("dtdemrsa"):
@@ -321,7 +347,8 @@ TAILLE_MAX_XML = 1024 * 1024
 def enregistrement_unique(texte: str | bytes, departement: Optional[str] = None) -> dict[str, Any]:
     """The flat CNAF record of a document holding one record and one person to orient.
 
-    ``departement`` fills (or replaces) the département, which the CAF flux does not carry.
+    ``departement`` fills the département when the document does not give one (``DEPARTEMENT``, or
+    the CAF's ``NUMORG``); a document of another département is refused.
     Raises :class:`~orientation.erreurs.DossierInvalide` in French otherwise.
     """
     import io
@@ -344,7 +371,10 @@ def enregistrement_unique(texte: str | bytes, departement: Optional[str] = None)
         raise refus("", raison or "une seule personne demandeur ou conjoint attendue dans l'enregistrement")
     rec = ligne_vers_enregistrement(rangees[0][1])
     if departement is not None:
-        rec["departement"] = departement
+        lu = rec.setdefault("departement", departement)
+        if lu != departement:
+            raise DossierInvalide([ErreurChamp("departement", lu, f"dossier d'un autre département que celui "
+                                                                  f"demandé ({departement})")])
     return rec
 
 
@@ -439,4 +469,5 @@ def ecrire_xml(enregistrements: Iterable[str], entete: str = "") -> Iterator[str
 
 __all__ = ["COMPLEMENTS", "ELEMENTS_CONNUS", "ENREGISTREMENT", "EnregistrementXML", "LecteurXML", "PERSONNE",
            "PersonneXML", "RACINE", "TAILLE_MAX_XML", "XMLRefuse", "ecrire_xml", "enregistrement_unique",
-           "enregistrement_xml", "lignes", "lire_enregistrements"]
+           "enregistrement_xml", "departement_de_numorg", "lignes", "lire_enregistrements", "message_doctype",
+           "message_expat"]

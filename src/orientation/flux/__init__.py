@@ -13,7 +13,8 @@ Input (format chosen by extension)
   as JSON arrays);
 * ``.parquet``;
 * ``.xml``: the CAF's XML flux (:mod:`orientation.dossier.cnaf_xml`, :mod:`orientation.flux.lecture_xml`),
-  one row per person to orient, parsed once by the parent and streamed to the workers.
+  one row per person to orient; the parent checks the document and cuts it into byte ranges of
+  whole records, which the workers parse.
 
 Every cell is read as text (leading zeros of codes are kept).  Columns outside the CNAF
 format are ignored and listed in the summary.  Without a ``departement`` column every row is
@@ -35,7 +36,8 @@ every failure to a French message and an exit code.
 * rejects (CSV, :data:`~orientation.flux.lecture.COLONNES_REJETS`, default ``<sortie>.rejets.csv``): one line per field
   error, with the line number in the input file (CSV/JSON Lines: physical line, header = 1;
   Parquet: rank of the record from 1; a CSV record spanning several lines: its first line), the identifier when readable, the field, the value and
-  the French reason.  Rows in = rows decided + rows rejected;
+  the French reason; an XML flux's rejects add :data:`~orientation.flux.bloc.COLONNES_POSITION_XML`
+  (record rank, line of the start tag).  Rows in = rows decided + rows rejected;
 * explanations on request (JSON Lines, one compact object per decided row): a documented subset
   of :func:`orientation.explain`'s JSON (same field names and types) carrying ids, values and
   results only, described in :mod:`orientation.flux.contrat` (schema ``explication_lot``); the

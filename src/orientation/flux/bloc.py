@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pyarrow as pa
@@ -13,6 +13,9 @@ from orientation.erreurs import OrientationError
 
 #: Columns of the rejects file.
 COLONNES_REJETS: tuple[str, ...] = ("ligne", "identifiant", "champ", "valeur", "raison")
+#: Columns added to the rejects file of an XML flux: rank of the record (``InfoDemandeRSA``, from 1)
+#: and line of the start tag of its ``Personne`` (of the ``InfoDemandeRSA`` for a whole record).
+COLONNES_POSITION_XML: tuple[str, ...] = ("enregistrement", "ligne_balise")
 
 
 class FluxInvalide(OrientationError, ValueError):
@@ -28,8 +31,12 @@ class Rejet:
     champ: str
     valeur: Any
     raison: str
+    #: XML: where the row is in the file (see :data:`COLONNES_POSITION_XML`)
+    enregistrement: Optional[int] = None
+    ligne_balise: Optional[int] = None
 
-    def cellules(self) -> list[str]:
+    def cellules(self, position: bool = False) -> list[str]:
+        """The cells of the rejects file (``position``: with :data:`COLONNES_POSITION_XML`)."""
         v = self.valeur
         if v is None:
             texte = ""
@@ -40,7 +47,10 @@ class Rejet:
                 texte = json.dumps(v, ensure_ascii=False, default=str)
             except (TypeError, ValueError, RecursionError):  # pragma: no cover - defensive
                 texte = str(v)
-        return [str(self.ligne), self.identifiant, self.champ, texte, self.raison]
+        cellules = [str(self.ligne), self.identifiant, self.champ, texte, self.raison]
+        if position:
+            cellules += ["" if x is None else str(x) for x in (self.enregistrement, self.ligne_balise)]
+        return cellules
 
 
 @dataclass
@@ -55,8 +65,8 @@ class Flux:
     #: rows whose raw values are not plain text (JSON arrays, numbers...): row -> raw record
     bruts: dict[int, dict[str, Any]] = field(default_factory=dict)
     avec_departement: bool = True
-    #: XML: row rank -> where the row is in the file (record and start-tag line), appended to its rejects
-    positions: dict[int, str] = field(default_factory=dict)
+    #: XML: row rank -> where the row is in the file (record rank, start-tag line), given to its rejects
+    positions: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def nb_lignes(self) -> int:
@@ -73,4 +83,4 @@ def identifiant_lisible(v: Any) -> str:
     return ""
 
 
-__all__ = ["COLONNES_REJETS", "Flux", "FluxInvalide", "Rejet", "identifiant_lisible"]
+__all__ = ["COLONNES_POSITION_XML", "COLONNES_REJETS", "Flux", "FluxInvalide", "Rejet", "identifiant_lisible"]

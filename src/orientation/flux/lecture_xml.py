@@ -1,21 +1,31 @@
-"""Reading a CAF XML flux by blocks (``orientation lot flux.xml``): tasks of rows, then string columns.
+"""Reading a CAF XML flux by blocks (``orientation lot flux.xml``): byte ranges of whole records.
 
-The XML structure and its mapping to flat CNAF rows are in :mod:`orientation.dossier.cnaf_xml`.
-XML cannot be cut by byte ranges, so the parent process parses the file once, streamed
-(:class:`~orientation.dossier.cnaf_xml.LecteurXML`), and hands out tasks of at most ``taille_bloc``
-rows (cells as plain lists, picklable); each worker turns its task into a :class:`Flux`
-(:func:`lire_bloc_xml`) and decides it like any other block.  Memory is bounded by the block
-size and the tasks in flight, not by the file size.
+The XML structure and its mapping to flat CNAF rows are in :mod:`orientation.dossier.cnaf_xml`;
+the cutting into byte ranges and the reading of one range in :mod:`orientation.dossier.cnaf_xml_blocs`.
+The parent process reads the file once (hash, well-formedness check at C speed, DOCTYPE refused,
+record boundaries, unknown elements outside records) and hands out tasks of at most
+``taille_bloc`` records as byte ranges; each worker reads its range from the file, parses it with
+lxml and turns it into a :class:`Flux` (:func:`lire_bloc_xml`) decided like any other block.
+Memory is bounded by the block size and the tasks in flight, not by the file size.
 
 Positions: the ``ligne`` of a decision or reject is the rank of the row (person) in the flux,
-from 1 (as for Parquet: an XML file may hold everything on one line); every reject's reason ends
-with the record's rank and the line of its ``<Personne>`` (or ``<InfoDemandeRSA>``) start tag.
+from 1 (as for Parquet: an XML file may hold everything on one line); a record without a person to
+orient takes one rank (its reject).  A block's first rank depends on the rows of the blocks
+before it, which only their workers know: each worker publishes its count as soon as its range
+is parsed (:class:`_Rangs`, shared memory created before the workers are forked) and waits for
+the count of the block before (parsed by then or being parsed; never a block after it).
+Every reject of an XML row carries the record's rank and the line of its ``<Personne>`` (or
+``<InfoDemandeRSA>``) start tag (:attr:`~orientation.flux.bloc.Flux.positions`, the rejects
+file's ``enregistrement`` and ``ligne_balise`` columns).  The département of a row is the one the
+flux gives (``DEPARTEMENT``, or ``Organisme > NUMORG``), else the run's (a null cell).
 A file that is not well-formed XML, declares a DTD or holds no record raises :class:`FluxInvalide`
 (before any output when it is at the start, else during the run: nothing is published).
 """
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -23,11 +33,12 @@ import numpy as np
 import pyarrow as pa
 
 from orientation.dossier.cnaf import CLES
-from orientation.dossier.cnaf_xml import ENREGISTREMENT, LecteurXML, XMLRefuse, lignes
+from orientation.dossier.cnaf_xml import ENREGISTREMENT, PERSONNE, LecteurXML, XMLRefuse, lignes
+from orientation.dossier.cnaf_xml_blocs import Decoupeur, Plage, lire_plage
 from orientation.flux.bloc import Flux, FluxInvalide, Rejet, identifiant_lisible
 
-#: Columns of every XML block's table (the département is the run's).
-COLONNES_XML: list[str] = [k for k in CLES if k != "departement"]
+#: Columns of every XML block's table (``departement``: null where the flux does not give one).
+COLONNES_XML: list[str] = list(CLES)
 
 
 def verifier_xml(chemin: Path) -> None:
@@ -52,57 +63,112 @@ def estimation_xml(chemin: Path, echantillon: int = 1 << 20) -> Optional[int]:
     return None if not debut or n == 0 else max(1, round(n * taille / len(debut)))
 
 
-def blocs_xml(chemin: Path, taille_bloc: int, empreinte: Any = None) -> Iterable[tuple[Any, ...]]:
-    """Tasks ``(rang, table of cells, ranks, rejects, unknown elements, positions)`` in file order.
+class _Rangs:
+    """Rows before each block, shared by the forked workers: block ``k`` publishes its total once parsed.
 
-    The cells travel as a pyarrow table (compact, unlike Python strings) while tasks wait for a worker.
+    A ring of :data:`_ANNEAU` slots (block number, rows up to the end of the block): far more than
+    the blocks in flight (two per worker).
     """
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else \
+            multiprocessing
+        self.verrou = ctx.Lock()
+        self.blocs = ctx.RawArray("q", [-1] * _ANNEAU)
+        self.totaux = ctx.RawArray("q", _ANNEAU)
+
+    def publier(self, rang: int, n: int) -> int:
+        """Record that block ``rang`` holds ``n`` ranks; return the ranks before it (waits for block ``rang - 1``)."""
+        avant = 0
+        if rang > 0:
+            attente = 1e-4
+            while True:
+                with self.verrou:
+                    if self.blocs[(rang - 1) % _ANNEAU] == rang - 1:
+                        avant = self.totaux[(rang - 1) % _ANNEAU]
+                        break
+                time.sleep(attente)
+                attente = min(attente * 2, 0.01)
+        with self.verrou:
+            self.totaux[rang % _ANNEAU] = avant + n
+            self.blocs[rang % _ANNEAU] = rang
+        return avant
+
+
+_ANNEAU = 4096
+#: Most records in one task (about 20 MiB of XML): enough tasks for every worker on a medium file.
+PAR_TACHE = 8192
+_RANGS: Optional[_Rangs] = None  # of the run being read (set by the parent before the workers are forked)
+
+
+def blocs_xml(chemin: Path, taille_bloc: int, empreinte: Any = None) -> Iterable[tuple[Any, ...]]:
+    """Tasks ``(rang, path, byte ranges, unknown elements outside records)`` of at most ``taille_bloc`` records
+    (and :data:`PAR_TACHE`)."""
+    global _RANGS
+    _RANGS = _Rangs()
     rang = 0
-    rangs: list[int] = []
-    colonnes: dict[str, list[Optional[str]]] = {k: [] for k in COLONNES_XML}
-    rejets: list[Rejet] = []
-    inconnus: set[str] = set()
-    positions: dict[int, str] = {}
-    numero = 0  # rows (persons) and refused records so far
-
-    def tache() -> tuple[Any, ...]:
-        nonlocal rangs, colonnes, rejets, inconnus, positions, rang
-        table = pa.table({k: pa.array(v, pa.string()) for k, v in colonnes.items()})
-        t = (rang, table, rangs, rejets, sorted(inconnus), positions)
-        rang += 1
-        rangs, colonnes, rejets, inconnus, positions = [], {k: [] for k in COLONNES_XML}, [], set(), {}
-        return t
-
+    plages: list[Plage] = []
+    n = 0
     with open(chemin, "rb") as f:
-        lecteur = LecteurXML(f, str(chemin), lus=None if empreinte is None else empreinte.update)
+        decoupe = Decoupeur(f, str(chemin), taille_bloc, lus=None if empreinte is None else empreinte.update)
         try:
-            for rec in lecteur:
-                inconnus |= rec.inconnus
-                rangees, raison = lignes(rec)
-                if raison is not None:
-                    numero += 1
-                    ident = identifiant_lisible((rec.communs.get("numdemrsa") or [""])[0])
-                    rejets.append(Rejet(numero, ident, "(enregistrement)", "",
-                                        f"{raison} (balise <{ENREGISTREMENT}> ligne {rec.ligne})"))
-                for ligne, cellules in rangees:
-                    numero += 1
-                    rangs.append(numero)
-                    positions[numero] = f"enregistrement n° {rec.numero}, balise <Personne> ligne {ligne}"
-                    for k in COLONNES_XML:
-                        colonnes[k].append(cellules.get(k))
-                if len(rangs) + len(rejets) >= taille_bloc:
-                    yield tache()
+            for plage in decoupe:
+                plages.append(plage)
+                n += plage.enregistrements
+                if n >= min(taille_bloc, PAR_TACHE):
+                    yield rang, str(chemin), plages, sorted(decoupe.inconnus_hors)
+                    rang, plages, n = rang + 1, [], 0
         except XMLRefuse as exc:
             raise FluxInvalide(str(exc)) from None
-        inconnus |= lecteur.inconnus_hors
-    if rangs or rejets or inconnus or rang == 0:
-        yield tache()
+    if plages or rang == 0 or decoupe.inconnus_hors:  # the rest; unknown elements after the last record
+        yield rang, str(chemin), plages, sorted(decoupe.inconnus_hors)
+
+
+def _lire(chemin: str, a: int, n: int) -> bytes:
+    fd = os.open(chemin, os.O_RDONLY)
+    try:
+        morceaux = []
+        while n > 0:
+            m = os.pread(fd, n, a)
+            if not m:
+                raise FluxInvalide(f"Fichier {chemin} : modifié pendant le traitement (plus court que prévu).")
+            morceaux.append(m)
+            a, n = a + len(m), n - len(m)
+        return b"".join(morceaux)
+    finally:
+        os.close(fd)
 
 
 def lire_bloc_xml(tache: tuple[Any, ...]) -> Flux:
     """The :class:`Flux` of a task of :func:`blocs_xml` (string columns, rows refused while reading)."""
-    _, table, rangs, rejets, inconnus, positions = tache
-    return Flux(table, np.array(rangs, dtype=np.int64), list(rejets), list(inconnus), {}, False, positions)
+    rang, chemin, plages, inconnus_hors = tache
+    lus = [(rec, *lignes(rec)) for plage in plages
+           for rec in lire_plage(_lire(chemin, plage.debut, plage.fin - plage.debut), plage, chemin)]
+    n = sum(len(rangees) or 1 for _, rangees, _ in lus)
+    avant = _RANGS.publier(rang, n) if _RANGS is not None else 0
+    numero = avant
+    rangs: list[int] = []
+    colonnes: dict[str, list[Optional[str]]] = {k: [] for k in COLONNES_XML}
+    rejets: list[Rejet] = []
+    inconnus: set[str] = set(inconnus_hors)
+    positions: dict[int, tuple[int, int]] = {}
+    for rec, rangees, raison in lus:
+        inconnus |= rec.inconnus
+        if raison is not None:
+            numero += 1
+            ident = identifiant_lisible((rec.communs.get("numdemrsa") or [""])[0])
+            rejets.append(Rejet(numero, ident, "(enregistrement)", "", raison.split(" : ", 1)[-1],
+                                rec.numero, rec.ligne))
+        for ligne, cellules in rangees:
+            numero += 1
+            rangs.append(numero)
+            positions[numero] = (rec.numero, ligne)
+            for k in COLONNES_XML:
+                colonnes[k].append(cellules.get(k))
+    table = pa.table({k: pa.array(v, pa.string()) for k, v in colonnes.items()})
+    return Flux(table, np.array(rangs, dtype=np.int64), rejets, sorted(inconnus), {}, False, positions)
 
 
-__all__ = ["COLONNES_XML", "blocs_xml", "estimation_xml", "lire_bloc_xml", "verifier_xml"]
+__all__ = ["COLONNES_XML", "PERSONNE", "blocs_xml", "estimation_xml", "lire_bloc_xml", "verifier_xml"]

@@ -361,7 +361,7 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
             f_dec = ouvrir(sortie, "wb")
             f_expl = ouvrir(explications, "wb") if explications is not None else None
             f_rej = ouvrir(rejets, "w", encoding="utf-8", newline="")
-            w_rej = EcrivainRejets(f_rej)
+            w_rej = EcrivainRejets(f_rej, position=source.format == "xml")
             resultats = _resultats(source, ctx, source.blocs(taille_bloc, empreinte), processus, explications)
             with pcsv.CSVWriter(f_dec, _SCHEMA_DECISIONS) as w_dec, \
                     _Progression(progression, source.estimation_lignes()) as barre:
@@ -439,15 +439,19 @@ _ETAT: Optional[tuple[Source, Contexte, Optional[Path], int]] = None  # what for
 def _bloc(source: Source, ctx: Contexte, tache: tuple[Any, ...]) -> ResultatBloc:
     """Read and decide one block; its rejects (reading, then fields) sorted by line."""
     lu = lire_bloc(source, tache)
-    if lu.table.num_rows:
-        res = traiter_bloc(ctx, lu.table, lu.lignes, lu.bruts, source.avec_departement)
+    table = lu.table
+    if source.format == "xml" and table.num_rows:  # the département the flux gives, else the run's
+        table = table.set_column(table.column_names.index("departement"), "departement",
+                                 pc.fill_null(table.column("departement"), ctx.departement))
+    if table.num_rows:
+        res = traiter_bloc(ctx, table, lu.lignes, lu.bruts, source.avec_departement)
     else:
         res = ResultatBloc(_SCHEMA_DECISIONS.empty_table(), [], [], 0, 0)
     rejets = sorted(lu.rejets + res.rejets, key=lambda r: r.ligne)
     nb_rejetees = len({r.ligne for r in rejets})
     if lu.positions:  # XML: where each refused row is (record, start-tag line)
-        rejets = [replace(r, raison=f"{r.raison} ({lu.positions[r.ligne]})") if r.ligne in lu.positions else r
-                  for r in rejets]
+        rejets = [replace(r, enregistrement=lu.positions[r.ligne][0], ligne_balise=lu.positions[r.ligne][1])
+                  if r.ligne in lu.positions else r for r in rejets]
     return ResultatBloc(res.decisions, res.explications, rejets, nb_rejetees, res.chemin_ligne,
                         lu.colonnes_ignorees, res.preorientation)
 

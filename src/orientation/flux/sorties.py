@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, TextIO
 
 from orientation.erreurs import OrientationError
+from orientation.flux.bloc import COLONNES_POSITION_XML
 from orientation.flux.lecture import COLONNES_REJETS, Rejet
 
 #: Version of the manifest's layout.
@@ -133,15 +134,16 @@ def sha256(chemin: Path) -> str:
 class EcrivainRejets:
     """The rejects file: RFC 4180 CSV whatever the values (a bare CR is quoted too), header first."""
 
-    def __init__(self, f: TextIO):
+    def __init__(self, f: TextIO, position: bool = False):
         self._minimal = csv.writer(f, lineterminator="\n")
         # csv quotes "\n" (the line terminator) but not a bare "\r" unless asked: such rows quote every cell
         self._tout = csv.writer(f, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        self._minimal.writerow(COLONNES_REJETS)
+        self.position = position  # XML flux: where each refused row is (COLONNES_POSITION_XML)
+        self._minimal.writerow(COLONNES_REJETS + (COLONNES_POSITION_XML if position else ()))
 
     def ecrire(self, rejets: Iterable[Rejet]) -> None:
         for r in rejets:
-            cellules = r.cellules()
+            cellules = r.cellules(self.position)
             (self._tout if any("\r" in c for c in cellules) else self._minimal).writerow(cellules)
 
 
