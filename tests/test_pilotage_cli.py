@@ -192,7 +192,12 @@ def test_ventilations_de_la_commande_et_du_calcul_identiques() -> None:
 
 
 @pytest.mark.parametrize("options, message", [
-    (["--base", "postgresql://u:motdepasse@h/b"], "n'est pas encore disponible"),
+    (["--base", "postgresql://u:motdepasse@h/b"], "option --departement obligatoire avec --base"),
+    (["--base", "postgresql+psycopg://u:motdepasse@127.0.0.1:1/b", "--departement", "93"], "inaccessible"),
+    (["--base", "sqlite:///{dossier}/absente.sqlite3", "--departement", "93"], "absente.sqlite3 introuvable"),
+    (["--base", "sqlite:///{dossier}/absente.sqlite3", "--departement", "9x3"], "code de département attendu"),
+    (["--depuis", str(EXEMPLE), "--departement", "93"], "seulement avec --base"),
+    (["--depuis", str(EXEMPLE), "--evenements", "{dossier}/ev.csv"], "seulement avec --base"),
     (["--depuis", "absent.csv"], "introuvable"),
     (["--depuis", str(EXEMPLE), "--periode", "2025-13:2025-12"], "option --periode"),
     (["--depuis", str(EXEMPLE), "--periode", "2025-06:2025-01"], "précède le mois de début"),
@@ -204,7 +209,7 @@ def test_erreurs_d_utilisation(tmp_path: Path, capsys: pytest.CaptureFixture[str
                                message: str) -> None:
     sortie = tmp_path / "r.html"
     args = ["indicateurs", "--periode", "2025-01:2025-12", "--sortie", str(sortie)]
-    code = main(args + [o.format(sortie=sortie) for o in options])
+    code = main(args + [o.format(sortie=sortie, dossier=tmp_path) for o in options])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err and "motdepasse" not in err
     assert not sortie.exists() and list(tmp_path.iterdir()) == []

@@ -115,9 +115,12 @@ def test_sources() -> None:
     source = SourceFichier(Path("examples/evenements_exemple.csv"))
     assert isinstance(source, SourceEvenements)
     assert source.description == "fichier d'événements evenements_exemple.csv"
-    with pytest.raises(SourceIndisponible, match="pas encore disponible") as exc:
-        source_base("postgresql://utilisateur:secret@hote/base")
+    with pytest.raises(SourceIndisponible, match="--departement obligatoire") as exc:
+        source_base("postgresql://utilisateur:secret@hote/base", None)
     assert "secret" not in str(exc.value)  # a URL may carry a password: never repeated
+    base = source_base("postgresql://utilisateur:secret@hote/base", " 2a ")
+    assert isinstance(base, SourceEvenements)  # built without connecting: the database is read by lire()
+    assert base.description == "base de l'espace référent postgresql://utilisateur:***@hote/base, département 2A"
 
 
 _cellule = st.one_of(st.just(""), st.sampled_from(["2025-01-10", "2025-02-01", "2025-02-30", "2024-02-29", "x",

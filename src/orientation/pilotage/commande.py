@@ -1,9 +1,10 @@
 """The ``orientation indicateurs`` command: events → HTML report (+ CSV table, + rejects file).
 
 Registered by :func:`enregistrer` from :mod:`orientation.cli`.  Exit codes are those of every
-command (:class:`~orientation.erreurs.CodeSortie`): 2 for options, an unreadable events file, the
-database source not available yet or refused output paths; 3 when an output cannot be written
-(nothing is published: outputs are written to hidden partial files renamed at the end).
+command (:class:`~orientation.erreurs.CodeSortie`): 2 for options, an unreadable events file, an unusable
+database (unreachable, not migrated, no dossier of the département) or refused output paths; 3 when an
+output cannot be written (nothing is published: outputs are written to hidden partial files renamed at
+the end).
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ def enregistrer(sub: Any) -> None:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--depuis", metavar="FICHIER", help="fichier d'événements CSV, une ligne par personne "
                                                             "(contrat : README, « Indicateurs de la convention »)")
-    source.add_argument("--base", metavar="URL", help="base de données de l'espace de travail (pas encore disponible)")
+    source.add_argument("--base", metavar="URL", help="base de données de l'espace référent (adresse SQLAlchemy) ; "
+                                                      "avec --departement")
+    p.add_argument("--departement", metavar="CODE", help="département lu dans la base (obligatoire avec --base)")
+    p.add_argument("--evenements", metavar="FICHIER.csv",
+                   help="avec --base : écrit aussi les événements lus au format du fichier d'événements (--depuis), "
+                        "à compléter des dates que la base n'enregistre pas (données personnelles)")
     p.add_argument("--periode", required=True, metavar="AAAA-MM:AAAA-MM", help="mois de début et de fin inclus")
     p.add_argument("--arret", metavar="AAAA-MM-JJ",
                    help="date d'arrêt des données (date d'extraction) ; défaut : dernier jour de la période")
@@ -109,15 +115,21 @@ def publier(textes: dict[Path, str]) -> None:
 def executer(args: argparse.Namespace) -> int:
     from orientation.pilotage.periode import Periode
     from orientation.pilotage.rapport import html, preparer
+    from orientation.pilotage.evenements import texte_evenements
     from orientation.pilotage.sources import SourceEvenements, SourceFichier, source_base
     from orientation.pilotage.tableau import texte_csv
     from orientation.regles.lecture import cause_os
 
     par = ventilation(args.par)
     periode = Periode.depuis_texte(args.periode, args.arret)
-    source: SourceEvenements = source_base(args.base) if args.base else SourceFichier(Path(args.depuis))
+    if args.depuis and (args.departement or args.evenements):
+        raise OptionInvalide("options --departement et --evenements : seulement avec --base (le fichier "
+                             "d'événements est déjà celui d'un département)")
+    source: SourceEvenements = (source_base(args.base, args.departement) if args.base
+                                else SourceFichier(Path(args.depuis)))
     sorties = {"rapport": Path(args.sortie), "csv": Path(args.csv) if args.csv else None,
-               "rejets": Path(args.rejets) if args.rejets else None}
+               "rejets": Path(args.rejets) if args.rejets else None,
+               "evenements": Path(args.evenements) if args.evenements else None}
     _verifier_chemins(Path(args.depuis) if args.depuis else None, [p for p in sorties.values() if p is not None])
     lecture = source.lire()
     rapport = preparer(lecture, source.description, periode, par)
@@ -126,6 +138,8 @@ def executer(args: argparse.Namespace) -> int:
         textes[sorties["csv"]] = texte_csv(rapport.lignes)
     if sorties["rejets"] is not None:
         textes[sorties["rejets"]] = _texte_rejets(lecture)
+    if sorties["evenements"] is not None:
+        textes[sorties["evenements"]] = texte_evenements(lecture.personnes)
     try:
         publier(textes)
     except OSError as exc:
@@ -133,9 +147,13 @@ def executer(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return CodeSortie.ecriture_impossible
     rejetees = lecture.lignes_rejetees
+    unite = "dossier(s)" if lecture.unite == "dossier" else "ligne(s)"
+    accord = "" if lecture.unite == "dossier" else "e"
     print(f"Rapport des indicateurs écrit dans {sorties['rapport']}"
-          + (f", tableau dans {sorties['csv']}" if sorties["csv"] else "") + f" : {lecture.lignes_lues} ligne(s) "
-          f"lue(s), {len(lecture.personnes)} personne(s) retenue(s), {rejetees} ligne(s) rejetée(s)"
+          + (f", tableau dans {sorties['csv']}" if sorties["csv"] else "")
+          + (f", événements dans {sorties['evenements']}" if sorties["evenements"] else "")
+          + f" : {lecture.lignes_lues} {unite} lu{accord}(s), {len(lecture.personnes)} personne(s) retenue(s), "
+          f"{rejetees} {unite} rejeté{accord}(s)"
           + (f" (détail dans {sorties['rejets']})" if rejetees and sorties["rejets"] else
              " (voir le rapport ; --rejets pour le détail)" if rejetees else "") + ".")
     return CodeSortie.succes

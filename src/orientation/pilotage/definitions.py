@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable, Literal, Optional
+from typing import Callable, Iterable, Literal, Optional
 
 from orientation.decision import (
     DELAI_CONTRAT_ENGAGEMENT_MOIS, DELAI_ORIENTATION_LEGAL_JOURS, DELAI_ORIENTATION_MOIS, DELAI_PREMIER_RDV_JOURS,
@@ -33,6 +33,8 @@ class Evenement:
     id: str
     libelle: str
     date: Callable[[Personne], Optional[date]]
+    #: columns of the events file the date is read from (the event is unknown when none is recorded)
+    colonnes: tuple[str, ...]
 
 
 def _premier_rdv(p: Personne) -> Optional[date]:
@@ -41,17 +43,24 @@ def _premier_rdv(p: Personne) -> Optional[date]:
 
 
 EVENEMENTS: dict[str, Evenement] = {e.id: e for e in (
-    Evenement("dossier_complet", "dossier de demande complet", lambda p: p.date_dossier_complet),
-    Evenement("notification_droits", "notification des droits", lambda p: p.date_notification_droits),
+    Evenement("dossier_complet", "dossier de demande complet", lambda p: p.date_dossier_complet,
+              ("date_dossier_complet",)),
+    Evenement("notification_droits", "notification des droits", lambda p: p.date_notification_droits,
+              ("date_notification_droits",)),
     # the same start as the deadlines of a decision (Dossier.date_reference_delais): notification, else opening
     Evenement("reference", "notification des droits (à défaut, ouverture des droits)",
-              lambda p: p.date_notification_droits or p.date_ouverture_droits),
-    Evenement("orientation", "notification de l'orientation", lambda p: p.date_orientation),
-    Evenement("premier_rdv", "premier rendez-vous d'accompagnement (honoré ou non)", _premier_rdv),
-    Evenement("absence", "absence au premier rendez-vous d'accompagnement", lambda p: p.date_absence_premier_rdv),
-    Evenement("relance", "action de relance après l'absence", lambda p: p.date_relance),
-    Evenement("premier_rdv_honore", "premier rendez-vous d'accompagnement honoré", lambda p: p.date_premier_rdv),
-    Evenement("cer", "signature du contrat d'engagement (CER ou PPAE)", lambda p: p.date_signature_cer),
+              lambda p: p.date_notification_droits or p.date_ouverture_droits,
+              ("date_notification_droits", "date_ouverture_droits")),
+    Evenement("orientation", "notification de l'orientation", lambda p: p.date_orientation, ("date_orientation",)),
+    Evenement("premier_rdv", "premier rendez-vous d'accompagnement (honoré ou non)", _premier_rdv,
+              ("date_absence_premier_rdv", "date_premier_rdv")),
+    Evenement("absence", "absence au premier rendez-vous d'accompagnement", lambda p: p.date_absence_premier_rdv,
+              ("date_absence_premier_rdv",)),
+    Evenement("relance", "action de relance après l'absence", lambda p: p.date_relance, ("date_relance",)),
+    Evenement("premier_rdv_honore", "premier rendez-vous d'accompagnement honoré", lambda p: p.date_premier_rdv,
+              ("date_premier_rdv",)),
+    Evenement("cer", "signature du contrat d'engagement (CER ou PPAE)", lambda p: p.date_signature_cer,
+              ("date_signature_cer",)),
 )}
 
 SOURCE_DITP = (REFERENCE_DITP + ", objectifs de délai des scénarios, repris par les conventions État–département "
@@ -106,6 +115,12 @@ class Indicateur:
         if self.mois is not None:
             return f"{self.mois} mois"
         return f"{self.jours} jours" if self.jours is not None else ""
+
+    def non_mesure(self, non_enregistres: Iterable[str]) -> list[str]:
+        """The events of this indicator a source cannot date at all (none of their columns recorded)."""
+        absentes = set(non_enregistres)
+        return [e.libelle for e in (self.evenement_depart, self.evenement_arrivee)
+                if all(c in absentes for c in e.colonnes)]
 
     @property
     def evenement_depart(self) -> Evenement:

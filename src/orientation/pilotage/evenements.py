@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from orientation.erreurs import OrientationError, apercu
 from orientation.regles.lecture import cause_os
@@ -110,11 +110,21 @@ class Rejet:
 
 @dataclass
 class LectureEvenements:
-    """What a source read: the persons used, the rejects, and the count of data rows read."""
+    """What a source read: the persons used, the rejects, and the count of data rows read.
+
+    A source that does not record some columns at all (the workspace's database has no contract date)
+    names them in ``non_enregistres`` (column → French reason): the indicators that need them are
+    « non mesurés » in the report, never shown as 0 %.  ``remarques`` are French notes on the data read
+    (shown in the report, no personal data); ``unite`` is what a row is: ``"ligne"`` of a file, or
+    ``"dossier"`` of the workspace (a reject's ``ligne`` is then the dossier's number).
+    """
 
     personnes: list[Personne] = field(default_factory=list)
     rejets: list[Rejet] = field(default_factory=list)
     lignes_lues: int = 0
+    non_enregistres: dict[str, str] = field(default_factory=dict)
+    remarques: list[str] = field(default_factory=list)
+    unite: str = "ligne"
 
     @property
     def lignes_rejetees(self) -> int:
@@ -191,7 +201,16 @@ def _lire_ligne(cellules: list[str], colonnes: list[str], ligne: int,
     if len(cellules) != len(colonnes):
         return None, [Rejet(ligne, "(ligne)", f"{len(cellules)} cellule(s)",
                             f"{len(colonnes)} cellules attendues, comme l'en-tête")]
-    brut = {c: v.strip() for c, v in zip(colonnes, cellules)}
+    return personne_depuis_cellules({c: v for c, v in zip(colonnes, cellules)}, ligne, vus)
+
+
+def personne_depuis_cellules(cellules: dict[str, str], ligne: int,
+                             vus: dict[str, int]) -> tuple[Optional[Personne], list[Rejet]]:
+    """One row of the contract (every column of :data:`COLONNES`, as text) → a person, or its rejects.
+
+    The checks of the events file, for every source: ``vus`` maps the identifiers already used to their row.
+    """
+    brut = {c: cellules[c].strip() for c in COLONNES}
     rejets: list[Rejet] = []
     valeurs: dict[str, object] = {}
     ident = brut["identifiant"]
@@ -233,3 +252,19 @@ def _lire_ligne(cellules: list[str], colonnes: list[str], ligne: int,
     if rejets:
         return None, rejets
     return Personne(identifiant=ident, ligne=ligne, **valeurs), []  # type: ignore[arg-type]
+
+
+def texte_evenements(personnes: Iterable[Personne]) -> str:
+    """An events file (the contract's columns, in order) holding ``personnes``: what :func:`lire_texte` reads back."""
+    tampon = io.StringIO()
+    w = csv.writer(tampon, lineterminator="\n")
+    w.writerow(COLONNES)
+    for p in personnes:
+        w.writerow([_cellule(getattr(p, c)) for c in COLONNES])
+    return tampon.getvalue()
+
+
+def _cellule(v: object) -> str:
+    if v is None:
+        return ""
+    return v.isoformat() if isinstance(v, date) else str(getattr(v, "value", v))

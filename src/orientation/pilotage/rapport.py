@@ -20,6 +20,9 @@ from orientation.pilotage.periode import Periode, libelle_mois
 
 #: Rejected rows listed in the report (all of them are in the optional rejects file).
 REJETS_MONTRES = 100
+#: What a source's row is called in the report: (rows read, rows rejected, a reject's number).
+UNITES = {"ligne": ("lignes lues", "lignes rejetées", "ligne"),
+          "dossier": ("dossiers lus", "dossiers rejetés", "dossier n°")}
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class SectionIndicateur:
     lignes: list[Ligne]
     mensuel: list[Ligne]
     observations: list[Observation]
+    #: events the source cannot date at all: the indicator is « non mesuré » (no figure shown, no CSV row)
+    non_mesure: list[str]
 
 
 @dataclass(frozen=True)
@@ -47,16 +52,22 @@ class Rapport:
 
 
 def preparer(lecture: LectureEvenements, source: str, periode: Periode, par: Sequence[str] = ("mois",)) -> Rapport:
-    """Compute the table and each indicator's section."""
+    """Compute the table and each indicator's section.
+
+    An indicator whose start or end event the source does not record (:attr:`LectureEvenements.non_enregistres`)
+    is « non mesuré »: its section says so, and the table (CSV) has no row for it.
+    """
     par = tuple(par)
     lignes: list[Ligne] = []
     sections = []
     for ind in INDICATEURS:
-        obs = observations(ind, lecture.personnes, periode)
+        manque = ind.non_mesure(lecture.non_enregistres)
+        obs = [] if manque else observations(ind, lecture.personnes, periode)
         les_siennes = lignes_indicateur(ind, obs, periode, par)
-        lignes += les_siennes
+        if not manque:
+            lignes += les_siennes
         mensuel = les_siennes[1:] if par == ("mois",) else lignes_indicateur(ind, obs, periode, ("mois",))[1:]
-        sections.append(SectionIndicateur(ind, les_siennes[0], les_siennes[1:], mensuel, obs))
+        sections.append(SectionIndicateur(ind, les_siennes[0], les_siennes[1:], mensuel, obs, manque))
     return Rapport(source, periode, par, lecture, lignes, sections)
 
 
@@ -98,9 +109,10 @@ def html(rapport: Rapport) -> str:
     env.filters.update(taux=taux_fr, jours=jours_fr, quantile=quantile_fr, date=date_fr, mois=libelle_mois)
     modele = env.from_string(files("orientation.pilotage").joinpath("rapport.html.j2").read_text(encoding="utf-8"))
     graphiques = {s.indicateur.id: Markup(svg_indicateur(s.indicateur, s.observations, s.mensuel, rapport.periode))
-                  for s in rapport.sections}
+                  for s in rapport.sections if not s.non_mesure}
     return modele.render(
         r=rapport, graphiques=graphiques, colonnes=COLONNES,
         libelle_par=", ".join(DIMENSIONS[d] for d in rapport.par), moyenne_tous=moyenne_tous_fr,
         rejets=rapport.lecture.rejets[:REJETS_MONTRES], version=version_bibliotheque(),
+        unites=UNITES[rapport.lecture.unite], non_mesures=[s for s in rapport.sections if s.non_mesure],
         familles=list(dict.fromkeys(s.indicateur.famille for s in rapport.sections)))

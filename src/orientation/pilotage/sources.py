@@ -1,8 +1,8 @@
 """Where the events come from: the :class:`SourceEvenements` interface and its sources.
 
-Today: :class:`SourceFichier` (the events file of :mod:`orientation.pilotage.evenements`).  Later:
-the workspace's database (decisions, appointments held, dates), another class with the same two
-members; until it exists, :func:`source_base` refuses clearly.
+:class:`SourceFichier` (the events file of :mod:`orientation.pilotage.evenements`) and the workspace's
+database (:class:`orientation.pilotage.base_espace.SourceBase`, built by :func:`source_base`, which
+imports SQLAlchemy only when asked).
 """
 
 from __future__ import annotations
@@ -46,9 +46,11 @@ class SourceFichier:
         return lire_fichier(self.chemin)
 
 
-def source_base(url: str) -> SourceEvenements:
-    """The workspace database source: not built yet (the workspace is under construction)."""
-    raise SourceIndisponible(
-        "la source « base de données » (--base) n'est pas encore disponible : l'espace de travail qui la fournira "
-        "est en cours de construction. Utiliser --depuis avec un fichier d'événements (voir le README, "
-        "« Indicateurs de la convention »).")
+def source_base(url: str, departement: str | None) -> SourceEvenements:
+    """The workspace database source of ``departement`` (required: a database holds several départements)."""
+    if not departement:
+        raise SourceIndisponible("option --departement obligatoire avec --base : la base de l'espace référent peut "
+                                 "contenir plusieurs départements (par exemple --departement 93)")
+    from orientation.pilotage.base_espace import SourceBase
+
+    return SourceBase(url, departement)
