@@ -22,7 +22,8 @@ from orientation.espace.file import Filtres, page_file
 from orientation.espace.importation import importer_flux
 from orientation.espace.purge import purger
 from orientation.service import Parametres
-from orientation.stockage.espace import (AutorisationPurge, CompteurPurge, DecisionReferent, DossierEspace, EntreeJournal, Utilisateur)
+from orientation.stockage.espace import (AutorisationPurge, CompteurPurge, DecisionReferent, DossierEspace,
+                                         EntreeJournal, Utilisateur)
 from tests.espace_outils import FLUX_EXEMPLE, Base, connecter, csrf, preparer
 from tests.serveur import commande
 
