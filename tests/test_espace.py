@@ -12,7 +12,8 @@ from typing import Any, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from orientation.espace.application import creer_application
 from orientation.espace.decisions import DecisionRefusee, Saisie, enregistrer_decision, historique, valider_lot
@@ -21,7 +22,8 @@ from orientation.espace.file import Filtres, page_file
 from orientation.espace.importation import importer_flux
 from orientation.espace.purge import purger
 from orientation.service import Parametres
-from orientation.stockage.espace import (CompteurPurge, DecisionReferent, DossierEspace, EntreeJournal, Utilisateur)
+from orientation.stockage.espace import (AutorisationPurge, CompteurPurge, DecisionReferent, DossierEspace,
+                                         EntreeJournal, Utilisateur)
 from tests.espace_outils import FLUX_EXEMPLE, Base, connecter, csrf, preparer
 from tests.serveur import commande
 
@@ -149,13 +151,57 @@ def test_purge_garde_des_comptes_anonymes(base: Base) -> None:
     with base.sessions() as db:
         avant = date(2025, 6, 1)
         attendus = db.scalar(select(func.count()).select_from(DossierEspace).where(DossierEspace.date_demande < avant))
-        d = db.scalars(select(DossierEspace).where(DossierEspace.date_demande < avant)).first()
-        valider_lot(db, _u(db, "referente@93.fr"), [d.id], date.today())  # not a direct one: skipped, 0
+        d = db.scalars(select(DossierEspace).where(DossierEspace.date_demande < avant)
+                       .order_by(DossierEspace.id)).first()
+        rdv = "oui" if d.modalite == "rdv_obligatoire" else ""
+        e1 = enregistrer_decision(db, _u(db, "referente@93.fr"), d, Saisie("social", "departement",
+                                                                           date.today().isoformat(), "m", rdv),
+                                  date.today())
+        enregistrer_decision(db, _u(db, "referente@93.fr"), d, Saisie("social", "ccas", date.today().isoformat(),
+                                                                      "correction", rdv), date.today())
+        gardee = db.scalars(select(DossierEspace).where(DossierEspace.date_demande >= avant)).first()
+        e3 = enregistrer_decision(db, _u(db, "referente@93.fr"), gardee, Saisie(
+            "social", "departement", date.today().isoformat(), "m", "oui" if gardee.modalite == "rdv_obligatoire"
+            else ""), date.today())
         n = purger(db, avant)
         assert n == attendus > 0
         assert db.scalar(select(func.count()).select_from(DossierEspace).where(DossierEspace.date_demande < avant)) == 0
         assert db.scalar(select(func.sum(CompteurPurge.nombre))) == n
         assert db.scalar(select(func.count()).select_from(DossierEspace)) == 1994 - n
+        # the purged dossier's decisions (and its correction) are gone, the kept dossier's decision stays
+        assert db.scalars(select(DecisionReferent.id)).all() == [e3.id] and e1.id != e3.id
+        assert db.scalar(select(func.count()).select_from(AutorisationPurge)) == 0  # emptied in the same transaction
+
+
+def test_decisions_immuables_dans_la_base(base: Base) -> None:
+    """The database itself refuses to update or delete a decision (triggers), whatever the client."""
+    with base.sessions() as db:
+        d = _premier(db, "examen_individuel")
+        ev = enregistrer_decision(db, _u(db, "referente@93.fr"), d, Saisie("social", "departement",
+                                                                           date.today().isoformat(), "m"), date.today())
+        dossier_id, ev_id = d.id, ev.id
+    tentatives = [
+        ("UPDATE decisions_referents SET parcours = 'professionnel' WHERE id = :i", {"i": ev_id}),
+        ("UPDATE decisions_referents SET motif = NULL", {}),
+        ("DELETE FROM decisions_referents WHERE id = :i", {"i": ev_id}),
+        ("DELETE FROM dossiers_espace WHERE id = :i", {"i": dossier_id}),  # its decisions would go by cascade
+    ]
+    if base.moteur.dialect.name == "postgresql":
+        tentatives.append(("TRUNCATE decisions_referents CASCADE", {}))
+    for sql, valeurs in tentatives:
+        with base.moteur.connect() as c:
+            with pytest.raises(DBAPIError, match="décision de référent immuable"):
+                c.execute(text(sql), valeurs)
+            c.rollback()
+    with base.sessions() as db:  # nothing changed
+        ev2 = db.get(DecisionReferent, ev_id)
+        assert (ev2.parcours, ev2.motif) == ("social", "m") and db.get(DossierEspace, dossier_id) is not None
+        # another dossier's authorisation does not open this one
+        db.add(AutorisationPurge(dossier_id=dossier_id + 1))
+        db.flush()
+        with pytest.raises(DBAPIError, match="immuable"):
+            db.execute(delete(DecisionReferent).where(DecisionReferent.id == ev_id))
+        db.rollback()
 
 
 @pytest.fixture

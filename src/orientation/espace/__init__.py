@@ -13,6 +13,7 @@ Modules (tables are in :mod:`orientation.stockage.espace`, so that migrations kn
 * :mod:`~orientation.espace.sessions`: server-side sessions (cookie digest in the database) and CSRF tokens;
 * :mod:`~orientation.espace.journal`: the access journal (consultations, decisions, exports, imports);
 * :mod:`~orientation.espace.importation`: a flux into the database through the bulk path (idempotent);
+* :mod:`~orientation.espace.import_lot`: the output of ``orientation lot`` into the database, as recorded;
 * :mod:`~orientation.espace.file`: the queue query (filters, counts, pagination);
 * :mod:`~orientation.espace.decisions`: decision events, bulk validation, history;
 * :mod:`~orientation.espace.carte`: the explanation card as HTML (one adapter);

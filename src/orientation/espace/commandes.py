@@ -33,15 +33,29 @@ def _sessions(args: argparse.Namespace) -> Any:
 
 def _cmd_importer(args: argparse.Namespace) -> int:
     from orientation.donnees import chemin_modele
+    from orientation.erreurs import ConfigurationInvalide
     from orientation.espace.importation import importer_flux
     from orientation.orientateur import Orientateur
 
+    from orientation.espace.import_lot import importer_lot
+
+    if args.explications and not args.decisions:
+        raise ConfigurationInvalide("--explications s'utilise avec --decisions (sorties d'orientation lot)")
     sessions = _sessions(args)
     modele = False if args.sans_modele else (chemin_modele(args.modele) if args.modele else None)
     o = Orientateur.charger(args.regles, modele)
     ref, mod = o.referentiel(args.departement), o.modele
+    if args.decisions:  # the run's recommendations, stored as they are
+        def importer(avancer: Any = None) -> Any:
+            return importer_lot(sessions, Path(args.flux), Path(args.decisions),
+                                Path(args.explications) if args.explications else None, args.departement, ref, mod,
+                                args.encodage, avancer=avancer)
+    else:
+        def importer(avancer: Any = None) -> Any:
+            return importer_flux(sessions, Path(args.flux), args.departement, ref, mod, args.encodage or "utf-8",
+                                 avancer=avancer)
     if args.silencieux:
-        rapport = importer_flux(sessions, Path(args.flux), args.departement, ref, mod, args.encodage)
+        rapport = importer()
     else:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -49,8 +63,7 @@ def _cmd_importer(args: argparse.Namespace) -> int:
         with Progress(TextColumn("[bold]Import des dossiers"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("lignes"), console=Console(stderr=True)) as barre:
             tache = barre.add_task("import", total=None)
-            rapport = importer_flux(sessions, Path(args.flux), args.departement, ref, mod, args.encodage,
-                                    avancer=lambda n: barre.advance(tache, n))
+            rapport = importer(lambda n: barre.advance(tache, n))
     with sessions() as db:
         from orientation.espace.journal import journaliser
 
@@ -144,10 +157,17 @@ def enregistrer(sub: Any) -> None:
     from orientation.stockage.espace import ROLES
 
     i = sub.add_parser("importer", help="importer un flux dans l'espace référent (dossiers, recommandations, "
-                                        "explications)")
+                                        "explications), ou les sorties d'orientation lot pour ce flux")
     i.add_argument("flux", help="flux CAF (CSV, JSON Lines ou Parquet, codes CNAF)")
     i.add_argument("--departement", required=True)
-    i.add_argument("--encodage", default="utf-8", help="utf-8 (défaut), windows-1252 ou latin-1")
+    i.add_argument("--encodage", help="utf-8 (défaut), windows-1252 ou latin-1 ; avec --decisions : celui du "
+                                      "traitement (manifeste)")
+    i.add_argument("--decisions", metavar="DECISIONS_CSV",
+                   help="sortie d'orientation lot pour ce flux : ses recommandations sont importées telles quelles "
+                        "(sans recalcul), après contrôle du manifeste <decisions>.manifeste.json (mêmes fichiers, "
+                        "mêmes versions des règles et du modèle)")
+    i.add_argument("--explications", metavar="EXPLICATIONS_JSONL",
+                   help="avec --decisions : les explications écrites par le même traitement")
     i.add_argument("--regles", help="dossier des règles (défaut : $ORIENTATION_REGLES, sinon règles livrées)")
     i.add_argument("--modele", help="dossier d'un modèle entraîné, ou « demo » (SYNTHÉTIQUE) ; défaut : "
                                     "$ORIENTATION_MODELE, sinon aucun")

@@ -125,7 +125,7 @@ def importer_flux(sessions: sessionmaker[Session], chemin: Path | str, departeme
             decidees = len(decisions)
             explications = [json.loads(e) for e in res.explications]
             with sessions() as session:
-                _enregistrer(session, rapport, departement, decisions, explications, cellules, regles)
+                enregistrer_bloc(session, rapport, departement, decisions, explications, cellules, regles)
         rapport.rejetees += len(lignes_rejetees)
         rapport.lignes += decidees + len(lignes_rejetees)
         place = REJETS_GARDES - len(rapport.rejets)
@@ -136,10 +136,14 @@ def importer_flux(sessions: sessionmaker[Session], chemin: Path | str, departeme
     return rapport
 
 
-def _enregistrer(session: Session, rapport: RapportImport, departement: str, decisions: list[dict[str, Any]],
-                 explications: list[dict[str, Any]], cellules: dict[int, dict[str, Any]],
-                 regles: dict[str, Any]) -> None:
-    """Upsert one block of decided rows (one transaction)."""
+def enregistrer_bloc(session: Session, rapport: RapportImport, departement: str, decisions: list[dict[str, Any]],
+                     explications: list[dict[str, Any]], cellules: dict[int, dict[str, Any]],
+                     regles: dict[str, Any], ids_grille: frozenset[str] = frozenset()) -> None:
+    """Upsert one block of decided rows (one transaction); also used by :mod:`orientation.espace.import_lot`.
+
+    An empty explanation (a lot imported without its explanations): the grid line is the fired one among
+    ``ids_grille``.
+    """
     lignes = []
     for dec, expl in zip(decisions, explications):
         cel = cellules[dec["ligne"]]
@@ -148,8 +152,9 @@ def _enregistrer(session: Session, rapport: RapportImport, departement: str, dec
             brut["departement"] = departement
         date_demande = date.fromisoformat(brut["dtdemrsa"].strip())
         recommandation = {k: _jsonable(v) for k, v in dec.items()}
-        grille = (expl.get("proposition_grille") or {}).get("id")
         declenchees = [i for i in (dec.get("regles_declenchees") or "").split("|") if i]
+        grille = ((expl.get("proposition_grille") or {}).get("id") if expl
+                  else next((i for i in declenchees if i in ids_grille), None))
         lignes.append(dict(
             departement=departement, identifiant=dec["identifiant"], date_demande=date_demande, statut=A_ORIENTER,
             modalite=dec["modalite"], parcours_propose=dec["parcours"], structure_proposee=dec["structure"],
@@ -190,4 +195,5 @@ def _enregistrer(session: Session, rapport: RapportImport, departement: str, dec
     session.commit()
 
 
-__all__ = ["A_ORIENTER", "ORIENTE", "TAILLE_LOT", "RapportImport", "echeance", "importer_flux"]
+__all__ = ["A_ORIENTER", "ORIENTE", "REJETS_GARDES", "TAILLE_LOT", "RapportImport", "echeance", "enregistrer_bloc",
+           "importer_flux"]

@@ -5,6 +5,11 @@ the request, modality, final route, whether the referent differed from the recom
 The retention period is the département's choice (its register of processing activities); the command
 takes the cut-off date, or ``--conservation JOURS`` counted back from today.  Journal rows keep the
 number of a purged dossier, never its content.  Old login attempts and expired sessions go too.
+
+Decisions are immutable in the database too (triggers of revision 0004 refuse UPDATE and DELETE on
+``decisions_referents``): the purge is the one allowed delete.  In its transaction it lists the dossiers it
+removes in ``autorisations_purge`` (the triggers let the decisions of those dossiers go), deletes them, and
+empties the list again before committing.
 """
 
 from __future__ import annotations
@@ -13,14 +18,14 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from orientation.espace.journal import journaliser
 from orientation.espace.sessions import DUREE_MAX
 from orientation.stockage.base import maintenant
-from orientation.stockage.espace import (CompteurPurge, DecisionReferent, DossierEspace, SessionEspace,
-                                         TentativeConnexion)
+from orientation.stockage.espace import (AutorisationPurge, CompteurPurge, DecisionReferent, DossierEspace,
+                                         SessionEspace, TentativeConnexion)
 
 _PAQUET = 1_000
 
@@ -47,8 +52,11 @@ def purger(session: Session, avant: date, departement: Optional[str] = None, aut
                                   parcours_final=parcours, differe_recommandation=differe, nombre=n))
     for i in range(0, len(ids), _PAQUET):
         paquet = ids[i:i + _PAQUET]
+        # decisions are immutable (database triggers): only those of dossiers listed here may be deleted
+        session.execute(insert(AutorisationPurge), [{"dossier_id": x} for x in paquet])
         session.execute(delete(DecisionReferent).where(DecisionReferent.dossier_id.in_(paquet)))
         session.execute(delete(DossierEspace).where(DossierEspace.id.in_(paquet)))
+        session.execute(delete(AutorisationPurge).where(AutorisationPurge.dossier_id.in_(paquet)))
     for dep in sorted({k[0] for k in comptes}):
         journaliser(session, auteur, "purge", dep, detail=f"dossiers demandés avant le {avant:%d/%m/%Y} : "
                                                           f"{sum(n for k, n in comptes.items() if k[0] == dep)}")

@@ -9,7 +9,8 @@
   (a row of ``decisions.csv``), the bulk explanation line, and the columns the queue filters and sorts on;
   unique on (département, identifiant, date de demande);
 * :class:`DecisionReferent`: a decision recorded by a person: an append-only event (a correction is a new
-  event pointing at the one it corrects);
+  event pointing at the one it corrects); the database refuses to update or delete one (triggers), except
+  the retention purge through :class:`AutorisationPurge`;
 * :class:`EntreeJournal`: the access journal (who consulted or decided what, when);
 * :class:`CompteurPurge`: anonymous counts kept when dossiers are purged.
 """
@@ -76,10 +77,14 @@ class DossierEspace(Base):
     __tablename__ = "dossiers_espace"
     __table_args__ = (
         UniqueConstraint("departement", "identifiant", "date_demande", name="uq_dossiers_espace_cle"),
+        # queue indexes (revision 0004): the filter columns, then the sort (echeance, id), then the columns the
+        # grouped counts read (modalite, the other filter), so that counting never reads the table's rows
         Index("ix_dossiers_espace_file", "departement", "statut", "modalite", "echeance", "id"),
-        Index("ix_dossiers_espace_echeance", "departement", "statut", "echeance", "id"),
-        Index("ix_dossiers_espace_parcours", "departement", "statut", "parcours_propose", "echeance", "id"),
-        Index("ix_dossiers_espace_structure", "departement", "statut", "structure_proposee", "echeance", "id"),
+        Index("ix_dossiers_espace_file_echeance", "departement", "statut", "echeance", "id", "modalite"),
+        Index("ix_dossiers_espace_file_parcours", "departement", "statut", "parcours_propose", "echeance", "id",
+              "modalite", "structure_proposee"),
+        Index("ix_dossiers_espace_file_structure", "departement", "statut", "structure_proposee", "echeance", "id",
+              "modalite", "parcours_propose"),
         Index("ix_dossiers_espace_date_demande", "date_demande"),
     )
 
@@ -124,6 +129,20 @@ class DecisionReferent(Base):
     enregistree_le: Mapped[datetime] = mapped_column(HorodatageUTC())
 
 
+class AutorisationPurge(Base):
+    """Dossiers whose decisions the running purge may delete (table ``autorisations_purge``).
+
+    ``decisions_referents`` refuses every UPDATE and every DELETE (database triggers, revision 0004), except
+    the DELETE of the decisions of a dossier listed here: :func:`orientation.espace.purge.purger` lists the
+    dossiers past retention, deletes them (their decisions go by cascade) and empties this table, in one
+    transaction.  Nothing else writes here.
+    """
+
+    __tablename__ = "autorisations_purge"
+
+    dossier_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
 class EntreeJournal(Base):
     """One line of the access journal (table ``journal_acces``): who, when, what, which dossier (its number)."""
 
@@ -154,5 +173,5 @@ class CompteurPurge(Base):
     nombre: Mapped[int] = mapped_column(Integer)
 
 
-__all__ = ["ROLES", "CompteurPurge", "DecisionReferent", "DossierEspace", "EntreeJournal", "SessionEspace",
+__all__ = ["ROLES", "AutorisationPurge", "CompteurPurge", "DecisionReferent", "DossierEspace", "EntreeJournal", "SessionEspace",
            "TentativeConnexion", "Utilisateur"]

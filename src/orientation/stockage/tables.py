@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from orientation.stockage.base import Base
 from orientation.stockage.cles import CleApi
-from orientation.stockage.espace import (CompteurPurge, DecisionReferent, DossierEspace, EntreeJournal,
+from orientation.stockage.espace import (AutorisationPurge, CompteurPurge, DecisionReferent, DossierEspace, EntreeJournal,
                                          SessionEspace, TentativeConnexion, Utilisateur)
 from orientation.stockage.lots import Lot
 
 METADONNEES = Base.metadata
 
-__all__ = ["METADONNEES", "CleApi", "CompteurPurge", "DecisionReferent", "DossierEspace", "EntreeJournal", "Lot",
+__all__ = ["METADONNEES", "AutorisationPurge", "CleApi", "CompteurPurge", "DecisionReferent", "DossierEspace", "EntreeJournal", "Lot",
            "SessionEspace", "TentativeConnexion", "Utilisateur"]
