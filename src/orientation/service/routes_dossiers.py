@@ -15,7 +15,6 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from orientation.erreurs import DossierInvalide, ErreurChamp
-from orientation.explication.construction import Explication
 from orientation.service.etat import REPONSES_ERREURS, service_de
 from orientation.service.authentification import cle_api, exiger_departement
 from orientation.service.contrat import corps_json, reponse_json
