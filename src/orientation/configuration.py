@@ -40,6 +40,9 @@ VARIABLES_ENVIRONNEMENT: dict[str, str] = {
                         "orientation.sqlite3 du dossier courant",
     "ORIENTATION_SERVICE_PARAMETRES": "réglages transmis par « orientation servir » à ses processus (interne : "
                                       "ne pas la définir)",
+    "ORIENTATION_LOTS_CONSERVATION_JOURS": "durée de conservation, en jours, des fichiers d'un lot terminé du "
+                                           "service HTTP (flux téléversé et sorties), appliquée au démarrage du "
+                                           "service et par « orientation purger » ; défaut : 30",
     # read by orientation.espace (the referent workspace)
     "ORIENTATION_ESPACE_HTTPS": "1 derrière un mandataire HTTPS : le cookie de session de l'espace référent porte "
                                 "toujours l'attribut Secure ; défaut : Secure seulement pour une requête HTTPS",

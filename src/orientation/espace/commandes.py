@@ -129,10 +129,18 @@ def _cmd_purger(args: argparse.Namespace) -> int:
             raise ConfigurationInvalide(f"indiquer --avant AAAA-MM-JJ ou --conservation JOURS (ou "
                                         f"${VARIABLE_CONSERVATION}) : durée de conservation des dossiers")
         avant = date.today() - timedelta(days=int(jours))
-    with _sessions(args)() as db:
+    fabrique = _sessions(args)
+    with fabrique() as db:
         n = purger(db, avant, args.departement)
     print(f"{n} dossier(s) demandé(s) avant le {avant:%d/%m/%Y} supprimé(s) avec leurs décisions et explications ; "
           "comptes anonymes conservés (table compteurs_purges).")
+    from orientation.service.lots import expirer_lots  # the HTTP service's bulk jobs: their own retention
+    from orientation.service.parametres import Parametres
+
+    p = Parametres(dossier_lots=args.dossier_lots)
+    k = expirer_lots(fabrique, p.chemin_lots.resolve(), p.lots_conservation_jours)
+    print(f"{k} lot(s) du service terminé(s) depuis plus de {p.lots_conservation_jours} jour(s) : fichiers supprimés "
+          f"({p.chemin_lots}), effectifs conservés.")
     return 0
 
 
@@ -200,6 +208,9 @@ def enregistrer(sub: Any) -> None:
     p.add_argument("--avant", help="supprimer les dossiers dont la demande est antérieure à cette date (AAAA-MM-JJ)")
     p.add_argument("--conservation", help=f"durée de conservation en jours (défaut : ${VARIABLE_CONSERVATION})")
     p.add_argument("--departement", help="un seul département (défaut : tous)")
+    p.add_argument("--dossier-lots", help="dossier des lots du service HTTP, purgés aussi (conservation : "
+                                          "$ORIENTATION_LOTS_CONSERVATION_JOURS, défaut 30 jours ; défaut : "
+                                          "orientation-lots dans le dossier courant)")
     _base(p)
     p.set_defaults(func=_cmd_purger)
 

@@ -68,6 +68,7 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
     async def cycle(_: FastAPI) -> AsyncIterator[None]:
         with sessions() as session:
             abandonner_orphelins(session, demarrage)
+        lots.expirer_lots(sessions, p.chemin_lots.resolve(), p.lots_conservation_jours)  # retention of job folders
         threading.Thread(target=service.charger, name="orientation-chargement", daemon=True).start()
         yield
         if "lots" in service.extensions:

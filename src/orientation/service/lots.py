@@ -8,19 +8,33 @@ outputs, manifest and exit codes; forking from a threaded server is avoided), on
 process.  At most :attr:`Parametres.lots_max_en_cours` jobs are queued or running in the whole
 service (counted in the database): beyond, ``429``.
 
-``GET /v1/lots/{id}``: state, progression (rows written / rows estimated at upload), counts from the
-run's manifest, French message.  ``GET /v1/lots/{id}/{decisions|rejets|explications|catalogue|manifeste}``:
-the outputs.  A key sees only the jobs of its départements (another's: 404, as for an unknown id).
+``GET /v1/lots/{id}``: state, progression in **records** (rows decided or rejected so far, read from the
+run's partial outputs, over the file's records: counted by the bulk reader's own cut when the job starts,
+so that a CSV record spanning several lines counts once, and read from the footer of a Parquet file;
+physical lines until then), counts from the run's manifest, French message.
+``GET /v1/lots/{id}/{decisions|rejets|explications|catalogue|manifeste}``: the outputs.  A key sees only
+the jobs of its départements (another's: 404, as for an unknown id).
+
+Retention: the folder of a finished job (upload and outputs: personal data) is removed
+:attr:`Parametres.lots_conservation_jours` days after its end (``$ORIENTATION_LOTS_CONSERVATION_JOURS``,
+default 30) by :func:`expirer_lots`, run when the service starts and by ``orientation purger``; the job
+stays in the table as ``expire`` with its counts, and its downloads answer ``410``.  Queued and running
+jobs are never touched.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import logging
+import os
+import shutil
 import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Optional
 
@@ -30,6 +44,8 @@ from pydantic import BaseModel, Field
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from orientation.dossier.schema import DEPARTEMENTS
+from orientation.erreurs import OrientationError
+from orientation.flux.lecture import ouvrir_flux
 from orientation.service.authentification import cle_api, exiger_departement
 from orientation.service.etat import REPONSES_ERREURS, Service, service_de
 from orientation.service.intergiciels import trop_volumineux
@@ -50,6 +66,7 @@ SORTIES: dict[str, tuple[str, str]] = {
     "manifeste": ("decisions.manifeste.json", "application/json"),
 }
 _ETAT_CODE = {0: "termine", 2: "refuse"}
+_journal = logging.getLogger("orientation.service.lots")
 
 
 class EtatLot(BaseModel):
@@ -57,15 +74,20 @@ class EtatLot(BaseModel):
 
     id: str
     departement: str
-    etat: str = Field(description="en_attente, en_cours, termine, refuse ou echec")
+    etat: str = Field(description="en_attente, en_cours, termine, refuse, echec ou expire (fichiers supprimés au "
+                                  "terme de la durée de conservation ; effectifs conservés)")
     format: str
     explications: bool
     octets: int
     cree_le: datetime
     debut_le: Optional[datetime]
     fin_le: Optional[datetime]
-    lignes_estimees: Optional[int] = Field(description="lignes du fichier téléversé (estimation : lignes physiques)")
-    progression: Optional[float] = Field(description="part des lignes traitées, de 0 à 1 (null : inconnue)")
+    lignes_estimees: Optional[int] = Field(description="enregistrements du fichier téléversé, comptés au début du "
+                                           "traitement comme les lit orientation lot (un enregistrement CSV "
+                                           "sur plusieurs lignes compte une fois ; Parquet : lignes du fichier) ; "
+                                           "avant : lignes physiques")
+    progression: Optional[float] = Field(description="part des enregistrements traités (décidés ou rejetés), de 0 "
+                                         "à 1 (null : inconnue)")
     lignes_lues: Optional[int]
     decidees: Optional[int]
     rejetees: Optional[int]
@@ -107,6 +129,10 @@ class Executeur:
             proc = subprocess.Popen(commande, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=dossier)
             with self._verrou:
                 self._processus[identifiant] = proc
+            total = compter_enregistrements(dossier / f"entree.{lot.format}")  # while the child starts
+            if total is not None:
+                with self.service.sessions() as s:
+                    table.mettre_a_jour(s, identifiant, lignes_estimees=total)
             sortie, erreurs = proc.communicate()
             etat = _ETAT_CODE.get(proc.returncode, "echec")
             texte = (sortie if proc.returncode == 0 else erreurs).decode("utf-8", "replace").strip()
@@ -147,14 +173,57 @@ def executeur(service: Service) -> Executeur:
     return ex
 
 
-def _lignes_ecrites(dossier: Path) -> Optional[int]:
-    """Rows written so far to the run's partial decisions file (header excluded)."""
+def compter_enregistrements(chemin: Path) -> Optional[int]:
+    """Records of a flux file as ``orientation lot`` reads them (``None`` if the file cannot be opened as a flux).
+
+    Parquet: the footer's row count.  CSV and JSON Lines: the physical lines of the blocks the bulk reader
+    cuts (:meth:`~orientation.flux.lecture.Source.blocs`, one pass over the file), less the extra lines of
+    the CSV records it joins (a line break inside a quoted cell).  Blank lines at the end do not count; the
+    reader skips blank lines elsewhere too, which this count does not see (the progression then stays a little
+    under 1 until the end).
+    """
+    try:
+        source = ouvrir_flux(chemin)
+        if source.format not in ("csv", "jsonl"):
+            return source.estimation_lignes()
+        lignes = joints = 0
+        dernier: Optional[tuple[Any, ...]] = None
+        for tache in source.blocs():
+            if dernier is not None:
+                lignes += tache[3] - dernier[3]  # physical lines before this block minus before the previous one
+            joints += sum(fin - debut for debut, fin in (tache[4] if len(tache) > 4 else ()))
+            dernier = tache
+        if dernier is None:
+            return 0
+        with open(chemin, "rb") as f:  # the last block: its own lines (the last one may lack its newline)
+            f.seek(dernier[1])
+            fin = f.read(dernier[2])
+        corps = fin.rstrip(b"\r\n")  # blank lines at the end are no records
+        lignes += corps.count(b"\n") + (1 if corps else 0)
+        return max(0, lignes - joints)
+    except (OrientationError, OSError, ValueError):
+        return None
+
+
+def _enregistrements_traites(dossier: Path) -> Optional[int]:
+    """Records done so far: rows of the partial decisions file, plus distinct lines of the partial rejects file."""
     parties = sorted(dossier.glob(".decisions.csv.partiel-*"))
     if not parties:
         return None
     try:
-        with open(parties[0], "rb") as f:
-            return max(0, sum(bloc.count(b"\n") for bloc in iter(lambda: f.read(1 << 20), b"")) - 1)
+        with open(parties[0], "rb") as f:  # decision cells never hold a line break: one row per line
+            decidees = max(0, sum(bloc.count(b"\n") for bloc in iter(lambda: f.read(1 << 20), b"")) - 1)
+        rejetees: set[str] = set()
+        for partie in sorted(dossier.glob(".decisions.rejets.csv.partiel-*"))[:1]:
+            texte = partie.read_text(encoding="utf-8", errors="replace")
+            lecteur = csv.reader(io.StringIO(texte[:texte.rfind("\n") + 1], newline=""))
+            try:
+                for i, cellules in enumerate(lecteur):  # a value may hold line breaks (quoted): parsed as CSV
+                    if i and cellules:
+                        rejetees.add(cellules[0])
+            except csv.Error:  # a row still being written
+                pass
+        return decidees + len(rejetees)
     except OSError:
         return None
 
@@ -165,7 +234,7 @@ def _etat(service: Service, lot: table.Lot) -> EtatLot:
     if lot.etat == "termine":
         progression = 1.0
     elif lot.etat == "en_cours" and lot.lignes_estimees:
-        ecrites = _lignes_ecrites(dossier)
+        ecrites = _enregistrements_traites(dossier)
         progression = None if ecrites is None else min(1.0, ecrites / lot.lignes_estimees)
     elif lot.etat == "en_attente":
         progression = 0.0
@@ -253,6 +322,7 @@ async def etat(identifiant: str, request: Request, cle: CleVerifiee = Depends(cl
 
 @routes.get("/{identifiant}/{sortie}", summary="télécharger une sortie d'un lot terminé",
             responses={**REPONSES_ERREURS, 404: {"description": "lot inconnu, non terminé ou sortie absente"},
+                       410: {"description": "lot expiré : fichiers supprimés au terme de la durée de conservation"},
                        200: {"description": "le fichier", "content": {"text/csv": {}, "application/x-ndjson": {},
                                                                         "application/json": {}}}})
 async def telecharger(identifiant: str, sortie: Literal["decisions", "rejets", "explications", "catalogue",
@@ -262,11 +332,43 @@ async def telecharger(identifiant: str, sortie: Literal["decisions", "rejets", "
     lot = await run_in_threadpool(_lot_visible, service, cle, identifiant)
     fichier, media = SORTIES[sortie]
     chemin = dossier_lot(service, lot.id) / fichier
+    if lot.etat == table.EXPIRE:
+        raise ErreurService(410, "lot-expire", f"lot {lot.id} expiré : ses fichiers (flux téléversé et sorties) ont "
+                            "été supprimés au terme de la durée de conservation ; téléverser le flux de nouveau")
     if lot.etat != "termine" or not chemin.is_file():
         raise ErreurService(404, "sortie-absente", f"sortie « {sortie} » indisponible : lot {lot.etat}"
                             + (" sans explications" if sortie in ("explications", "catalogue") else ""))
     return FileResponse(chemin, media_type=media, filename=f"{lot.id}-{fichier}")
 
 
-__all__ = ["Executeur", "SORTIES", "executeur", "routes"]
+def expirer_lots(sessions: Any, dossier_lots: Path, jours: int, maintenant_: Optional[datetime] = None) -> int:
+    """Remove the folders of the jobs finished more than ``jours`` days ago and mark them ``expire``.
+
+    Queued and running jobs are never touched.  A folder that cannot be removed leaves its job as it was
+    (retried next time; the failure is logged by job id).  Several processes may run it at once.
+    Returns how many jobs expired.
+    """
+    t = maintenant_ or maintenant()
+    with sessions() as s:
+        candidats = table.finis_avant(s, t - timedelta(days=jours))
+    note = f"Fichiers du lot supprimés le {t:%d/%m/%Y} (durée de conservation : {jours} jour(s))."
+    n = 0
+    for identifiant in candidats:
+        dossier = Path(dossier_lots) / identifiant
+        try:
+            shutil.rmtree(dossier)
+        except FileNotFoundError:
+            pass  # already removed (by another process, or never written)
+        except OSError as exc:
+            _journal.warning("lot %s : dossier non supprimé (%s), réessai à la prochaine purge",
+                             identifiant, type(exc).__name__)
+            continue
+        if os.path.lexists(dossier):  # pragma: no cover - recreated meanwhile
+            continue
+        with sessions() as s:
+            n += table.marquer_expire(s, identifiant, note)
+    return n
+
+
+__all__ = ["Executeur", "SORTIES", "compter_enregistrements", "executeur", "expirer_lots", "routes"]
 

@@ -19,10 +19,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
+from orientation.erreurs import ConfigurationInvalide
 from orientation.stockage.moteur import url_base
 
 #: Environment variable carrying the settings to uvicorn's worker processes (JSON).
 VARIABLE_ENV_PARAMETRES = "ORIENTATION_SERVICE_PARAMETRES"
+#: Environment variable: days a finished job's folder (upload and outputs) is kept (default 30).
+VARIABLE_CONSERVATION_LOTS = "ORIENTATION_LOTS_CONSERVATION_JOURS"
+CONSERVATION_LOTS_DEFAUT = 30
+
+
+def conservation_lots(environ: Optional[Mapping[str, str]] = None) -> int:
+    """Retention of the jobs' folders in days, from ``$ORIENTATION_LOTS_CONSERVATION_JOURS`` (default 30).
+
+    Raises :class:`~orientation.erreurs.ConfigurationInvalide` for anything but a whole number of days.
+    """
+    texte = (os.environ if environ is None else environ).get(VARIABLE_CONSERVATION_LOTS, "").strip()
+    if not texte:
+        return CONSERVATION_LOTS_DEFAUT
+    if not texte.isdigit() or not texte.isascii():
+        raise ConfigurationInvalide(f"${VARIABLE_CONSERVATION_LOTS} « {texte[:20]} » : nombre entier de jours "
+                                    "attendu (durée de conservation des fichiers des lots)")
+    return int(texte)
 
 
 @dataclass(frozen=True)
@@ -32,7 +50,8 @@ class Parametres:
     ``base``: SQLAlchemy URL (default ``$ORIENTATION_BASE``, else ``sqlite:///orientation.sqlite3``);
     ``regles``: rules directory (``None``: ``$ORIENTATION_REGLES``, else the bundled rules);
     ``modele``: model directory, ``"demo"`` or ``None`` for none (no default model in a service);
-    limits in bytes and dossiers; ``demarre_le``: when the service started (jobs created earlier and
+    limits in bytes and dossiers; ``lots_conservation_jours``: days a finished job's folder is kept
+    (:func:`conservation_lots`); ``demarre_le``: when the service started (jobs created earlier and
     still active are orphans of a previous run; default: when the application is built); ``duree_cache_cles``: seconds a verified key is trusted without
     reading the database again (a revoked key is refused at most that long after ``cles revoquer``).
     """
@@ -46,6 +65,7 @@ class Parametres:
     taille_max_lot: int = 512 * 1024 * 1024
     lots_max_en_cours: int = 4
     dossier_lots: Optional[str] = None
+    lots_conservation_jours: int = dataclasses.field(default_factory=conservation_lots)
     duree_cache_cles: float = 2.0
     demarre_le: Optional[str] = None  # ISO time ``orientation servir`` started (shared by its workers)
 

@@ -28,6 +28,7 @@ TYPE_MEDIA = "application/problem+json"
 TITRES: dict[int, str] = {
     400: "Requête invalide", 401: "Authentification requise", 403: "Accès refusé", 404: "Ressource introuvable",
     405: "Méthode non autorisée", 406: "Format de réponse non disponible", 409: "Conflit",
+    410: "Ressource supprimée",
     411: "Longueur de requête requise", 413: "Requête trop volumineuse", 415: "Type de contenu non pris en charge",
     422: "Données invalides", 429: "Trop de requêtes", 500: "Erreur interne", 503: "Service indisponible",
 }

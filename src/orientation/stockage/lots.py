@@ -2,7 +2,8 @@
 
 States: ``en_attente`` (uploaded, queued), ``en_cours``, ``termine`` (outputs and manifest published),
 ``refuse`` (the flux was refused as a whole: exit code 2 of ``orientation lot``), ``echec`` (write
-error, internal error, interruption).  :data:`ACTIFS` are the states that count against the service's
+error, internal error, interruption), ``expire`` (a finished job whose folder, upload and outputs, was
+removed at the end of the retention period: its counts and message stay).  :data:`ACTIFS` are the states that count against the service's
 limit on jobs.  The table holds no personal data: département, sizes, counts, French messages of
 ``orientation lot`` (which never carry a dossier's data).
 """
@@ -13,13 +14,16 @@ import uuid
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orientation.stockage.base import Base, HorodatageUTC, maintenant
 
 ACTIFS = ("en_attente", "en_cours")
-ETATS = ("en_attente", "en_cours", "termine", "refuse", "echec")
+#: Finished states: the job's folder may be removed once the retention period is over.
+FINIS = ("termine", "refuse", "echec")
+EXPIRE = "expire"
+ETATS = (*ACTIFS, *FINIS, EXPIRE)
 
 
 class Lot(Base):
@@ -74,6 +78,23 @@ def abandonner_orphelins(session: Session, avant: datetime) -> int:
         lot.message = "lot interrompu par l'arrêt du service avant sa fin : le téléverser de nouveau"
     session.commit()
     return len(orphelins)
+
+
+def finis_avant(session: Session, avant: datetime) -> list[str]:
+    """Ids of the finished jobs (done, refused or failed) that ended before ``avant``, oldest first."""
+    return list(session.scalars(select(Lot.id).where(Lot.etat.in_(FINIS), Lot.fin_le < avant).order_by(Lot.fin_le)))
+
+
+def marquer_expire(session: Session, identifiant: str, note: str) -> bool:
+    """Mark a finished job ``expire`` (its counts stay, ``note`` is added to its message); False if not finished."""
+    lot = session.get(Lot, identifiant)
+    if lot is None or lot.etat not in FINIS:
+        return False
+    message = f"{lot.message}\n{note}" if lot.message else note
+    n = session.execute(update(Lot).where(Lot.id == identifiant, Lot.etat.in_(FINIS))
+                        .values(etat=EXPIRE, message=message)).rowcount
+    session.commit()
+    return bool(n)
 
 
 def mettre_a_jour(session: Session, identifiant: str, **champs: object) -> None:
