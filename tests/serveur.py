@@ -133,7 +133,9 @@ def _postgresql_serveur() -> str:
         if os.environ.get("CI"):
             pytest.fail(raison + " ; obligatoire en CI")
         pytest.skip(raison)
-    return url
+    if "\n" in url.strip() or "://" not in url:
+        pytest.fail(f"{VARIABLE_POSTGRESQL} n'est pas une URL SQLAlchemy sur une ligne : {url!r}")
+    return url.strip()
 
 
 @contextlib.contextmanager
