@@ -26,7 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import httpx
 import pytest
@@ -152,9 +152,24 @@ def base_postgresql() -> Iterator[str]:
     try:
         yield serveur.set(database=nom).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{nom}" WITH (FORCE)'))
+        _supprimer_base(admin, nom)
         admin.dispose()
+
+
+def _supprimer_base(admin: Any, nom: str, essais: int = 5) -> None:
+    """DROP DATABASE ... WITH (FORCE), retried: a backend of the database may be ending meanwhile."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    for essai in range(essais):
+        try:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{nom}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            if essai == essais - 1:
+                raise
+            time.sleep(0.2 * (essai + 1))
 
 
 @contextlib.contextmanager
