@@ -10,10 +10,10 @@ DEMO_MDP ?= demonstration-seulement
 
 installer: $(VENV)/.installe
 
-$(VENV)/.installe: pyproject.toml
+$(VENV)/.installe: pyproject.toml contraintes.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c contraintes.txt -e '.[dev]'
 	touch $@
 
 demo: installer
