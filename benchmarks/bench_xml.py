@@ -9,7 +9,7 @@ pre-routing), then, each in a fresh process so that its peak memory (``ru_maxrss
 * the whole bulk run (:func:`orientation.flux.lot.traiter_fichier`, rules only, no explanations,
   default workers: the parent parses, workers decide);
 * with ``--avant SRC`` the same two with the code of another source tree (e.g. main's ``src``, from
-  ``git archive main src | tar -x -C /tmp/avant``): ``lecture-avant`` (that tree's fastest reader: its
+  ``git archive main src rules models | tar -x -C /tmp/avant``): ``lecture-avant`` (that tree's fastest reader: its
   byte ranges read with lxml when it has them, else its ``LecteurXML``) and ``lot-avant``.
 
 Prints rows/s, CPU seconds (all processes) and the peak memory of each; memory must not grow

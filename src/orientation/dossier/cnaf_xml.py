@@ -215,7 +215,16 @@ def _sorte(tag: str) -> tuple[str, Optional[str], bool, bool]:
     sorte = (nom, cle if not inconnu and (cle in _CLES or nom in _SPECIAUX) else None, inconnu, nom == PERSONNE)
     if len(_SORTES) < 10_000:  # bounded whatever names a file holds
         _SORTES[tag] = sorte
+        if sorte[1] is not None:
+            _CLES_DE[tag] = sorte[1]
+        elif not inconnu and not sorte[3]:
+            _CONTENANTS.add(tag)
     return sorte
+
+
+# The two kinds of tags met most, looked up first: tag -> cell key; known tags that give no cell.
+_CLES_DE: dict[str, str] = {}
+_CONTENANTS: set[str] = set()
 
 
 _JAMAIS = object()  # "no element closes the person": the person lasts to the end of the record
@@ -238,38 +247,41 @@ def _remplir(el: Any, rec: EnregistrementXML) -> None:
     and stripped; the first ``Personne`` opens a person up to its end (a ``Personne`` inside it is
     part of it); unknown names are listed.
     """
-    sortes = _SORTES
+    cles, contenants = _CLES_DE, _CONTENANTS
     cible = rec.communs
     fin_personne: Any = _JAMAIS
     for e in el.iterdescendants():
         if e is fin_personne:
             cible, fin_personne = rec.communs, _JAMAIS
         tag = e.tag
-        sorte = sortes.get(tag)
-        if sorte is None:
+        cle = cles.get(tag)
+        if cle is None:
+            if tag in contenants:
+                continue
             if tag.__class__ is not str:  # comment or processing instruction
                 continue
-            sorte = _sorte(tag)
-        cle = sorte[1]
-        if cle is not None:
-            texte = e.text
-            if len(e):
-                if any(x.tag.__class__ is str for x in e):
-                    continue  # a container: its own text is not a value
-                texte = (texte or "") + "".join(x.tail or "" for x in e)  # around comments
-            v = texte[:TEXTE_MAX].strip() if texte else ""
-            valeurs = cible.get(cle)
-            if valeurs is None:
-                cible[cle] = [v]
-            else:
-                valeurs.append(v)
-        elif sorte[3]:
-            if fin_personne is _JAMAIS and cible is rec.communs:
-                personne = PersonneXML(e.sourceline)
-                rec.personnes.append(personne)
-                cible, fin_personne = personne.cellules, _apres(e, el)
-        elif sorte[2]:
-            rec.inconnus.add(sorte[0])
+            nom, cle, inconnu, personne = _SORTES.get(tag) or _sorte(tag)
+            if personne:
+                if fin_personne is _JAMAIS and cible is rec.communs:
+                    p = PersonneXML(e.sourceline)
+                    rec.personnes.append(p)
+                    cible, fin_personne = p.cellules, _apres(e, el)
+                continue
+            if inconnu:
+                rec.inconnus.add(nom)
+            if cle is None:
+                continue
+        texte = e.text
+        if len(e):
+            if any(x.tag.__class__ is str for x in e):
+                continue  # a container: its own text is not a value
+            texte = (texte or "") + "".join(x.tail or "" for x in e)  # around comments
+        v = texte[:TEXTE_MAX].strip() if texte else ""
+        valeurs = cible.get(cle)
+        if valeurs is None:
+            cible[cle] = [v]
+        else:
+            valeurs.append(v)
 
 
 def _inconnus(el: Any, noms: set[str]) -> None:
@@ -427,6 +439,13 @@ def lignes(rec: EnregistrementXML) -> tuple[list[tuple[int, dict[str, str]]], Op
         ligne: dict[str, str] = {}
         for cle, valeurs in cel.items():
             if cle not in _CLES:
+                continue
+            if len(valeurs) == 1:  # the usual case, without building a list
+                v = valeurs[0]
+                if cle in CLES_MULTIPLES:
+                    ligne[cle] = v or LISTE_VIDE
+                elif v:
+                    ligne[cle] = v
                 continue
             pleines = [v for v in valeurs if v != ""]
             if cle in CLES_MULTIPLES:

@@ -65,7 +65,7 @@ def _flux(recs: list[EnregistrementXML], avant: int, inconnus_hors: set[str]) ->
     """The :class:`Flux` of records whose first row has rank ``avant + 1`` (rows refused while reading)."""
     numero = avant
     rangs: list[int] = []
-    colonnes: list[list[Optional[str]]] = [[] for _ in COLONNES_XML]
+    lues: list[dict[str, str]] = []
     rejets: list[Rejet] = []
     inconnus: set[str] = set(inconnus_hors)
     positions: dict[int, tuple[int, int]] = {}
@@ -82,11 +82,10 @@ def _flux(recs: list[EnregistrementXML], avant: int, inconnus_hors: set[str]) ->
             numero += 1
             rangs.append(numero)
             positions[numero] = (rec.numero, ligne)
-            get = cellules.get
-            for colonne, k in zip(colonnes, COLONNES_XML):
-                colonne.append(get(k))
+            lues.append(cellules)
     # through NumPy: pyarrow converts a list holding None to pa.string() an order of magnitude slower
-    table = pa.table({k: pa.array(np.array(v, dtype=object), pa.string()) for k, v in zip(COLONNES_XML, colonnes)})
+    table = pa.table({k: pa.array(np.array([r.get(k) for r in lues], dtype=object), pa.string())
+                      for k in COLONNES_XML})
     return Flux(table, np.array(rangs, dtype=np.int64), rejets, sorted(inconnus), {}, False, positions)
 
 
