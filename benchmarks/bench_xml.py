@@ -4,20 +4,20 @@ Writes N synthetic dossiers (:func:`orientation.modele.synthetique.generer_table
 flux (:func:`orientation.dossier.cnaf_xml.enregistrement_xml`, one ``InfoDemandeRSA`` each, with a
 pre-routing), then, each in a fresh process so that its peak memory (``ru_maxrss``) is its own:
 
-* reading only, in one process: ``lecture-avant``, the one-pass expat reader with a Python call
-  per element (:class:`orientation.dossier.cnaf_xml.LecteurXML`, kept for single documents and as
-  the baseline), and ``lecture``, the byte ranges read with lxml
-  (:mod:`orientation.dossier.cnaf_xml_blocs`), both with the rows of each record;
+* reading only, in one process: ``lecture``, the package's one XML reader
+  (:class:`orientation.dossier.cnaf_xml.LecteurXML`, lxml's pull parser) with the rows of each record;
 * the whole bulk run (:func:`orientation.flux.lot.traiter_fichier`, rules only, no explanations,
-  default workers), and with ``--avant SRC`` the same run with the code of another source tree
-  (e.g. main's ``src``, from ``git archive main src | tar -x -C /tmp/avant``): ``lot-avant``.
+  default workers: the parent parses, workers decide);
+* with ``--avant SRC`` the same two with the code of another source tree (e.g. main's ``src``, from
+  ``git archive main src rules models | tar -x -C /tmp/avant``): ``lecture-avant`` (that tree's fastest reader: its
+  byte ranges read with lxml when it has them, else its ``LecteurXML``) and ``lot-avant``.
 
 Prints rows/s, CPU seconds (all processes) and the peak memory of each; memory must not grow
 with the size (the file is streamed).  The load average is printed too (a shared machine skews
 the figures: compare rows per CPU second).
 
     python benchmarks/bench_xml.py                      # 20,000 and 200,000 dossiers
-    python benchmarks/bench_xml.py --tailles 5000 50000 --avant /tmp/avant/src
+    python benchmarks/bench_xml.py --tailles 20000 100000 --avant /tmp/avant/src
 """
 
 from __future__ import annotations
@@ -71,23 +71,22 @@ def _pic_kib() -> int:
 def _mesure(mode: str, chemin: str) -> None:
     """Child process: run one measurement, print 'rows seconds peak_kib' (largest of itself and its workers)."""
     debut = time.perf_counter()
-    if mode == "lecture-avant":
+    if mode == "lecture":
         from orientation.dossier.cnaf_xml import LecteurXML, lignes
 
         n = 0
-        with open(chemin, "rb") as f:
-            for rec in LecteurXML(f):
-                n += len(lignes(rec)[0])
-    elif mode == "lecture":
-        from orientation.dossier.cnaf_xml import lignes
-        from orientation.dossier.cnaf_xml_blocs import Decoupeur, lire_plage
-
-        n = 0
-        with open(chemin, "rb") as f, open(chemin, "rb") as g:
-            for plage in Decoupeur(f, chemin, 10_000):
-                g.seek(plage.debut)
-                for rec in lire_plage(g.read(plage.fin - plage.debut), plage):
+        try:  # a tree of earlier sessions: its byte ranges read with lxml
+            from orientation.dossier.cnaf_xml_blocs import Decoupeur, lire_plage  # type: ignore[import-not-found]
+        except ImportError:
+            with open(chemin, "rb") as f:
+                for rec in LecteurXML(f, chemin, 1 << 20):
                     n += len(lignes(rec)[0])
+        else:
+            with open(chemin, "rb") as f, open(chemin, "rb") as g:
+                for plage in Decoupeur(f, chemin, 10_000):
+                    g.seek(plage.debut)
+                    for rec in lire_plage(g.read(plage.fin - plage.debut), plage):
+                        n += len(lignes(rec)[0])
     else:
         from orientation.flux.lot import traiter_fichier
 
@@ -110,11 +109,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tailles", type=int, nargs=2, default=[20_000, 200_000])
     p.add_argument("--avant", help="dossier src d'une autre version (mesure lot-avant)")
-    p.add_argument("--sans-lecture-avant", action="store_true", help="sans la mesure lente lecture-avant")
     args = p.parse_args()
-    modes = [("lecture-avant", None)] * (not args.sans_lecture_avant) + [("lecture", None), ("lot", None)]
+    modes = [("lecture", None), ("lot", None)]
     if args.avant:
-        modes.append(("lot-avant", args.avant))
+        modes = [("lecture-avant", args.avant), ("lot-avant", args.avant)] + modes
     print(f"Charge de la machine : {', '.join(_fr(x, 2) for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as d:
         for n in args.tailles:
@@ -124,7 +122,7 @@ def main() -> None:
             taille = chemin.stat().st_size / 2**20
             for mode, src in modes:
                 env = dict(os.environ, PYTHONPATH=os.path.abspath(src)) if src else None
-                sortie = subprocess.run([sys.executable, __file__, "--mesure", mode.replace("lot-avant", "lot"),
+                sortie = subprocess.run([sys.executable, __file__, "--mesure", mode.replace("-avant", ""),
                                          str(chemin)], check=True, capture_output=True, text=True, env=env).stdout.split()
                 lignes, duree, pic, cpu = int(sortie[0]), float(sortie[1]), int(sortie[2]) / 1024, float(sortie[3])
                 print(f"{_fr(n)} dossiers ({_fr(taille, 1)} Mio de XML), {mode:13s}: {_fr(lignes / duree)} lignes/s, "

@@ -2,9 +2,9 @@
 
 Départements receive the CAF's flux as XML (WebRSA's Fluxcnaf plugin names them: VIRS0901
 instruction, VIRD0201 instruction DSP, VRSB0801 / VRSD0301 bénéficiaires).  This module reads
-them record by record with expat (the parser under :mod:`xml.etree.ElementTree`, which gives the
-line of each start tag), maps each person to the flat CNAF record of :mod:`orientation.dossier.cnaf`
-(the same columns as the CSV, JSON Lines and Parquet flux) and writes such XML back
+them record by record with lxml's pull parser (:class:`LecteurXML`, the package's only XML reader:
+one dossier, ``orientation lot``, the workspace's import), maps each person to the flat CNAF record of
+:mod:`orientation.dossier.cnaf` (the same columns as the CSV, JSON Lines and Parquet flux) and writes such XML back
 (:func:`ecrire_xml`, for examples and tests).
 
 Structure (sources: atolcd/webrsa)
@@ -51,7 +51,9 @@ Mapping
   element is *unknown*: skipped and listed by name (never its value).
 
 Security: a document type declaration (``<!DOCTYPE``) is refused, so no entity can be declared
-(no "billion laughs", no external entity); an undeclared entity is malformed XML.
+(no "billion laughs", no external entity); the parser never substitutes entities, never uses the
+network, never loads a DTD and keeps libxml2's limits (text node size, depth, entity expansion); an
+undeclared entity is malformed XML.
 """
 
 from __future__ import annotations
@@ -59,7 +61,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, BinaryIO, Iterable, Iterator, Optional
-from xml.parsers import expat
 from xml.sax.saxutils import escape
 
 from orientation.dossier.cnaf import CLES
@@ -143,19 +144,44 @@ class EnregistrementXML:
     inconnus: set[str] = field(default_factory=set)
 
 
+#: French reasons of libxml2's well-formedness errors (``lxml.etree.ErrorTypes`` names); others: generic.
 _MESSAGES = {
-    "syntax error": "erreur de syntaxe",
-    "mismatched tag": "balise fermante qui ne correspond pas à la balise ouverte",
-    "undefined entity": "entité non définie",
-    "no element found": "document incomplet ou vide",
-    "not well-formed (invalid token)": "caractère ou balise invalide",
-    "unclosed token": "balise non fermée",
-    "junk after document element": "contenu après l'élément racine",
-    "unbound prefix": "préfixe d'espace de noms non déclaré",
-    "duplicate attribute": "attribut en double",
-    "XML or text declaration not at start of entity": "déclaration XML ailleurs qu'au début du document",
-    "encoding specified in XML declaration is incorrect": "encodage déclaré incorrect",
-    "unknown encoding": "encodage inconnu",
+    "ERR_TAG_NAME_MISMATCH": "balise fermante qui ne correspond pas à la balise ouverte",
+    "ERR_LTSLASH_REQUIRED": "balise fermante qui ne correspond pas à la balise ouverte",
+    "ERR_UNDECLARED_ENTITY": "entité non définie",
+    "ERR_ENTITYREF_SEMICOL_MISSING": "référence d'entité sans point-virgule",
+    "ERR_DOCUMENT_EMPTY": "document incomplet ou vide",
+    "ERR_DOCUMENT_END": "contenu après l'élément racine",
+    "ERR_EXTRA_CONTENT": "contenu après l'élément racine",
+    "ERR_TAG_NOT_FINISHED": "document incomplet (balise non fermée)",
+    "ERR_GT_REQUIRED": "balise non fermée",
+    "ERR_NAME_REQUIRED": "nom d'élément attendu",
+    "ERR_SPACE_REQUIRED": "espace attendue",
+    "ERR_ATTRIBUTE_REDEFINED": "attribut en double",
+    "ERR_ATTRIBUTE_WITHOUT_VALUE": "attribut sans valeur",
+    "ERR_ATTRIBUTE_NOT_STARTED": "valeur d'attribut sans guillemets",
+    "ERR_ATTRIBUTE_NOT_FINISHED": "valeur d'attribut non fermée",
+    "ERR_LT_IN_ATTRIBUTE": "caractère < dans une valeur d'attribut",
+    "ERR_INVALID_CHAR": "caractère interdit en XML",
+    "ERR_INVALID_CHARREF": "référence de caractère invalide",
+    "ERR_INVALID_DEC_CHARREF": "référence de caractère invalide",
+    "ERR_INVALID_HEX_CHARREF": "référence de caractère invalide",
+    "ERR_CHARREF_AT_EOF": "référence de caractère invalide",
+    "ERR_INVALID_ENCODING": "octets invalides dans l'encodage du document",
+    "ERR_UNSUPPORTED_ENCODING": "encodage inconnu",
+    "ERR_UNKNOWN_ENCODING": "encodage inconnu",
+    "ERR_RESERVED_XML_NAME": "déclaration XML ailleurs qu'au début du document",
+    "ERR_XMLDECL_NOT_FINISHED": "déclaration XML incorrecte",
+    "ERR_COMMENT_NOT_FINISHED": "commentaire non fermé",
+    "ERR_HYPHEN_IN_COMMENT": "double tiret dans un commentaire",
+    "ERR_CDATA_NOT_FINISHED": "section CDATA non fermée",
+    "ERR_MISPLACED_CDATA_END": "]]> hors d'une section CDATA",
+    "ERR_PI_NOT_FINISHED": "instruction de traitement non fermée",
+    "ERR_NOT_WELL_BALANCED": "balises mal imbriquées",
+    "NS_ERR_UNDEFINED_NAMESPACE": "préfixe d'espace de noms non déclaré",
+    "ERR_NAME_TOO_LONG": "nom trop long",
+    "ERR_RESOURCE_LIMIT": "limite de taille dépassée (texte ou profondeur)",
+    "ERR_INTERNAL_ERROR": "limite de taille dépassée (texte ou profondeur)",
 }
 
 
@@ -166,106 +192,205 @@ def message_doctype(nom: str, ligne: int) -> str:
             "n'a été traitée.")
 
 
-def message_expat(nom: str, exc: expat.ExpatError) -> str:
-    """French message of an expat error (line, column, reason) for the file ``nom``."""
-    message = expat.errors.messages.get(exc.code, "") if exc.code else ""
-    return (f"{nom} : XML mal formé ligne {exc.lineno}, colonne {exc.offset + 1} : "
-            f"{_MESSAGES.get(message, message or 'syntaxe invalide')}. Aucune sortie n'a été publiée.")
+def message_syntaxe(nom: str, ligne: int, colonne: int, raison: str) -> str:
+    """French message of a well-formedness error at ``ligne``, ``colonne`` (from 1) of the file ``nom``."""
+    return f"{nom} : XML mal formé ligne {max(ligne, 1)}, colonne {max(colonne, 1)} : {raison}. Aucune sortie n'a été publiée."
 
 
-def _nom(brut: str) -> str:
-    return brut.rsplit(":", 1)[-1]
+def _nom(tag: str) -> str:
+    """Local name of an lxml tag (``{namespace}name``)."""
+    return tag.rsplit("}", 1)[-1]
+
+
+#: Elements kept although they are not flat-file columns (identifier, role, CAF number).
+_SPECIAUX = frozenset({"NUMDEMRSA", "ROLEPERS", "NUMORG"})
+# What an element is, by tag as lxml gives it: (local name, cell key or None, unknown, is a Personne).
+_SORTES: dict[str, tuple[str, Optional[str], bool, bool]] = {}
+
+
+def _sorte(tag: str) -> tuple[str, Optional[str], bool, bool]:
+    nom = _nom(tag)
+    cle = nom.lower()
+    inconnu = nom not in ELEMENTS_CONNUS and cle not in _CLES
+    sorte = (nom, cle if not inconnu and (cle in _CLES or nom in _SPECIAUX) else None, inconnu, nom == PERSONNE)
+    if len(_SORTES) < 10_000:  # bounded whatever names a file holds
+        _SORTES[tag] = sorte
+        if sorte[1] is not None:
+            _CLES_DE[tag] = sorte[1]
+        elif not inconnu and not sorte[3]:
+            _CONTENANTS.add(tag)
+    return sorte
+
+
+# The two kinds of tags met most, looked up first: tag -> cell key; known tags that give no cell.
+_CLES_DE: dict[str, str] = {}
+_CONTENANTS: set[str] = set()
+
+
+_JAMAIS = object()  # "no element closes the person": the person lasts to the end of the record
+
+
+def _apres(el: Any, fin: Any) -> Any:
+    """The first node after the subtree of ``el`` inside ``fin`` (:data:`_JAMAIS`: none)."""
+    while el is not fin:
+        suivant = el.getnext()
+        if suivant is not None:
+            return suivant
+        el = el.getparent()
+    return _JAMAIS
+
+
+def _remplir(el: Any, rec: EnregistrementXML) -> None:
+    """Fill ``rec`` from the subtree of the record element ``el`` (one pass in document order).
+
+    A leaf whose name is a column (or :data:`_SPECIAUX`) gives its text, cut at :data:`TEXTE_MAX`
+    and stripped; the first ``Personne`` opens a person up to its end (a ``Personne`` inside it is
+    part of it); unknown names are listed.
+    """
+    cles, contenants = _CLES_DE, _CONTENANTS
+    cible = rec.communs
+    fin_personne: Any = _JAMAIS
+    for e in el.iterdescendants():
+        if e is fin_personne:
+            cible, fin_personne = rec.communs, _JAMAIS
+        tag = e.tag
+        cle = cles.get(tag)
+        if cle is None:
+            if tag in contenants:
+                continue
+            if tag.__class__ is not str:  # comment or processing instruction
+                continue
+            nom, cle, inconnu, personne = _SORTES.get(tag) or _sorte(tag)
+            if personne:
+                if fin_personne is _JAMAIS and cible is rec.communs:
+                    p = PersonneXML(e.sourceline)
+                    rec.personnes.append(p)
+                    cible, fin_personne = p.cellules, _apres(e, el)
+                continue
+            if inconnu:
+                rec.inconnus.add(nom)
+            if cle is None:
+                continue
+        texte = e.text
+        if len(e):
+            if any(x.tag.__class__ is str for x in e):
+                continue  # a container: its own text is not a value
+            texte = (texte or "") + "".join(x.tail or "" for x in e)  # around comments
+        v = texte[:TEXTE_MAX].strip() if texte else ""
+        valeurs = cible.get(cle)
+        if valeurs is None:
+            cible[cle] = [v]
+        else:
+            valeurs.append(v)
+
+
+def _inconnus(el: Any, noms: set[str]) -> None:
+    """Unknown element names of ``el`` and its descendants (outside records) into ``noms``."""
+    for e in el.iter():
+        if e.tag.__class__ is str:
+            nom, _, inconnu, _ = _SORTES.get(e.tag) or _sorte(e.tag)
+            if inconnu:
+                noms.add(nom)
 
 
 class LecteurXML:
     """Streamed reader of a CAF XML flux: iterate to get :class:`EnregistrementXML` objects in file order.
 
-    The file is fed to expat by pieces of ``morceau`` bytes; records completed by a piece are
-    handed out before the next piece is read, and only the record being read is kept, so memory
-    does not depend on the file size (:attr:`max_en_attente`: most records held at once).
-    ``nom``: the file's name for messages; ``lus``: called with every piece read (hashing).
+    The only XML parser of the package: lxml's pull parser (libxml2; no entity substitution, no
+    network, no DTD loaded, default size limits) is fed pieces of ``morceau`` bytes and reports
+    the end of each ``InfoDemandeRSA`` (any namespace; a record nested in a record is part of
+    it); the record's tree, built in C, is walked once, then cleared and dropped with what came
+    before it, so memory does not depend on the file size (:attr:`max_en_attente`: most
+    records handed out for one piece).  Lines are those of the start tags (where the tag ends,
+    for one spread over several lines).  A ``<!DOCTYPE`` is refused at the first record (or at
+    the end of a document without one), before anything is handed out.  ``nom``: the file's
+    name for messages; ``lus``: called with every piece read (hashing).  Raises
+    :class:`XMLRefuse` (French, with line and column) for a document that is not well formed.
     """
 
     def __init__(self, flux: BinaryIO, nom: str = "(document)", morceau: int = 1 << 16, lus: Any = None):
+        from lxml import etree
+
         self.flux, self.nom, self.morceau, self.lus = flux, nom, morceau, lus
         self.inconnus_hors: set[str] = set()  # unknown elements outside any record
         self.max_en_attente = 0
         self.racine: Optional[str] = None
-        self._prets: list[EnregistrementXML] = []
-        self._pile: list[list[Any]] = []  # [name, has children, text pieces, text length]
-        self._rec: Optional[EnregistrementXML] = None
-        self._pers: Optional[PersonneXML] = None
         self._n = 0
-        p = expat.ParserCreate()
-        p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        p.StartDoctypeDeclHandler = self._doctype
-        p.EntityDeclHandler = self._entite
-        p.StartElementHandler = self._debut
-        p.EndElementHandler = self._fin
-        p.CharacterDataHandler = self._texte
-        p.buffer_text = True
-        self._p = p
+        self._debut = b""  # the first bytes (the line of a DOCTYPE)
+        self._arbre: Any = None  # the document's root once known (what is left of the tree)
+        self._etree = etree
+        etree.clear_error_log()
+        self._p = etree.XMLPullParser(events=("end",), tag=("{*}" + ENREGISTREMENT), resolve_entities=False,
+                                      no_network=True, load_dtd=False, remove_blank_text=False, collect_ids=False)
 
-    def _doctype(self, *_: Any) -> None:
-        raise XMLRefuse(message_doctype(self.nom, self._p.CurrentLineNumber))
+    def _refuser(self, exc: Any) -> XMLRefuse:
+        # the thread's log since this reader started (cleared then): its first error is the cause, the
+        # parser's own log is emptied when it stops
+        erreurs = [e for e in exc.error_log if e.level >= 2]
+        k = self._debut.find(b"<!DOCTYPE") if self._arbre is None else -1
+        if k >= 0:  # refused before its first record, e.g. by libxml2's limit on entity expansion
+            return XMLRefuse(message_doctype(self.nom, self._debut.count(b"\n", 0, k) + 1))
+        if erreurs:
+            e = erreurs[0]
+            return XMLRefuse(message_syntaxe(self.nom, e.line, e.column, _MESSAGES.get(e.type_name, "syntaxe invalide")))
+        return XMLRefuse(message_syntaxe(self.nom, getattr(exc, "lineno", 1) or 1, 1, "document incomplet ou vide"))
 
-    def _entite(self, *_: Any) -> None:  # pragma: no cover - needs a DOCTYPE, refused first
-        raise XMLRefuse(f"{self.nom} : déclaration d'entité refusée ligne {self._p.CurrentLineNumber}.")
+    def _verifier_doctype(self, el: Any) -> None:
+        arbre = el.getroottree()
+        info = arbre.docinfo
+        if info.doctype or info.internalDTD is not None or info.system_url or info.public_id:
+            k = self._debut.find(b"<!DOCTYPE")
+            raise XMLRefuse(message_doctype(self.nom, self._debut.count(b"\n", 0, k) + 1 if k >= 0 else 1))
+        self._arbre = arbre.getroot()
+        self.racine = _nom(self._arbre.tag) if isinstance(self._arbre.tag, str) else None
 
-    def _debut(self, brut: str, _attributs: Any) -> None:
-        nom = _nom(brut)
-        if self._pile:
-            self._pile[-1][1] = True
-        elif self.racine is None:
-            self.racine = nom
-        self._pile.append([nom, False, [], 0])
-        ligne = self._p.CurrentLineNumber
-        if nom == ENREGISTREMENT and self._rec is None:
-            self._n += 1
-            self._rec = EnregistrementXML(self._n, ligne)
-        elif nom == PERSONNE and self._rec is not None and self._pers is None:
-            self._pers = PersonneXML(ligne)
-            self._rec.personnes.append(self._pers)
-
-    def _texte(self, texte: str) -> None:
-        haut = self._pile[-1] if self._pile else None
-        if haut is not None and haut[3] < TEXTE_MAX:
-            haut[2].append(texte[:TEXTE_MAX - haut[3]])
-            haut[3] += len(texte)
-
-    def _fin(self, _brut: str) -> None:
-        nom, enfants, morceaux, _ = self._pile.pop()
-        cle = nom.lower()
-        connu = nom in ELEMENTS_CONNUS or cle in _CLES
-        if not connu:
-            (self._rec.inconnus if self._rec is not None else self.inconnus_hors).add(nom)
-        elif not enfants and self._rec is not None and (cle in _CLES or nom in _SPECIAUX):
-            cible = self._pers.cellules if self._pers is not None else self._rec.communs
-            cible.setdefault(cle, []).append("".join(morceaux).strip())
-        if nom == PERSONNE and self._pers is not None:
-            self._pers = None
-        elif nom == ENREGISTREMENT and self._rec is not None and not any(e[0] == ENREGISTREMENT for e in self._pile):
-            self._prets.append(self._rec)
-            self._rec = None
+    def _enregistrement(self, el: Any) -> Optional[EnregistrementXML]:
+        if self._arbre is None:
+            self._verifier_doctype(el)
+        if next(el.iterancestors("{*}" + ENREGISTREMENT), None) is not None:
+            return None  # nested: read with the record around it
+        self._n += 1
+        rec = EnregistrementXML(self._n, el.sourceline)
+        if len(el):
+            _remplir(el, rec)
+        # drop the record's content and everything before it (header, earlier records, wrappers' past)
+        el.clear(keep_tail=True)
+        a = el
+        while a is not None:
+            parent = a.getparent()
+            if parent is None:
+                break
+            while (avant := a.getprevious()) is not None:
+                if avant.tag.__class__ is str and _nom(avant.tag) != ENREGISTREMENT:
+                    _inconnus(avant, self.inconnus_hors)
+                parent.remove(avant)
+            a = parent
+        return rec
 
     def __iter__(self) -> Iterator[EnregistrementXML]:
+        etree, p = self._etree, self._p
         fin = False
         while not fin:
             piece = self.flux.read(self.morceau)
             fin = not piece
             if piece and self.lus is not None:
                 self.lus(piece)
+            if len(self._debut) < 1 << 16:
+                self._debut += piece[:(1 << 16) - len(self._debut)]
             try:
-                self._p.Parse(piece, fin)
-            except expat.ExpatError as exc:
-                raise XMLRefuse(message_expat(self.nom, exc)) from None
-            self.max_en_attente = max(self.max_en_attente, len(self._prets))
-            prets, self._prets = self._prets, []
+                if piece:
+                    p.feed(piece)
+                else:
+                    racine = p.close()
+                prets = [r for _, el in p.read_events() if (r := self._enregistrement(el)) is not None]
+            except etree.XMLSyntaxError as exc:
+                raise self._refuser(exc) from None
+            if fin:
+                if self._arbre is None:
+                    self._verifier_doctype(racine)
+                _inconnus(self._arbre, self.inconnus_hors)  # root, wrappers, what follows the last record
+            self.max_en_attente = max(self.max_en_attente, len(prets))
             yield from prets
-
-
-#: Elements kept although they are not flat-file columns (identifier, role, CAF number).
-_SPECIAUX = frozenset({"NUMDEMRSA", "ROLEPERS", "NUMORG"})
 
 
 def departement_de_numorg(numorg: str) -> Optional[str]:
@@ -314,6 +439,13 @@ def lignes(rec: EnregistrementXML) -> tuple[list[tuple[int, dict[str, str]]], Op
         ligne: dict[str, str] = {}
         for cle, valeurs in cel.items():
             if cle not in _CLES:
+                continue
+            if len(valeurs) == 1:  # the usual case, without building a list
+                v = valeurs[0]
+                if cle in CLES_MULTIPLES:
+                    ligne[cle] = v or LISTE_VIDE
+                elif v:
+                    ligne[cle] = v
                 continue
             pleines = [v for v in valeurs if v != ""]
             if cle in CLES_MULTIPLES:
@@ -470,4 +602,4 @@ def ecrire_xml(enregistrements: Iterable[str], entete: str = "") -> Iterator[str
 __all__ = ["COMPLEMENTS", "ELEMENTS_CONNUS", "ENREGISTREMENT", "EnregistrementXML", "LecteurXML", "PERSONNE",
            "PersonneXML", "RACINE", "TAILLE_MAX_XML", "XMLRefuse", "ecrire_xml", "enregistrement_unique",
            "enregistrement_xml", "departement_de_numorg", "lignes", "lire_enregistrements", "message_doctype",
-           "message_expat"]
+           "message_syntaxe"]
