@@ -1,8 +1,9 @@
 """Accessibility in the real browser (Playwright driving Debian's Chromium) against a real ``orientation servir``:
 computed text contrast (RGAA 3.2), visible focus (10.7) and its contrast (3.3), Tab order over every interactive
-element (12.8) with the skip link first (12.7), no horizontal scroll at 200 % zoom of a 1280 px window
-(10.4 / 10.11), print stylesheet, and axe-core's WCAG 2.1 A/AA rules (a maintained engine, shipped in the
-axe-playwright-python package) on every page; then a keyboard-only walk: login → queue → card → decision.
+element (12.8) with the skip link first (12.7), no horizontal scroll at 200 % zoom of a 1280 px window (10.4; the
+320 px of RGAA 10.11 is not checked), print stylesheet, and axe-core's WCAG 2.1 A/AA rules (a maintained engine,
+shipped in the axe-playwright-python package) on every page; then a keyboard-only walk: login → queue → card →
+decision.
 
 Screenshots of the walk are kept in the test's temporary folder and copied to ``tests/artefacts/`` (ignored
 by git).  The browser is never downloaded: without ``/usr/bin/chromium`` the test is skipped, or fails under CI.
@@ -10,7 +11,6 @@ by git).  The browser is never downloaded: without ``/usr/bin/chromium`` the tes
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -21,11 +21,8 @@ import pytest
 from tests.audit_rgaa import contraste, couleur, seuil_contraste, superposer
 from tests.espace_outils import MOT_DE_PASSE, preparer
 from tests.serveur import demarrer
+from tests.test_espace_navigateur import ARGUMENTS, ARTEFACTS, CHROMIUM, _navigateur_disponible
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGUMENTS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync"]
-ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 LARGEUR_ZOOM = 640  # a 1280 px wide window at 200 % zoom shows 640 CSS px
 REGLES_AXE = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -75,14 +72,6 @@ _FOCUS_JS = """() => {
   return {nom: (%s)(e), style: cs.outlineStyle, largeur: parseFloat(cs.outlineWidth), couleur: cs.outlineColor,
           ombre: cs.boxShadow, x: r.x, y: r.y, l: r.width, h: r.height, fenetre: [innerWidth, innerHeight], fonds};
 }""" % _DECRIRE_JS
-
-
-def _navigateur_disponible() -> None:
-    if not CHROMIUM.exists():
-        raison = f"{CHROMIUM} absent (installé par .ci/run) : pas de test dans un navigateur"
-        if os.environ.get("CI"):
-            pytest.fail(raison + " ; obligatoire en CI")
-        pytest.skip(raison)
 
 
 def _fond(fonds: list[str]) -> tuple[float, float, float]:
