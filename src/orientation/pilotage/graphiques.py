@@ -6,6 +6,7 @@ no random identifiers (fixed hash salt): the same figures always give the same S
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from typing import Sequence
@@ -69,16 +70,28 @@ def svg_indicateur(indicateur: Indicateur, obs: Sequence[Observation], mensuel: 
             fig.savefig(tampon, format="svg", metadata={"Date": None, "Creator": None})
         finally:
             plt.close(fig)
-    return _nettoyer(tampon.getvalue(), indicateur.id)
+    return _nettoyer(tampon.getvalue(), indicateur.id, alternative(indicateur))
 
 
-def _nettoyer(svg: str, prefixe: str) -> str:
-    """Inline-ready SVG: no XML prolog, doctype, metadata block nor comments; scales with the page.
+def alternative(indicateur: Indicateur) -> str:
+    """The plots' text alternative (RGAA 1.1): what they show; the figures are in the table that follows."""
+    seuil = f", seuil de {indicateur.seuil} en pointillés" if indicateur.seuil else ""
+    cible = f" et cible de {indicateur.cible * 100:.0f} % en pointillés" if indicateur.cible is not None else ""
+    return (f"Graphiques de l'indicateur « {indicateur.libelle} » : à gauche, répartition des délais en jours "
+            f"(délais observés, et au moins le délai écoulé pour les personnes qui ne l'ont pas encore atteint)"
+            f"{seuil} ; "
+            f"à droite, taux par mois de départ{cible}. Les chiffres sont dans le tableau qui suit.")
+
+
+def _nettoyer(svg: str, prefixe: str, alternative_texte: str) -> str:
+    """Inline-ready SVG: no XML prolog, doctype, metadata block nor comments; scales with the page; an image
+    with a text alternative for assistive technologies (``role="img"``, ``aria-label``).
 
     Its identifiers (and internal references ``url(#…)``, ``href="#…"``) get ``prefixe``: several SVGs
     in one HTML document must not share an ``id``.
     """
     svg = svg[svg.index("<svg"):]
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(alternative_texte)}" ', 1)
     svg = re.sub(r'(\sid="|url\(#|href="#)', lambda m: m.group(1) + prefixe + "-", svg)
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
