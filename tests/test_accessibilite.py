@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from tests.audit_rgaa import auditer, contraste, luminance, nom_accessible, seuil_contraste, titre
 from tests.espace_outils import FLUX_EXEMPLE, connecter, csrf, preparer
+from tests.serveur import migrer
 
 RACINE = Path(__file__).resolve().parents[1]
 #: every kind of workspace page, with the status it answers
@@ -280,3 +281,24 @@ def test_contraste_valeurs_connues() -> None:
     assert contraste((0x76,) * 3, blanc) >= 4.5 > contraste((0x77,) * 3, blanc)
     assert seuil_contraste(16, 400) == 4.5 and seuil_contraste(24, 400) == 3 and seuil_contraste(19, 700) == 3
     assert seuil_contraste(19, 400) == 4.5
+
+
+def test_fiche_sans_style_en_ligne_et_regles_de_la_carte_servies(pages: dict[str, tuple[int, str]],
+                                                                  tmp_path: Path) -> None:
+    """RGAA 8.2: no <style> inside <body> (invalid, and refused by the pages' CSP style-src 'self');
+    the card's rules come from /espace/carte.css, linked by every page and served as CSS."""
+    from orientation.espace.application import creer_application
+    from orientation.explication.rendu_html import style_carte
+    from orientation.service import Parametres
+
+    for nom in ("fiche-rdv", "fiche-examen", "fiche-historique"):
+        html = pages[nom][1]
+        assert "orientation-carte" in html and "<style" not in html, nom
+        doc = lxml.html.document_fromstring(html)
+        assert "/espace/carte.css" in [lien.get("href") for lien in doc.head.iter("link")], nom
+    url = f"sqlite:///{tmp_path / 'vide.sqlite3'}"
+    migrer(url)
+    with TestClient(creer_application(Parametres(base=url, modele="demo")), base_url="http://testserver") as c:
+        r = c.get("/espace/carte.css")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+    assert r.text == style_carte() and ".orientation-carte .synthese" in r.text

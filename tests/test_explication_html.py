@@ -19,6 +19,7 @@ import pytest
 from orientation import explain
 from orientation.configuration import SourceModele
 from orientation.explication.construction import rendre_html
+from orientation.explication.rendu_html import style_carte
 
 from .test_explication_lecture import EXEMPLES, _dossier
 
@@ -52,6 +53,9 @@ def test_carte_autonome_et_meme_contenu_que_le_texte(chemin: Path) -> None:
                 assert ligne in visible, ligne
         fragment = e.html(detail, fragment=True)
         assert "<html" not in fragment and "<article" in fragment and "<style>" in fragment
+        sans_style = e.html(detail, fragment=True, style=False)
+        assert "<style" not in sans_style and sans_style == fragment[fragment.index("<article"):]
+        assert style_carte() in page  # the same rules, inline in the page
         assert _normaliser(_texte_visible(fragment)) in visible
     assert rendre_html(e) == e.html()
 

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from orientation.espace import web_admin  # noqa: F401 - registers the administration pages on the router
 from orientation.espace.web import ErreurPage, Redirection, erreur_page, routeur
+from orientation.explication.rendu_html import style_carte
 from orientation.service.application import creer_application as creer_service
 from orientation.service.parametres import Parametres
 
@@ -23,6 +24,13 @@ from orientation.service.parametres import Parametres
 def monter(app: FastAPI) -> FastAPI:
     """Mount the workspace on ``app`` (the service's application)."""
     app.include_router(routeur)
+
+    @app.get("/espace/carte.css", include_in_schema=False)
+    async def _style_carte() -> Response:
+        # the explanation card's rules, linked by the pages: their CSP refuses the card's inline <style>
+        return Response(style_carte(), media_type="text/css; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
     app.mount("/espace/statique", StaticFiles(directory=str(files("orientation.espace") / "statique")),
               name="espace-statique")
 

@@ -29,7 +29,8 @@ class Carte:
 
 def rendre_html(explication: Any) -> str:
     """HTML fragment of an :class:`~orientation.explication.construction.Explication` (the adapter)."""
-    return str(explication.html("complet", fragment=True))
+    # without its <style>: the pages link /espace/carte.css (their Content-Security-Policy refuses inline styles)
+    return str(explication.html("complet", fragment=True, style=False))
 
 
 def carte(dossier: DossierEspace, orientateur: Any) -> Carte:

@@ -94,9 +94,10 @@ class Explication(BaseModel):
     def markdown(self, detail: Detail = "court") -> str:
         return rendre_markdown(self, detail)
 
-    def html(self, detail: Detail = "court", fragment: bool = False) -> str:
-        """A self-contained HTML page (A4 card), or a fragment to embed in another page."""
-        return rendre_html(self, detail, fragment)
+    def html(self, detail: Detail = "court", fragment: bool = False, style: bool = True) -> str:
+        """A self-contained HTML page (A4 card), or a fragment to embed in another page (without its
+        ``<style>`` when ``style=False``: the host links :func:`~orientation.explication.rendu_html.style_carte`)."""
+        return rendre_html(self, detail, fragment, style)
 
     def json(self, indent: int | None = 2) -> str:  # type: ignore[override]
         """The explanation as a JSON string (contract: ``orientation/schemas/explication.json``)."""

@@ -3,12 +3,16 @@
 Same content and order as the text (:mod:`orientation.explication.document`), rendered with
 Jinja2 from the packaged template ``gabarits/carte.html.j2`` (autoescaped): inline CSS, no
 script, no external asset, ``lang="fr"``, headings per section, print rules for A4.
-``fragment=True`` gives the card alone (a ``<style>`` and an ``<article>``) for another page to embed.
+``fragment=True`` gives the card alone (a ``<style>`` and an ``<article>``) for another page to embed;
+with ``style=False`` the ``<style>`` is left out, for a host page whose Content-Security-Policy refuses
+inline styles: it links the same rules instead, served from :func:`style_carte` (the packaged
+``gabarits/carte.css``, also included in the page's ``<style>``).
 """
 
 from __future__ import annotations
 
 import functools
+from importlib.resources import files
 from typing import Any
 
 import jinja2
@@ -29,6 +33,17 @@ def _gabarit() -> jinja2.Template:
     return env.get_template("carte.html.j2")
 
 
-def rendre_html(e: Any, detail: Detail = "court", fragment: bool = False) -> str:
-    """The explanation as a whole HTML page, or as a fragment to embed (``fragment=True``)."""
-    return _gabarit().render(doc=document(e, detail), fragment=fragment) + "\n"
+def rendre_html(e: Any, detail: Detail = "court", fragment: bool = False, style: bool = True) -> str:
+    """The explanation as a whole HTML page, or as a fragment to embed (``fragment=True``; its
+    ``<style>`` left out with ``style=False``)."""
+    return _gabarit().render(doc=document(e, detail), fragment=fragment, style_en_ligne=style) + "\n"
+
+
+@functools.lru_cache(maxsize=1)
+def style_carte() -> str:
+    """The card's CSS rules, for a host page that links them instead of an inline ``<style>``.
+
+    >>> ".orientation-carte" in style_carte()
+    True
+    """
+    return (files("orientation.explication") / "gabarits" / "carte.css").read_text(encoding="utf-8")
