@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from orientation.espace import web_admin  # noqa: F401 - registers the administration pages on the router
 from orientation.espace.web import ErreurPage, Redirection, erreur_page, routeur
+from orientation.espace.web_suivi import routeur as routeur_suivi
 from orientation.service.application import creer_application as creer_service
 from orientation.service.parametres import Parametres
 
@@ -23,6 +24,7 @@ from orientation.service.parametres import Parametres
 def monter(app: FastAPI) -> FastAPI:
     """Mount the workspace on ``app`` (the service's application)."""
     app.include_router(routeur)
+    app.include_router(routeur_suivi)  # the card's follow-up form
     app.mount("/espace/statique", StaticFiles(directory=str(files("orientation.espace") / "statique")),
               name="espace-statique")
 
