@@ -1,6 +1,7 @@
 """Retention: ``orientation purger --avant DATE`` removes the dossiers requested before DATE, with their
-decisions, follow-up events and explanations, and keeps anonymous counts (table ``compteurs_purges``: département, month of
-the request, modality, final route, whether the referent differed from the recommendation, number).
+decisions, follow-up events and explanations, and keeps anonymous counts (table ``compteurs_purges``:
+département, month of the request, modality, final route, whether the referent differed from the
+recommendation, number).
 
 The retention period is the département's choice (its register of processing activities); the command
 takes the cut-off date, or ``--conservation JOURS`` counted back from today.  Journal rows keep the
@@ -8,9 +9,9 @@ number of a purged dossier, never its content.  Old login attempts and expired s
 
 Decisions and follow-up events are immutable in the database too (triggers of revisions 0004 and 0005
 refuse UPDATE and DELETE on ``decisions_referents`` and ``suivis_accompagnement``): the purge is the one
-allowed delete; it removes a dossier's follow-up events with it (the anonymous counts stay as they were).  In its transaction it lists the dossiers it
-removes in ``autorisations_purge`` (the triggers let the decisions of those dossiers go), deletes them, and
-empties the list again before committing.
+allowed delete.  In its transaction it lists the dossiers it removes in ``autorisations_purge`` (the
+triggers let the decisions and follow-up events of those dossiers go), deletes them, and empties the list
+again before committing.
 """
 
 from __future__ import annotations
