@@ -456,3 +456,27 @@ def test_indicateurs_mesures_depuis_la_base(espace: dict[str, Any], tmp_path: Pa
     assert "dossier complet 5, absence au premier rendez-vous 2, relance après absence 1, premier rendez-vous " \
            "honoré 2, contrat d'engagement signé 2" in notes
     assert "non mesuré depuis cette source" not in html(rapport)
+
+
+def test_exemple_de_make_demo(url_sqlite: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``examples/suivis_exemple.csv`` is what its generator writes, and imports whole into the example flux."""
+    import importlib.util
+
+    from tests.espace_outils import FLUX_EXEMPLE
+
+    spec = importlib.util.spec_from_file_location("generer_suivis_exemple",
+                                                  FLUX_EXEMPLE.parent / "generer_suivis_exemple.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    exemple = FLUX_EXEMPLE.parent / "suivis_exemple.csv"
+    assert module.generer() == exemple.read_text(encoding="utf-8")
+    flux = tmp_path / "flux.csv"  # the example flux up to the last dossier the follow-ups name (rows 1–210)
+    flux.write_text("\n".join(FLUX_EXEMPLE.read_text(encoding="utf-8").splitlines()[:211]) + "\n", encoding="utf-8")
+    moteur = creer_moteur(url_sqlite)
+    migrer(moteur)
+    o = Orientateur.charger(None, False)
+    importer_flux(fabrique_sessions(moteur), flux, "93", o.referentiel("93"), o.modele)
+    moteur.dispose()
+    assert main(["suivis", "importer", str(exemple), "--departement", "93", "--base", url_sqlite]) == 0
+    assert "200 événement(s) de suivi ajouté(s) (dossier_complet : 200)" in capsys.readouterr().out
