@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from orientation.cli import main
 from orientation.espace.application import creer_application
 from orientation.espace.comptes import ajouter_utilisateur
-from orientation.espace.decisions import Saisie, enregistrer_decision, valider_lot
+from orientation.espace.decisions import DecisionRefusee, Saisie, enregistrer_decision, valider_lot
 from orientation.espace.importation import importer_flux
 from orientation.espace.purge import purger
 from orientation.espace.suivis import SaisieSuivi, SuiviRefuse, controler, en_vigueur, enregistrer_suivi
@@ -49,6 +49,7 @@ from orientation.pilotage.periode import Periode
 from orientation.pilotage.rapport import html, preparer
 from orientation.pilotage.tableau import texte_csv
 from orientation.service import Parametres
+from orientation.stockage.base import maintenant
 from orientation.stockage.espace import (CompteurPurge, DecisionReferent, DossierEspace, EntreeJournal,
                                          Utilisateur)
 from orientation.stockage.migrations import migrer
@@ -140,10 +141,15 @@ def test_migration_0004_vers_0005_garde_les_donnees(url_base: str, tmp_path: Pat
     o = Orientateur.charger(None, "demo")
     f93, _ = _flux(tmp_path)
     assert importer_flux(sessions, f93, "93", o.referentiel("93"), o.modele).crees == 6
-    with sessions() as db:  # a decision recorded under 0004
+    with sessions() as db:  # a decision recorded under 0004 (rows of its tables only: the code is at 0005)
         u = ajouter_utilisateur(db, "referente@93.fr", "referent", "93", MOT_DE_PASSE)
         a = db.scalars(select(DossierEspace).where(DossierEspace.identifiant == ID["A"])).one()
-        decision = enregistrer_decision(db, u, a, Saisie("social", "departement", "2025-07-10", "m", "oui"), JOUR)
+        decision = DecisionReferent(dossier_id=a.id, parcours="social", structure="departement",
+                                    date_decision=date(2025, 7, 10), motif="m", rdv_honore=True,
+                                    differe_recommandation=True, validation_lot=False, auteur_id=u.id,
+                                    auteur=u.courriel, auteur_role=u.role, enregistree_le=maintenant())
+        db.add(decision)
+        db.commit()
     assert migrer(moteur).actuelle == "0005_suivis_accompagnement"
     with sessions() as db:
         assert db.scalar(select(func.count()).select_from(DossierEspace)) == 6
@@ -252,6 +258,13 @@ def test_controles_en_francais(espace: dict[str, Any]) -> None:
                              .order_by(EntreeJournal.id)).all()
         assert journal == ["dossier_complet", "absence_premier_rdv", "relance_apres_absence",
                            "relance_apres_absence (annulation)", "absence_premier_rdv (correction)"]
+    # and a decision cannot be moved after the follow-up that depends on it
+    with espace["sessions"]() as db, pytest.raises(DecisionRefusee) as exc:
+        enregistrer_decision(db, _referente(db), db.get(DossierEspace, espace["ids"]["A"]),
+                             Saisie("social", "departement", "2025-07-31", "report", "oui"), JOUR)
+    assert [(e.champ, e.raison) for e in exc.value.erreurs] == [
+        ("date", "date de décision postérieure au suivi de l'accompagnement déjà enregistré (premier événement le "
+                 "30/07/2025) : corriger d'abord ce suivi")]
 
 
 # the property: whatever is accepted, the dossier reads back as a valid person of the events file

@@ -13,7 +13,9 @@ Checks (:func:`controler`), each a French error naming the field, the value and 
   dossier's decision in force, the latest decision event);
 * a follow-up action (``relance_apres_absence``) needs a missed first appointment in force and cannot
   precede it; an attended first appointment after a missed one comes strictly after it; withdrawing or
-  moving a missed appointment that a follow-up action depends on is refused.
+  moving a missed appointment that a follow-up action depends on is refused;
+* conversely, a decision (or its correction) cannot be dated after the dossier's first follow-up event that
+  must follow it (:func:`orientation.espace.decisions.premier_suivi`).
 
 These are the order rules of the events file (:mod:`orientation.pilotage.evenements`), so that every dossier
 recorded here reads back as a valid person in the indicators.  The card's form (:mod:`orientation.espace.
@@ -34,10 +36,8 @@ from orientation.espace.decisions import MOTIF_MAX, AccesRefuse, historique
 from orientation.espace.journal import journaliser
 from orientation.stockage.base import maintenant
 from orientation.stockage.espace import DecisionReferent, DossierEspace, Utilisateur
-from orientation.stockage.suivis import TYPES_SUIVI, SuiviAccompagnement
+from orientation.stockage.suivis import AVANT_ORIENTATION, TYPES_SUIVI, SuiviAccompagnement
 
-#: Types that may precede the orientation decision (every other one follows it).
-AVANT_ORIENTATION = frozenset({"dossier_complet"})
 ABSENCE, RELANCE, HONORE = "absence_premier_rdv", "relance_apres_absence", "premier_rdv_honore"
 
 
@@ -205,5 +205,5 @@ def enregistrer_suivi(session: Session, utilisateur: Utilisateur, dossier: Dossi
     return ev
 
 
-__all__ = ["AVANT_ORIENTATION", "SaisieSuivi", "SuiviRefuse", "ajouter", "controler", "en_vigueur",
+__all__ = ["SaisieSuivi", "SuiviRefuse", "ajouter", "controler", "en_vigueur",
            "enregistrer_suivi", "historique_suivi", "lire_date"]

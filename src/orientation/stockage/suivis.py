@@ -32,6 +32,8 @@ TYPES_SUIVI: dict[str, str] = {
     "signature_cer": "Contrat d'engagement réciproque (CER) signé",
     "signature_ppae": "Projet personnalisé d'accès à l'emploi (PPAE) signé",
 }
+#: Types that may precede the orientation decision (every other one follows it).
+AVANT_ORIENTATION = frozenset({"dossier_complet"})
 #: Where an event comes from: the card of the workspace, or ``orientation suivis importer``.
 ORIGINES = ("espace", "import")
 
@@ -62,4 +64,4 @@ class SuiviAccompagnement(Base):
     enregistre_le: Mapped[datetime] = mapped_column(HorodatageUTC())
 
 
-__all__ = ["ORIGINES", "TYPES_SUIVI", "SuiviAccompagnement"]
+__all__ = ["AVANT_ORIENTATION", "ORIGINES", "TYPES_SUIVI", "SuiviAccompagnement"]
