@@ -28,6 +28,7 @@ demo: installer
 	rm -f $(SORTIE)/espace-demo.sqlite3 $(SORTIE)/espace-demo.sqlite3-wal $(SORTIE)/espace-demo.sqlite3-shm
 	$(BIN)/orientation base migrer --base sqlite:///$(SORTIE)/espace-demo.sqlite3
 	$(BIN)/orientation importer examples/flux_exemple.csv --departement 93 --modele demo --silencieux --base sqlite:///$(SORTIE)/espace-demo.sqlite3
+	$(BIN)/orientation suivis importer examples/suivis_exemple.csv --departement 93 --base sqlite:///$(SORTIE)/espace-demo.sqlite3
 	@echo "$(DEMO_MDP)" | $(BIN)/orientation utilisateurs ajouter --courriel demo.referente@exemple.invalid --role referent --departement 93 --habilite-validation --mot-de-passe-stdin --base sqlite:///$(SORTIE)/espace-demo.sqlite3
 	@echo "$(DEMO_MDP)" | $(BIN)/orientation utilisateurs ajouter --courriel demo.analyste@exemple.invalid --role analyste --departement 93 --mot-de-passe-stdin --base sqlite:///$(SORTIE)/espace-demo.sqlite3
 	@echo ""

@@ -114,6 +114,10 @@ def test_parcours_complet_dans_le_navigateur(espace: tuple[Any, Any], tmp_path: 
             expect(historique).to_contain_text("situation familiale connue du service social")
             expect(historique).to_contain_text("referente@93.fr")
             capture(page, "5-historique")
+            page.get_by_label("Événement", exact=True).select_option("premier_rdv_honore")  # follow-up on the card
+            page.get_by_label("Date de l'événement").fill(date.today().isoformat())
+            page.get_by_role("button", name="Enregistrer l'événement de suivi").click()
+            expect(page.locator("table.suivi-historique")).to_contain_text("Premier rendez-vous d'accompagnement honoré")
 
             page.get_by_role("link", name="À orienter").first.click()
             page.get_by_role("link", name="Orientations directes à valider").click()

@@ -299,6 +299,9 @@ def construire_parseur() -> argparse.ArgumentParser:
     enregistrer_service(sub, fabrique="orientation.espace.application:depuis_environnement")
     enregistrer_stockage(sub)
     enregistrer_espace(sub)
+    from orientation.espace.commandes_suivi import enregistrer as enregistrer_suivis
+
+    enregistrer_suivis(sub)  # orientation suivis importer
     return p
 
 

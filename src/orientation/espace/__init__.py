@@ -16,10 +16,14 @@ Modules (tables are in :mod:`orientation.stockage.espace`, so that migrations kn
 * :mod:`~orientation.espace.import_lot`: the output of ``orientation lot`` into the database, as recorded;
 * :mod:`~orientation.espace.file`: the queue query (filters, counts, pagination);
 * :mod:`~orientation.espace.decisions`: decision events, bulk validation, history;
+* :mod:`~orientation.espace.suivis`: follow-up events after the orientation (checks, corrections, history);
+* :mod:`~orientation.espace.import_suivis`: the follow-up file the structures send back (all or nothing);
 * :mod:`~orientation.espace.carte`: the explanation card as HTML (one adapter);
 * :mod:`~orientation.espace.exports`: decisions for the calling system, labelled file for training;
 * :mod:`~orientation.espace.purge`: retention (anonymous counts kept);
-* :mod:`~orientation.espace.web`, :mod:`~orientation.espace.web_admin`: the pages;
+* :mod:`~orientation.espace.web`, :mod:`~orientation.espace.web_admin`, :mod:`~orientation.espace.web_suivi`:
+  the pages;
 * :mod:`~orientation.espace.application`: the service's application with the workspace mounted;
-* :mod:`~orientation.espace.commandes`: ``orientation importer|utilisateurs|purger|exporter``.
+* :mod:`~orientation.espace.commandes`: ``orientation importer|utilisateurs|purger|exporter``;
+  :mod:`~orientation.espace.commandes_suivi`: ``orientation suivis importer``.
 """

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from orientation.espace import web_admin  # noqa: F401 - registers the administration pages on the router
 from orientation.espace.web import ErreurPage, Redirection, erreur_page, routeur
+from orientation.espace.web_suivi import routeur as routeur_suivi
 from orientation.explication.rendu_html import style_carte
 from orientation.service.application import creer_application as creer_service
 from orientation.service.parametres import Parametres
@@ -24,6 +25,7 @@ from orientation.service.parametres import Parametres
 def monter(app: FastAPI) -> FastAPI:
     """Mount the workspace on ``app`` (the service's application)."""
     app.include_router(routeur)
+    app.include_router(routeur_suivi)  # the card's follow-up form
 
     @app.get("/espace/carte.css", include_in_schema=False)
     async def _style_carte() -> Response:

@@ -132,7 +132,7 @@ def _cmd_purger(args: argparse.Namespace) -> int:
     fabrique = _sessions(args)
     with fabrique() as db:
         n = purger(db, avant, args.departement)
-    print(f"{n} dossier(s) demandé(s) avant le {avant:%d/%m/%Y} supprimé(s) avec leurs décisions et explications ; "
+    print(f"{n} dossier(s) demandé(s) avant le {avant:%d/%m/%Y} supprimé(s) avec leurs décisions, suivis et explications ; "
           "comptes anonymes conservés (table compteurs_purges).")
     from orientation.service.lots import expirer_lots  # the HTTP service's bulk jobs: their own retention
     from orientation.service.parametres import Parametres

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional, Sequence
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from orientation.erreurs import ErreurChamp, OrientationError
 from orientation.espace.importation import A_ORIENTER, ORIENTE
 from orientation.espace.journal import journaliser
 from orientation.stockage.base import maintenant
 from orientation.stockage.espace import DecisionReferent, DossierEspace, Utilisateur
+from orientation.stockage.suivis import AVANT_ORIENTATION, SuiviAccompagnement
 from orientation.vocabulaire import Modalite, Parcours, Structure
 
 MOTIF_MAX = 2_000
@@ -61,6 +62,18 @@ def historique(session: Session, dossier_id: int) -> list[DecisionReferent]:
     """Every decision event of a dossier, oldest first."""
     return list(session.scalars(select(DecisionReferent).where(DecisionReferent.dossier_id == dossier_id)
                                 .order_by(DecisionReferent.id)))
+
+
+def premier_suivi(session: Session, dossier_id: int) -> Optional[date]:
+    """Date of the dossier's earliest follow-up event in force that must follow the orientation, if any.
+
+    A decision (or a correction) cannot be dated after it: the follow-up would then precede its orientation.
+    """
+    corrige = aliased(SuiviAccompagnement)
+    return session.scalar(select(func.min(SuiviAccompagnement.date_evenement)).where(
+        SuiviAccompagnement.dossier_id == dossier_id, SuiviAccompagnement.type.not_in(AVANT_ORIENTATION),
+        SuiviAccompagnement.annule.is_(False),
+        ~select(corrige.id).where(corrige.corrige_id == SuiviAccompagnement.id).exists()))
 
 
 def _verifier(saisie: Saisie, dossier: DossierEspace, derniere: Optional[DecisionReferent],
@@ -110,6 +123,11 @@ def enregistrer_decision(session: Session, utilisateur: Utilisateur, dossier: Do
     hist = historique(session, dossier.id)
     derniere = hist[-1] if hist else None
     parcours, structure, jour, motif, honore, differe = _verifier(saisie, dossier, derniere, aujourd_hui)
+    suivi = premier_suivi(session, dossier.id)
+    if suivi is not None and jour > suivi:
+        raise DecisionRefusee([ErreurChamp("date", saisie.date_decision, "date de décision postérieure au suivi de "
+                                           f"l'accompagnement déjà enregistré (premier événement le {suivi:%d/%m/%Y}) "
+                                           ": corriger d'abord ce suivi")])
     ev = DecisionReferent(dossier_id=dossier.id, parcours=parcours.value, structure=structure.value,
                           date_decision=jour, motif=motif, rdv_honore=honore, differe_recommandation=differe,
                           validation_lot=False, corrige_id=None if derniere is None else derniere.id,
@@ -151,4 +169,4 @@ def valider_lot(session: Session, utilisateur: Utilisateur, ids: Sequence[int], 
 
 
 __all__ = ["AccesRefuse", "DecisionRefusee", "Saisie", "dossier_du_departement", "enregistrer_decision",
-           "historique", "valider_lot"]
+           "historique", "premier_suivi", "valider_lot"]

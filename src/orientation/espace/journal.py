@@ -1,4 +1,5 @@
-"""The access journal of the workspace: every consultation of a card, decision, export, import and login.
+"""The access journal of the workspace: every consultation of a card, decision, follow-up
+event, export, import and login.
 
 One row per event in the table ``journal_acces`` (who, when, action, département, number of the dossier);
 nothing of the dossier's content (no identifier of the person, no answer).  The application log
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 from orientation.stockage.base import maintenant
 from orientation.stockage.espace import EntreeJournal, Utilisateur
 
-ACTIONS = ("connexion", "consultation", "decision", "validation_lot", "export", "import", "purge")
+ACTIONS = ("connexion", "consultation", "decision", "validation_lot", "export", "import", "purge", "suivi",
+           "import_suivis")
 
 
 def journaliser(session: Session, utilisateur: Utilisateur | str, action: str, departement: str,

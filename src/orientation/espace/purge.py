@@ -1,15 +1,17 @@
 """Retention: ``orientation purger --avant DATE`` removes the dossiers requested before DATE, with their
-decisions and explanations, and keeps anonymous counts (table ``compteurs_purges``: département, month of
-the request, modality, final route, whether the referent differed from the recommendation, number).
+decisions, follow-up events and explanations, and keeps anonymous counts (table ``compteurs_purges``:
+département, month of the request, modality, final route, whether the referent differed from the
+recommendation, number).
 
 The retention period is the département's choice (its register of processing activities); the command
 takes the cut-off date, or ``--conservation JOURS`` counted back from today.  Journal rows keep the
 number of a purged dossier, never its content.  Old login attempts and expired sessions go too.
 
-Decisions are immutable in the database too (triggers of revision 0004 refuse UPDATE and DELETE on
-``decisions_referents``): the purge is the one allowed delete.  In its transaction it lists the dossiers it
-removes in ``autorisations_purge`` (the triggers let the decisions of those dossiers go), deletes them, and
-empties the list again before committing.
+Decisions and follow-up events are immutable in the database too (triggers of revisions 0004 and 0005
+refuse UPDATE and DELETE on ``decisions_referents`` and ``suivis_accompagnement``): the purge is the one
+allowed delete.  In its transaction it lists the dossiers it removes in ``autorisations_purge`` (the
+triggers let the decisions and follow-up events of those dossiers go), deletes them, and empties the list
+again before committing.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from orientation.espace.sessions import DUREE_MAX
 from orientation.stockage.base import maintenant
 from orientation.stockage.espace import (AutorisationPurge, CompteurPurge, DecisionReferent, DossierEspace,
                                          SessionEspace, TentativeConnexion)
+from orientation.stockage.suivis import SuiviAccompagnement
 
 _PAQUET = 1_000
 
@@ -55,6 +58,7 @@ def purger(session: Session, avant: date, departement: Optional[str] = None, aut
         # decisions are immutable (database triggers): only those of dossiers listed here may be deleted
         session.execute(insert(AutorisationPurge), [{"dossier_id": x} for x in paquet])
         session.execute(delete(DecisionReferent).where(DecisionReferent.dossier_id.in_(paquet)))
+        session.execute(delete(SuiviAccompagnement).where(SuiviAccompagnement.dossier_id.in_(paquet)))
         session.execute(delete(DossierEspace).where(DossierEspace.id.in_(paquet)))
         session.execute(delete(AutorisationPurge).where(AutorisationPurge.dossier_id.in_(paquet)))
     for dep in sorted({k[0] for k in comptes}):

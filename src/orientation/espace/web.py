@@ -214,7 +214,7 @@ def file(request: Request, modalite: str = "", structure: str = "", parcours: st
 
 
 def _fiche(request: Request, ctx: Contexte, dossier_id: int, statut: int = 200, erreurs: Any = None,
-           saisie: Optional[Saisie] = None) -> Response:
+           saisie: Optional[Saisie] = None, **autres: Any) -> Response:
     u = ctx.utilisateur
     assert u is not None
     d = dossier_du_departement(ctx.db, u, dossier_id)
@@ -230,7 +230,7 @@ def _fiche(request: Request, ctx: Contexte, dossier_id: int, statut: int = 200, 
     c = carte(d, request.app.state.service.orientateur)
     return page(request, "fiche.html", ctx, statut, dossier=d, historique=hist, carte=c, erreurs=erreurs or [],
                 saisie=saisie, peut_decider=u.role == "referent",
-                en_retard=not hist and d.echeance is not None and d.echeance < date.today())
+                en_retard=not hist and d.echeance is not None and d.echeance < date.today(), **autres)
 
 
 @routeur.get("/dossiers/{dossier_id}")

@@ -11,12 +11,19 @@ still in the database:
   decision**, the dossier's latest decision event (a correction is a later event: the corrected decision
   no longer counts); empty while the dossier awaits its decision.  The date is the decision's date as
   entered by the referent (the workspace records no separate notification date);
-* not recorded by the workspace, always empty (:data:`NON_ENREGISTRES`, the report says « non mesuré
-  depuis la base »): ``date_dossier_complet``, ``date_absence_premier_rdv``, ``date_relance``,
-  ``date_premier_rdv``, ``date_signature_cer``.  The decision form's « le rendez-vous a-t-il eu lieu ? »
-  is the orientation appointment of a mandatory-appointment dossier, held **before** the decision, not
-  the first accompaniment appointment that follows it: it dates nothing here and is only counted in the
-  report's notes.
+* ``date_dossier_complet``, ``date_absence_premier_rdv``, ``date_relance``, ``date_premier_rdv``,
+  ``date_signature_cer``: the dossier's **follow-up events** (table ``suivis_accompagnement``, recorded on the
+  card or by ``orientation suivis importer``), mapped by :data:`COLONNES_SUIVI`.  The rule: for each type,
+  the **latest event in force** (not corrected by a later event, not an annulment; the workspace keeps at
+  most one in force per type, the latest by recording order is taken if ever there were more); the contract
+  date is the earlier of the CER signature and the PPAE signature (the first contract signed);
+* a column of follow-up none of whose types has a single event in force in the département is « non mesuré »
+  (:data:`NON_ENREGISTRES`, the report says so, never 0 %): the département does not record it here, which
+  is not the same as nobody having had the event.  As soon as one event of a column is recorded, the column
+  is measured for everybody, and a dossier without that event counts as « not happened yet ».  The decision
+  form's « le rendez-vous a-t-il eu lieu ? » is the orientation appointment of a mandatory-appointment
+  dossier, held **before** the decision, not the first accompaniment appointment that follows it: it dates
+  nothing here and is only counted in the report's notes.
 
 Purged dossiers (``orientation purger``) are gone: their anonymous counts (month of request only) are
 shown in the notes, the dossiers themselves are excluded from every indicator.  Every row goes through
@@ -38,17 +45,29 @@ from sqlalchemy.exc import SQLAlchemyError
 from orientation.pilotage.evenements import COLONNES, LectureEvenements, personne_depuis_cellules
 from orientation.stockage.espace import CompteurPurge, DecisionReferent, DossierEspace
 from orientation.stockage.moteur import BaseInvalide, creer_moteur, masquer
+from orientation.stockage.suivis import TYPES_SUIVI, SuiviAccompagnement
 
 PAQUET = 2_000
-_RAISON = "non enregistrée par l'espace référent"
-#: Columns of the events file the workspace does not record (French reason).
-NON_ENREGISTRES: dict[str, str] = {
-    "date_dossier_complet": "date du dossier complet " + _RAISON,
-    "date_absence_premier_rdv": "absence au premier rendez-vous d'accompagnement " + _RAISON,
-    "date_relance": "relance après absence " + _RAISON,
-    "date_premier_rdv": "premier rendez-vous d'accompagnement " + _RAISON,
-    "date_signature_cer": "signature du contrat d'engagement " + _RAISON,
+#: Column of the events file each follow-up type dates (CER and PPAE: the earlier of the two).
+COLONNES_SUIVI: dict[str, str] = {
+    "dossier_complet": "date_dossier_complet", "absence_premier_rdv": "date_absence_premier_rdv",
+    "relance_apres_absence": "date_relance", "premier_rdv_honore": "date_premier_rdv",
+    "signature_cer": "date_signature_cer", "signature_ppae": "date_signature_cer",
 }
+_SAISIE = " enregistré(e) pour ce département (fiche « Suivi de l'accompagnement » ou orientation suivis importer)"
+#: Columns of the events file dated only by follow-up events, and the French reason given when the
+#: département has recorded none of them (the column is then « non mesuré »).
+NON_ENREGISTRES: dict[str, str] = {
+    "date_dossier_complet": "aucune date de dossier complet" + _SAISIE,
+    "date_absence_premier_rdv": "aucune absence au premier rendez-vous d'accompagnement" + _SAISIE,
+    "date_relance": "aucune relance après absence" + _SAISIE,
+    "date_premier_rdv": "aucun premier rendez-vous d'accompagnement honoré" + _SAISIE,
+    "date_signature_cer": "aucune signature de contrat d'engagement (CER ou PPAE)" + _SAISIE,
+}
+_LIBELLES_COLONNES = {"date_dossier_complet": "dossier complet", "date_absence_premier_rdv": "absence au premier "
+                      "rendez-vous", "date_relance": "relance après absence", "date_premier_rdv": "premier rendez-vous "
+                      "honoré", "date_signature_cer": "contrat d'engagement signé"}
+assert set(COLONNES_SUIVI) == set(TYPES_SUIVI) and set(COLONNES_SUIVI.values()) == set(NON_ENREGISTRES)
 _DEPARTEMENT = re.compile(r"\d{2,3}|2[AB]")
 
 
@@ -97,7 +116,10 @@ class SourceBase:
                                          .order_by(DossierEspace.departement)).all()
             raise BaseInvalide(f"option --departement, valeur {dep!r} : aucun dossier de ce département dans la base "
                                f"{masquer(self.url)} (départements présents : {', '.join(presents) or 'aucun'})")
-        lecture = LectureEvenements(non_enregistres=dict(NON_ENREGISTRES), unite="dossier")
+        suivis = self._suivis(connexion)
+        enregistres = {c for dates in suivis.values() for c in dates}
+        lecture = LectureEvenements(non_enregistres={c: r for c, r in NON_ENREGISTRES.items() if c not in enregistres},
+                                    unite="dossier")
         derniere = (select(DecisionReferent.dossier_id, func.max(DecisionReferent.id).label("dernier"))
                     .join(DossierEspace, DossierEspace.id == DecisionReferent.dossier_id)
                     .where(DossierEspace.departement == dep)
@@ -122,23 +144,55 @@ class SourceBase:
                             date_notification_droits=notification or "",
                             date_orientation=decision.isoformat() if decision else "", structure=structure or "",
                             parcours=parcours or "")
+            cellules.update({c: d.isoformat() for c, d in suivis.get(numero, {}).items()})
             personne, rejets = personne_depuis_cellules(cellules, numero, vus)
             if personne is None:
                 lecture.rejets.extend(rejets)
             else:
                 vus[nom] = numero
                 lecture.personnes.append(personne)
-        lecture.remarques = self._remarques(purges, rdv)
+        lecture.remarques = self._remarques(purges, rdv, suivis, lecture.non_enregistres)
         return lecture
 
-    def _remarques(self, purges: Any, rdv: Counter) -> list[str]:
+    def _suivis(self, connexion: Any) -> dict[int, dict[str, Any]]:
+        """Dossier number → {column: date} of its follow-up events in force (see the module's rule)."""
+        corrige = SuiviAccompagnement.__table__.alias("corrige")
+        q = (select(SuiviAccompagnement.dossier_id, SuiviAccompagnement.type, SuiviAccompagnement.date_evenement)
+             .join(DossierEspace, DossierEspace.id == SuiviAccompagnement.dossier_id)
+             .where(DossierEspace.departement == self.departement, SuiviAccompagnement.annule.is_(False),
+                    ~select(corrige.c.id).where(corrige.c.corrige_id == SuiviAccompagnement.id).exists())
+             .order_by(SuiviAccompagnement.id))
+        par_type: dict[int, dict[str, Any]] = {}
+        for dossier, type_, jour in connexion.execution_options(stream_results=True, yield_per=PAQUET).execute(q):
+            par_type.setdefault(dossier, {})[type_] = jour  # by recording order: the latest in force wins
+        resultat: dict[int, dict[str, Any]] = {}
+        for dossier, types in par_type.items():
+            dates: dict[str, Any] = {}
+            for type_, jour in types.items():
+                colonne = COLONNES_SUIVI[type_]
+                dates[colonne] = min(jour, dates.get(colonne, jour))  # CER and PPAE: the first contract signed
+            resultat[dossier] = dates
+        return resultat
+
+    def _remarques(self, purges: Any, rdv: Counter, suivis: dict[int, dict[str, Any]],
+                   non_enregistres: dict[str, str]) -> list[str]:
         notes = ["Chaque dossier de l'espace référent est une personne ; l'orientation est la décision en vigueur "
                  "(le dernier événement, corrections appliquées), datée de la date de décision saisie ; les droits "
                  "sont datés par la ligne du flux importée (dtouvdroit, dtnotifdroit).",
-                 "Non enregistrés par l'espace référent, donc non mesurés depuis la base (ni 0 %, ni 100 %) : dossier "
-                 "complet, premier rendez-vous d'accompagnement (honoré ou non), relance après absence, signature "
-                 "du contrat d'engagement. Pour ces indicateurs, utiliser un fichier d'événements (--depuis), par "
-                 "exemple l'export de la base (--evenements) complété par le logiciel de suivi."]
+                 "Dossier complet, premier rendez-vous d'accompagnement (honoré ou manqué), relance après absence, "
+                 "signature du contrat d'engagement : événements de suivi de l'accompagnement enregistrés dans "
+                 "l'espace (fiche « Suivi de l'accompagnement » ou orientation suivis importer) ; pour chaque type, "
+                 "le dernier événement en vigueur (corrections appliquées, annulations retirées) ; contrat : la "
+                 "première signature, CER ou PPAE."]
+        comptes = Counter(c for dates in suivis.values() for c in dates)
+        if comptes:
+            notes.append("Dossiers ayant un événement de suivi en vigueur : " + ", ".join(
+                f"{libelle} {comptes[c]}" for c, libelle in _LIBELLES_COLONNES.items() if comptes[c]) + ".")
+        if non_enregistres:
+            notes.append("Non mesurés depuis la base (ni 0 %, ni 100 %), faute d'un seul événement enregistré pour ce "
+                         "département : " + ", ".join(_LIBELLES_COLONNES[c] for c in non_enregistres) + ". Saisir "
+                         "le suivi sur la fiche, l'importer (orientation suivis importer), ou utiliser un fichier "
+                         "d'événements (--depuis), par exemple l'export de la base (--evenements) complété.")
         if rdv[True] or rdv[False]:
             notes.append(f"Rendez-vous d'orientation (dossiers à rendez-vous obligatoire, décision en vigueur) : "
                          f"{rdv[True]} tenu(s), {rdv[False]} non tenu(s). Ce rendez-vous précède la décision : ce "
@@ -154,4 +208,4 @@ class SourceBase:
         return notes
 
 
-__all__ = ["NON_ENREGISTRES", "PAQUET", "SourceBase"]
+__all__ = ["COLONNES_SUIVI", "NON_ENREGISTRES", "PAQUET", "SourceBase"]

@@ -11,8 +11,9 @@ from orientation.stockage.cles import CleApi
 from orientation.stockage.espace import (AutorisationPurge, CompteurPurge, DecisionReferent, DossierEspace, EntreeJournal,
                                          SessionEspace, TentativeConnexion, Utilisateur)
 from orientation.stockage.lots import Lot
+from orientation.stockage.suivis import SuiviAccompagnement
 
 METADONNEES = Base.metadata
 
 __all__ = ["METADONNEES", "AutorisationPurge", "CleApi", "CompteurPurge", "DecisionReferent", "DossierEspace", "EntreeJournal", "Lot",
-           "SessionEspace", "TentativeConnexion", "Utilisateur"]
+           "SessionEspace", "SuiviAccompagnement", "TentativeConnexion", "Utilisateur"]
