@@ -302,3 +302,26 @@ def test_fiche_sans_style_en_ligne_et_regles_de_la_carte_servies(pages: dict[str
         r = c.get("/espace/carte.css")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
     assert r.text == style_carte() and ".orientation-carte .synthese" in r.text
+
+
+
+def test_couleurs_des_graphiques_du_rapport() -> None:
+    """RGAA 3.3: every plot colour ≥ 3:1 on the white background; RGAA 3.1: the stacked « pas encore
+    survenu » series is told apart by a hatch and white edges, not by its colour alone."""
+    from datetime import date
+
+    from orientation.pilotage import graphiques
+    from orientation.pilotage.calcul import Observation
+    from orientation.pilotage.definitions import INDICATEURS
+    from orientation.pilotage.periode import Periode
+
+    def rgb(h: str) -> tuple[int, int, int]:
+        return int(h[1:3], 16), int(h[3:5], 16), int(h[5:7], 16)
+
+    for couleur in (graphiques._BLEU, graphiques._ORANGE, graphiques._ROUGE, graphiques._GRIS):
+        assert contraste(rgb(couleur), (255, 255, 255)) >= 3, couleur
+    periode = Periode.depuis_texte("2025-01:2025-03")
+    obs = [Observation(date(2025, 1, 10), date(2025, 2, 1), date(2025, 2, 10), "s", "social"),
+           Observation(date(2025, 2, 10), None, date(2025, 3, 10), "s", "social")]
+    svg = graphiques.svg_indicateur(INDICATEURS[0], obs, [], periode)
+    assert "<pattern" in svg and 'fill: url(#' in svg  # hatched bars (the « not yet » series)

@@ -15,7 +15,10 @@ from orientation.pilotage.calcul import Ligne, Observation
 from orientation.pilotage.definitions import Indicateur
 from orientation.pilotage.periode import Periode, libelle_mois_court
 
-_BLEU, _ORANGE, _ROUGE, _GRIS = "#1f5fa6", "#e39c3a", "#b3261e", "#555555"
+# Contrast on white (RGAA 3.3, graphical objects ≥ 3:1): blue 6.6:1, orange 4.6:1, red 6.1:1, grey 7.5:1.  Blue
+# and orange are too close to each other (1.4:1) to tell stacked bars apart by colour alone: the bars are
+# separated by white edges and the « not yet » series is hatched (RGAA 3.1, not by colour alone).
+_BLEU, _ORANGE, _ROUGE, _GRIS = "#1f5fa6", "#b85c00", "#b3261e", "#555555"
 _RC = {"svg.fonttype": "none", "svg.hashsalt": "orientation-pilotage", "font.size": 8, "axes.titlesize": 9,
        "axes.spines.top": False, "axes.spines.right": False}
 
@@ -39,8 +42,11 @@ def svg_indicateur(indicateur: Indicateur, obs: Sequence[Observation], mensuel: 
                 bas, haut = min(0, *tous), max(tous)
                 pas = max(1, (haut - bas) // 30 + 1)
                 bords = list(range(bas, haut + pas + 1, pas))
-                ax1.hist([observes, bornes], bins=bords, stacked=True, color=[_BLEU, _ORANGE],
-                         label=["délai observé", "pas encore survenu : au moins ce délai"])
+                _, _, barres = ax1.hist([observes, bornes], bins=bords, stacked=True, color=[_BLEU, _ORANGE],
+                                        edgecolor="#ffffff", linewidth=0.6,
+                                        label=["délai observé", "pas encore survenu : au moins ce délai"])
+                for barre in barres[1]:
+                    barre.set_hatch("///")
                 ax1.legend(loc="upper right", frameon=False, fontsize=7)
             else:
                 ax1.text(0.5, 0.5, "aucune personne", ha="center", va="center", transform=ax1.transAxes)
