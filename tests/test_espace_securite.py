@@ -6,33 +6,15 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
-from typing import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from orientation.espace import sessions as sess
-from orientation.espace.application import creer_application
 from orientation.espace.comptes import ECHECS_COMPTE
-from orientation.service import Parametres
 from orientation.stockage.espace import DossierEspace, EntreeJournal
-from tests.espace_outils import Base, connecter, csrf, preparer
-
-
-@pytest.fixture
-def base(base_migree: str) -> Iterator[Base]:
-    b = preparer(base_migree)
-    yield b
-    b.moteur.dispose()
-
-
-@pytest.fixture
-def client(base: Base) -> Iterator[TestClient]:
-    app = creer_application(Parametres(base=base.url, modele="demo"))
-    with TestClient(app, base_url="http://testserver") as c:
-        yield c
-    app.state.service.moteur.dispose()
+from tests.espace_outils import Base, connecter, csrf
 
 
 def _un_dossier(base: Base, departement: str = "93") -> DossierEspace:
