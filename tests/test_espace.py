@@ -226,16 +226,6 @@ def test_exports_reserves_et_journalises(client: TestClient, base: Base) -> None
         assert db.scalars(select(EntreeJournal.detail).where(EntreeJournal.action == "export")).all() == ["etiquete"]
 
 
-def test_import_par_un_administrateur(client: TestClient, base: Base, tmp_path: Path) -> None:
-    assert connecter(client, "admin@93.fr").status_code == 303
-    page = client.get("/espace/import")
-    texte = "\n".join(FLUX_EXEMPLE.read_text(encoding="utf-8").splitlines()[:30]) + "\n"
-    r = client.post("/espace/import", data={"csrf": csrf(page.text)}, files={"flux": ("flux.csv", texte, "text/csv")})
-    assert r.status_code == 200 and "29 ligne(s) lue(s)" in r.text and "natlog" in r.text
-    r = client.post("/espace/import", data={"csrf": csrf(page.text)}, files={"flux": ("flux.exe", b"x", "x/y")})
-    assert r.status_code == 422 and "extension" in r.text
-
-
 def test_commandes(url_sqlite: str, tmp_path: Path) -> None:
     assert commande("base", "migrer", "--base", url_sqlite).returncode == 0
     r = commande("importer", str(FLUX_EXEMPLE), "--departement", "93", "--base", url_sqlite, "--modele", "demo",

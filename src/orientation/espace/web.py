@@ -95,7 +95,7 @@ def page(request: Request, gabarit: str, ctx: Optional[Contexte | Acces], statut
     return HTMLResponse(html, status_code=statut, headers=ENTETES)
 
 
-def erreur_page(request: Request, exc: ErreurPage) -> HTMLResponse:
+def erreur_page(request: Optional[Request], exc: ErreurPage) -> HTMLResponse:
     return HTMLResponse(ENV.get_template("erreur.html").render(**LIBELLES, utilisateur=None, csrf="", titre=exc.titre,
                                                                message=exc.message),
                         status_code=exc.statut, headers=ENTETES)
