@@ -12,3 +12,5 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 # fixtures of the HTTP service's tests (databases, real uvicorn process): tests/serveur.py
 from tests.serveur import base_migree, serveur, serveur_base, url_base, url_postgresql, url_sqlite  # noqa: E402,F401
+# fixtures of the workspace's tests (example flux imported, accounts, in-process client): tests/espace_outils.py
+from tests.espace_outils import base, client  # noqa: E402,F401

@@ -1,12 +1,17 @@
-"""Helpers of the workspace's tests: a migrated database with the example flux imported, accounts, logins."""
+"""Helpers of the workspace's tests: a migrated database with the example flux imported, accounts, logins.
+
+Fixtures (registered by ``tests/conftest.py``): ``base`` (:func:`preparer` on ``base_migree``: SQLite and
+PostgreSQL) and ``client`` (the workspace's application on that database, in-process).
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
+import pytest
 from fastapi.testclient import TestClient
 
 RACINE = Path(__file__).resolve().parents[1]
@@ -54,3 +59,23 @@ def connecter(client: TestClient, courriel: str, mot_de_passe: str = MOT_DE_PASS
     jeton = csrf(client.get("/espace/connexion").text)
     return client.post("/espace/connexion", data={"csrf": jeton, "courriel": courriel, "mot_de_passe": mot_de_passe},
                        follow_redirects=False)
+
+
+@pytest.fixture
+def base(base_migree: str) -> Iterator[Base]:
+    """A migrated database (SQLite or PostgreSQL) with the example flux imported in 93 and the test accounts."""
+    b = preparer(base_migree)
+    yield b
+    b.moteur.dispose()  # PostgreSQL: the test database is dropped afterwards
+
+
+@pytest.fixture
+def client(base: Base, tmp_path: Path) -> Iterator[TestClient]:
+    """The workspace's application (demo model) on ``base``, its jobs' folder in the test's temporary folder."""
+    from orientation.espace.application import creer_application
+    from orientation.service import Parametres
+
+    app = creer_application(Parametres(base=base.url, modele="demo", dossier_lots=str(tmp_path / "lots")))
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+    app.state.service.moteur.dispose()

@@ -8,31 +8,22 @@ import io
 import re
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from orientation.espace.application import creer_application
 from orientation.espace.decisions import DecisionRefusee, Saisie, enregistrer_decision, historique, valider_lot
 from orientation.espace.exports import COLONNES_ETIQUETEES, lignes_decisions, lignes_etiquetees
 from orientation.espace.file import Filtres, page_file
 from orientation.espace.importation import importer_flux
 from orientation.espace.purge import purger
-from orientation.service import Parametres
 from orientation.stockage.espace import (AutorisationPurge, CompteurPurge, DecisionReferent, DossierEspace,
                                          EntreeJournal, Utilisateur)
-from tests.espace_outils import FLUX_EXEMPLE, Base, connecter, csrf, preparer
+from tests.espace_outils import FLUX_EXEMPLE, Base, connecter, csrf
 from tests.serveur import commande
-
-
-@pytest.fixture
-def base(base_migree: str) -> Iterator[Base]:
-    b = preparer(base_migree)
-    yield b
-    b.moteur.dispose()  # PostgreSQL: the test database is dropped afterwards
 
 
 def _u(db: Any, courriel: str) -> Utilisateur:
@@ -204,14 +195,6 @@ def test_decisions_immuables_dans_la_base(base: Base) -> None:
         db.rollback()
 
 
-@pytest.fixture
-def client(base: Base) -> Iterator[TestClient]:
-    app = creer_application(Parametres(base=base.url, modele="demo"))
-    with TestClient(app, base_url="http://testserver") as c:
-        yield c
-    app.state.service.moteur.dispose()
-
-
 def test_pages_du_parcours_referent(client: TestClient, base: Base) -> None:
     assert connecter(client, "referente@93.fr").status_code == 303
     r = client.get("/espace/file")
@@ -241,16 +224,6 @@ def test_exports_reserves_et_journalises(client: TestClient, base: Base) -> None
     assert r.status_code == 200 and r.text.splitlines()[0].startswith("identifiant,departement,")
     with base.sessions() as db:
         assert db.scalars(select(EntreeJournal.detail).where(EntreeJournal.action == "export")).all() == ["etiquete"]
-
-
-def test_import_par_un_administrateur(client: TestClient, base: Base, tmp_path: Path) -> None:
-    assert connecter(client, "admin@93.fr").status_code == 303
-    page = client.get("/espace/import")
-    texte = "\n".join(FLUX_EXEMPLE.read_text(encoding="utf-8").splitlines()[:30]) + "\n"
-    r = client.post("/espace/import", data={"csrf": csrf(page.text)}, files={"flux": ("flux.csv", texte, "text/csv")})
-    assert r.status_code == 200 and "29 ligne(s) lue(s)" in r.text and "natlog" in r.text
-    r = client.post("/espace/import", data={"csrf": csrf(page.text)}, files={"flux": ("flux.exe", b"x", "x/y")})
-    assert r.status_code == 422 and "extension" in r.text
 
 
 def test_commandes(url_sqlite: str, tmp_path: Path) -> None:

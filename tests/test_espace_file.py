@@ -4,9 +4,7 @@ for any filters (both query shapes of the counts), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Iterator
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
@@ -14,14 +12,7 @@ from orientation.espace.decisions import valider_lot
 from orientation.espace.file import ECHEANCES, VUES, Filtres, page_file
 from orientation.stockage.espace import DossierEspace, Utilisateur
 from orientation.vocabulaire import Parcours, Structure
-from tests.espace_outils import Base, preparer
-
-
-@pytest.fixture
-def base(base_migree: str) -> Iterator[Base]:
-    b = preparer(base_migree)
-    yield b
-    b.moteur.dispose()
+from tests.espace_outils import Base
 
 
 def _attendu(lignes: list[DossierEspace], f: Filtres, jour: date) -> list[DossierEspace]:

@@ -1,7 +1,8 @@
 """The referent's whole flow in a real browser (Playwright driving Debian's Chromium) against a real
 ``orientation servir`` process, on SQLite and PostgreSQL: log in, open the queue, open a card, record a
 decision that differs from the recommendation (reason required), see it in the history, validate a batch of
-direct orientations, export the labelled file and train a model on it with ``orientation entrainer``.
+direct orientations, export the labelled file and train a model on it with ``orientation entrainer``; then an
+administrator uploads a small flux and its job's page follows it to its counts.
 
 Screenshots are kept in the test's temporary folder and copied to ``tests/artefacts/`` (ignored by git).
 The browser is never downloaded: without ``/usr/bin/chromium`` the test is skipped, or fails under CI.
@@ -74,6 +75,7 @@ def test_parcours_complet_dans_le_navigateur(espace: tuple[Any, Any], tmp_path: 
     from playwright.sync_api import expect, sync_playwright
 
     serveur, _ = espace
+    flux_lignes = (tmp_path / "flux.csv").read_text(encoding="utf-8").splitlines()
     captures = tmp_path / "captures"
     captures.mkdir()
     genre = request.node.callspec.params["espace"]
@@ -142,6 +144,19 @@ def test_parcours_complet_dans_le_navigateur(espace: tuple[Any, Any], tmp_path: 
                 page.get_by_role("link", name="Fichier étiqueté pour l'entraînement (CSV)").click()
             etiquete = tmp_path / "etiquete.csv"
             telechargement.value.save_as(etiquete)
+            page.get_by_role("button", name="Se déconnecter").click()
+
+            # an administrator uploads a small flux: the job's page follows it (script) until its counts
+            petit = tmp_path / "petit.csv"
+            petit.write_text("\n".join(flux_lignes[:30]) + "\n", encoding="utf-8")
+            page.get_by_label("Courriel").fill("admin@93.fr")
+            page.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
+            page.get_by_role("button", name="Se connecter").click()
+            page.get_by_label("Fichier du flux").set_input_files(str(petit))
+            page.get_by_role("button", name="Importer", exact=True).click()
+            expect(page.get_by_role("status")).to_contain_text("29 ligne(s) lue(s)", timeout=60_000)
+            expect(page.get_by_role("status")).to_contain_text("terminé")
+            capture(page, "9-import")
         finally:
             contexte.close()
             ARTEFACTS.mkdir(exist_ok=True)

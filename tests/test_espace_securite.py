@@ -6,33 +6,15 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
-from typing import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from orientation.espace import sessions as sess
-from orientation.espace.application import creer_application
 from orientation.espace.comptes import ECHECS_COMPTE
-from orientation.service import Parametres
 from orientation.stockage.espace import DossierEspace, EntreeJournal
-from tests.espace_outils import Base, connecter, csrf, preparer
-
-
-@pytest.fixture
-def base(base_migree: str) -> Iterator[Base]:
-    b = preparer(base_migree)
-    yield b
-    b.moteur.dispose()
-
-
-@pytest.fixture
-def client(base: Base) -> Iterator[TestClient]:
-    app = creer_application(Parametres(base=base.url, modele="demo"))
-    with TestClient(app, base_url="http://testserver") as c:
-        yield c
-    app.state.service.moteur.dispose()
+from tests.espace_outils import FLUX_EXEMPLE, Base, connecter, csrf
 
 
 def _un_dossier(base: Base, departement: str = "93") -> DossierEspace:
@@ -56,6 +38,20 @@ def test_csrf_exige_sur_chaque_formulaire(client: TestClient, base: Base) -> Non
         assert client.post("/espace/deconnexion", data=donnees).status_code == 403
     with base.sessions() as db:
         assert db.scalars(select(EntreeJournal).where(EntreeJournal.action == "decision")).first() is None
+
+
+def test_csrf_exige_sur_les_formulaires_d_import(client: TestClient, base: Base) -> None:
+    from orientation.stockage import lots
+
+    jeton_anonyme = csrf(client.get("/espace/connexion").text)  # the pre-login token is no longer valid after it
+    assert connecter(client, "admin@93.fr").status_code == 303
+    fichier = {"flux": ("flux.csv", FLUX_EXEMPLE.read_bytes()[:2000], "text/csv")}
+    for adresse in ("/espace/import", "/espace/import/lot"):
+        for donnees in ({}, {"csrf": "faux"}, {"csrf": jeton_anonyme}):
+            r = client.post(adresse, data=donnees, files=fichier, follow_redirects=False)
+            assert r.status_code == 403 and "CSRF" in r.text and "Traceback" not in r.text
+    with base.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(lots.Lot)) == 0  # no job was created
 
 
 def test_pas_de_fixation_de_session_et_cookie_protege(client: TestClient) -> None:

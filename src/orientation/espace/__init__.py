@@ -21,8 +21,10 @@ Modules (tables are in :mod:`orientation.stockage.espace`, so that migrations kn
 * :mod:`~orientation.espace.carte`: the explanation card as HTML (one adapter);
 * :mod:`~orientation.espace.exports`: decisions for the calling system, labelled file for training;
 * :mod:`~orientation.espace.purge`: retention (anonymous counts kept);
-* :mod:`~orientation.espace.web`, :mod:`~orientation.espace.web_admin`, :mod:`~orientation.espace.web_suivi`:
-  the pages;
+* :mod:`~orientation.espace.web`, :mod:`~orientation.espace.web_admin`, :mod:`~orientation.espace.web_import`,
+  :mod:`~orientation.espace.web_suivi`: the pages
+  (the first holds the routes' dependencies: session, account, CSRF, role, département);
+* :mod:`~orientation.espace.televersements`: imports uploaded in the browser, run as the service's background jobs;
 * :mod:`~orientation.espace.application`: the service's application with the workspace mounted;
 * :mod:`~orientation.espace.commandes`: ``orientation importer|utilisateurs|purger|exporter``;
   :mod:`~orientation.espace.commandes_suivi`: ``orientation suivis importer``.

@@ -14,11 +14,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from orientation.espace import web_admin  # noqa: F401 - registers the administration pages on the router
+from orientation.espace import web_admin, web_import  # noqa: F401 - register the export and import pages
 from orientation.espace.web import ErreurPage, Redirection, erreur_page, routeur
 from orientation.espace.web_suivi import routeur as routeur_suivi
 from orientation.explication.rendu_html import style_carte
 from orientation.service.application import creer_application as creer_service
+from orientation.service.intergiciels import etendre_limite
 from orientation.service.parametres import Parametres
 
 
@@ -33,6 +34,9 @@ def monter(app: FastAPI) -> FastAPI:
         return Response(style_carte(), media_type="text/css; charset=utf-8",
                         headers={"Cache-Control": "public, max-age=3600"})
 
+    # uploads in the browser: the service's limit on a job's file, and a French HTML page when it is exceeded
+    etendre_limite(app, web_import.PREFIXE, app.state.service.parametres.taille_max_lot + web_import.MARGE_FORMULAIRE,
+                   web_import.reponse_trop_volumineuse)
     app.mount("/espace/statique", StaticFiles(directory=str(files("orientation.espace") / "statique")),
               name="espace-statique")
 

@@ -168,10 +168,12 @@ def _explications(chemin: Optional[Path]) -> Iterator[tuple[int, Optional[dict[s
 def importer_lot(sessions: sessionmaker[Session], flux: Path | str, decisions: Path | str,
                  explications: Optional[Path | str], departement: str, referentiel: Any, modele: Any,
                  encodage: Optional[str] = None, taille_lot: int = TAILLE_LOT,
-                 avancer: Optional[Callable[[int], None]] = None) -> RapportImport:
+                 avancer: Optional[Callable[[int], None]] = None,
+                 rapport: Optional[RapportImport] = None) -> RapportImport:
     """Import the output of ``orientation lot`` (see the module's documentation); the report of the import.
 
     The flux is read with the encoding the run used (its manifest); ``encodage``, when given, must be that one.
+    ``avancer`` and ``rapport``: as for :func:`~orientation.espace.importation.importer_flux`.
     """
     import codecs
 
@@ -195,7 +197,7 @@ def importer_lot(sessions: sessionmaker[Session], flux: Path | str, decisions: P
     source = ouvrir_flux(flux, du_lot)
     regles = {r.id: r for r in referentiel.toutes_regles()}
     ids_grille = frozenset(ligne.id for g in referentiel.grilles for ligne in g.lignes)
-    rapport = RapportImport(departement)
+    rapport = RapportImport(departement) if rapport is None else rapport
     for tache in source.blocs(taille_lot):
         lu = lire_bloc(source, tache)
         cellules = dict(zip(lu.lignes.tolist(), lu.table.to_pylist()))

@@ -52,7 +52,8 @@ class RapportImport:
     rejets: list[Rejet] = field(default_factory=list)
     par_modalite: Counter = field(default_factory=Counter)
 
-    def resume(self) -> str:
+    def bilan(self) -> str:
+        """The counts only, in French (no identifier: fit for the jobs table and the journal)."""
         libelles = {"rdv_obligatoire": "rendez-vous obligatoire", "examen_individuel": "examen individuel",
                     "orientation_directe": "orientation directe proposée"}
         lignes = [f"Import (département {self.departement}) : {self.lignes} ligne(s) lue(s), {self.crees} dossier(s) "
@@ -61,6 +62,11 @@ class RapportImport:
         if self.par_modalite:
             lignes.append("Modalités des dossiers importés : " + ", ".join(
                 f"{libelles.get(m, m)} {n}" for m, n in sorted(self.par_modalite.items())) + ".")
+        return "\n".join(lignes)
+
+    def resume(self) -> str:
+        """:meth:`bilan` and the first :data:`REJETS_AFFICHES` rejected rows (line, identifier, field, value, reason)."""
+        lignes = [self.bilan()]
         for r in self.rejets[:REJETS_AFFICHES]:
             lignes.append(f"  ligne {r.ligne} ({r.identifiant or 'identifiant illisible'}) : champ « {r.champ} », "
                           f"valeur « {str(r.valeur)[:40]} » : {r.raison}")
@@ -97,11 +103,13 @@ def _jsonable(v: Any) -> Any:
 
 def importer_flux(sessions: sessionmaker[Session], chemin: Path | str, departement: str, referentiel: Any,
                   modele: Any, encodage: str = "utf-8", taille_lot: int = TAILLE_LOT,
-                  avancer: Optional[Callable[[int], None]] = None) -> RapportImport:
+                  avancer: Optional[Callable[[int], None]] = None,
+                  rapport: Optional[RapportImport] = None) -> RapportImport:
     """Import the flux file ``chemin`` of ``departement`` (rules ``referentiel``, model ``modele`` or ``None``).
 
     Raises :class:`~orientation.flux.bloc.FluxInvalide` (French) when the file as a whole cannot be read;
-    a bad row is a reject.  ``avancer(n)`` is called after each block (progress bar).
+    a bad row is a reject.  ``avancer(n)`` is called after each block is committed (progress bar); ``rapport``,
+    when given, is the one filled (the caller then sees the counts of the blocks written before an error).
     """
     from orientation.flux.decisions import Contexte
     from orientation.flux.lecture import lire_bloc, ouvrir_flux
@@ -110,7 +118,7 @@ def importer_flux(sessions: sessionmaker[Session], chemin: Path | str, departeme
     source = ouvrir_flux(Path(chemin), encodage)
     ctx = Contexte(departement, referentiel, modele, True)
     regles = {r.id: r for r in referentiel.toutes_regles()}
-    rapport = RapportImport(departement)
+    rapport = RapportImport(departement) if rapport is None else rapport
     for tache in source.blocs(taille_lot):
         lu = lire_bloc(source, tache)
         rejets = list(lu.rejets)

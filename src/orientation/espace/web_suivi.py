@@ -2,7 +2,7 @@
 
 The card template includes the partial; this module gives it its data (template global
 :func:`suivi_du_dossier`, read in the request's database session) and answers the form's POST with the
-helpers of :mod:`orientation.espace.web`, exactly as the decision form: live session, CSRF token (403),
+dependencies of :mod:`orientation.espace.web`, exactly as the decision form: live session, CSRF token (403),
 referent role (403), dossier of the referent's département (404 otherwise, its existence not disclosed).
 A refused event re-renders the card (422) with the French errors beside the follow-up form; a recorded
 one redirects to the card's follow-up section.  Every event is written to the access journal
@@ -16,13 +16,12 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import object_session
 
-from orientation.espace.decisions import AccesRefuse, dossier_du_departement
+from orientation.espace.decisions import AccesRefuse
 from orientation.espace.suivis import SaisieSuivi, SuiviRefuse, en_vigueur, enregistrer_suivi, historique_suivi
-from orientation.espace.web import ENV, ErreurPage, _fiche, contexte, exiger_role, sessions_db, verifier_csrf
+from orientation.espace.web import ENV, DossierReferentFormulaire, ErreurPage, ReferentFormulaire, _fiche
 from orientation.stockage.espace import DossierEspace
 from orientation.stockage.suivis import TYPES_SUIVI
 
@@ -46,24 +45,17 @@ ENV.globals.update(suivi_du_dossier=suivi_du_dossier, types_suivi=TYPES_SUIVI,
 
 
 @routeur.post("/dossiers/{dossier_id}/suivi")
-async def suivi(request: Request, dossier_id: int) -> Response:
-    with sessions_db(request)() as db:
-        ctx = await run_in_threadpool(contexte, request, db)
-        formulaire = await verifier_csrf(request, ctx)
-        u = exiger_role(ctx, "referent")
-        d = dossier_du_departement(db, u, dossier_id)
-        if d is None:
-            raise ErreurPage(404, "Dossier introuvable", "aucun dossier à ce numéro dans votre département")
-        saisie = SaisieSuivi(*(str(formulaire.get(k) or "")[:3000] for k in CHAMPS))
-        try:
-            await run_in_threadpool(enregistrer_suivi, db, u, d, saisie, date.today())
-        except SuiviRefuse as exc:
-            db.rollback()
-            return await run_in_threadpool(_fiche, request, ctx, dossier_id, 422, suivi_erreurs=exc.erreurs,
-                                           suivi_saisie=saisie)
-        except AccesRefuse as exc:
-            raise ErreurPage(403, "Accès refusé", str(exc)) from None
-    return RedirectResponse(f"/espace/dossiers/{dossier_id}#t-suivi", status_code=303)
+def suivi(request: Request, a: ReferentFormulaire, d: DossierReferentFormulaire) -> Response:
+    assert a.formulaire is not None
+    saisie = SaisieSuivi(*(str(a.formulaire.get(k) or "")[:3000] for k in CHAMPS))
+    try:
+        enregistrer_suivi(a.db, a.utilisateur, d, saisie, date.today())
+    except SuiviRefuse as exc:
+        a.db.rollback()
+        return _fiche(request, a, d, 422, suivi_erreurs=exc.erreurs, suivi_saisie=saisie)
+    except AccesRefuse as exc:
+        raise ErreurPage(403, "Accès refusé", str(exc)) from None
+    return RedirectResponse(f"/espace/dossiers/{d.id}#t-suivi", status_code=303)
 
 
 __all__ = ["routeur", "suivi_du_dossier"]

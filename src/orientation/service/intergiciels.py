@@ -41,13 +41,22 @@ def trop_volumineux(limite: int) -> ErreurService:
 class LimiteTaille:
     """Refuse (413) a request body over its path's limit: announced (Content-Length) or counted while read."""
 
-    def __init__(self, app: ASGIApp, limite: int, par_prefixe: dict[str, int] | None = None):
+    def __init__(self, app: ASGIApp, limite: int, par_prefixe: dict[str, int] | None = None,
+                 reponses: dict[str, Callable[[int], ASGIApp]] | None = None):
         self.app = app
         self.limite = limite
         self.par_prefixe = sorted((par_prefixe or {}).items(), key=lambda kv: -len(kv[0]))
+        self.reponses = dict(reponses or {})  # prefix -> the 413 answer of an announced body over the limit
 
     def _limite(self, chemin: str) -> int:
         return next((v for k, v in self.par_prefixe if chemin.startswith(k)), self.limite)
+
+    def _trop_volumineux(self, chemin: str, limite: int) -> ASGIApp:
+        prefixe = next((k for k, _ in self.par_prefixe if chemin.startswith(k)), None)
+        if prefixe in self.reponses:
+            return self.reponses[prefixe](limite)
+        e = trop_volumineux(limite)
+        return reponse(e.statut, e.genre, e.detail, entetes={"Connection": "close"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,8 +70,7 @@ class LimiteTaille:
                 except ValueError:
                     annonce = -1
                 if annonce > limite:
-                    e = trop_volumineux(limite)
-                    await reponse(e.statut, e.genre, e.detail, entetes={"Connection": "close"})(scope, receive, send)
+                    await self._trop_volumineux(scope.get("path", ""), limite)(scope, receive, send)
                     return
                 break
         recu = 0
@@ -89,6 +97,18 @@ class LimiteTaille:
             if demarre or exc.statut != 413:
                 raise
             await reponse(exc.statut, exc.genre, exc.detail, entetes={"Connection": "close"})(scope, receive, send)
+
+
+def etendre_limite(app: Any, prefixe: str, limite: int, reponse_413: Callable[[int], ASGIApp] | None = None) -> None:
+    """Give the requests under ``prefixe`` their own size limit and, optionally, their own answer to a body
+    announced over it (``reponse_413(limite)``, an ASGI response); before the application's first request."""
+    for m in app.user_middleware:
+        if m.cls is LimiteTaille:
+            m.kwargs["par_prefixe"] = {**(m.kwargs.get("par_prefixe") or {}), prefixe: limite}
+            if reponse_413 is not None:
+                m.kwargs["reponses"] = {**(m.kwargs.get("reponses") or {}), prefixe: reponse_413}
+            return
+    raise LookupError("LimiteTaille absent de l'application")  # pragma: no cover - always installed by the service
 
 
 class JournalAcces:

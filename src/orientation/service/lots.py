@@ -36,7 +36,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -104,8 +104,10 @@ class Executeur:
         self._processus: dict[str, subprocess.Popen[bytes]] = {}
         self._verrou = threading.Lock()
 
-    def soumettre(self, identifiant: str) -> None:
-        self._pool.submit(self._executer, identifiant)
+    def soumettre(self, identifiant: str, tache: Optional[Callable[[str], None]] = None) -> None:
+        """Queue job ``identifiant``: ``orientation lot`` by default, else ``tache(identifiant)`` (which must record
+        the job's end itself; the workspace's imports use it)."""
+        self._pool.submit(tache or self._executer, identifiant)
 
     def _executer(self, identifiant: str) -> None:
         p = self.service.parametres
