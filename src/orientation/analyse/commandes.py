@@ -36,7 +36,7 @@ def _cmd_entrainer(a: argparse.Namespace) -> int:
                               seuil_recurrence=a.seuil_recurrence, nom=a.nom, version=a.version,
                               description=a.description, donnees_synthetiques=a.synthetique, decoupage=a.decoupage,
                               seuils=seuils, autoriser_manquantes=autorisees, rejets=a.rejets, encodage=a.encodage,
-                              departement=a.departement)
+                              departement=a.departement, remplacer=a.remplacer)
     except FileNotFoundError as exc:
         print(f"Erreur : fichier introuvable : {exc.filename}", file=sys.stderr)
         return 2
@@ -54,7 +54,7 @@ def _cmd_carte(a: argparse.Namespace) -> int:
         print("Erreur : --donnees sert à comparer deux modèles sur les mêmes dossiers : ajouter --comparer-a DOSSIER.",
               file=sys.stderr)
         return 2
-    (h, m), comp = carte(a.dossier, a.comparer_a, a.donnees, a.encodage, a.sortie)
+    (h, m), comp = carte(a.dossier, a.comparer_a, a.donnees, a.encodage, a.sortie, a.remplacer)
     print(f"Carte du modèle écrite : {h} et {m}"
           + (" (avec la comparaison" + (" sur les mêmes dossiers)." if comp and comp["meme_donnees"] else
                                         " : chaque modèle sur son propre jeu de test, voir --donnees).")
@@ -106,7 +106,11 @@ def enregistrer(sub: Any) -> None:
                     "carte.md) sont écrits dans --sortie.",
         epilog="Contrat complet : orientation entrainer --contrat.")
     n.add_argument("donnees", nargs="?", help="export étiqueté (.csv, .jsonl ou .parquet)")
-    n.add_argument("--sortie", help="dossier du modèle, ex. models/mon_modele/")
+    n.add_argument("--sortie", help="dossier du modèle, neuf ou vide, ex. mes_modeles/mon_modele/ (jamais dans les "
+                                    "données livrées : modèle demo, dossier models/ du dépôt)")
+    n.add_argument("--remplacer", action="store_true",
+                   help="remplacer un dossier du modèle existant et non vide (l'ancien est conservé à côté, renommé "
+                        "DOSSIER.ancien-<date>) et un fichier des rejets existant")
     n.add_argument("--contrat", action="store_true", help="afficher le contrat des données d'entraînement et quitter")
     n.add_argument("--rejets", help="fichier CSV des lignes rejetées (défaut : <dossier du modèle>.rejets.csv)")
     n.add_argument("--decoupage", choices=["aleatoire", "date"], default="aleatoire",
@@ -140,6 +144,9 @@ def enregistrer(sub: Any) -> None:
     c.add_argument("--sortie", metavar="DOSSIER",
                    help="dossier où écrire carte.html et carte.md (défaut : le dossier du modèle ; obligatoire pour "
                         "« demo », dont le dossier fait partie des données livrées)")
+    c.add_argument("--remplacer", action="store_true",
+                   help="remplacer carte.html et carte.md déjà présents dans --sortie (dans le dossier du modèle, la "
+                        "carte est toujours réécrite)")
     _encodage(c)
     c.set_defaults(func=_cmd_carte)
 
