@@ -153,7 +153,9 @@ def enregistrer(sub: Any) -> None:
     a = sub.add_parser("audit", help="auditer la chaîne complète (règles + modèle) par groupe sur un flux")
     a.add_argument("flux", help="flux CSV, JSON Lines ou Parquet (un export étiqueté donne aussi l'accord)")
     a.add_argument("--departement", required=True)
-    a.add_argument("--etiquettes", help="CSV identifiant,parcours_referent (parcours finaux des référents)")
+    a.add_argument("--etiquettes", help="CSV identifiant,dtdemrsa,parcours_referent (parcours finaux des référents, "
+                                        "joints par identifiant et date de demande ; sans dtdemrsa : par identifiant "
+                                        "seul, avec un avertissement)")
     a.add_argument("--sortie", help="écrire le détail en JSON dans ce fichier")
     a.add_argument("--regles", help="dossier des règles (défaut : règles livrées)")
     a.add_argument("--modele", help="dossier d'un modèle, ou « demo » (défaut : $ORIENTATION_MODELE, sinon aucun)")
