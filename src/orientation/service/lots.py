@@ -17,18 +17,22 @@ the jobs of its départements (another's: 404, as for an unknown id).
 
 Retention: the folder of a finished job (upload and outputs: personal data) is removed
 :attr:`Parametres.lots_conservation_jours` days after its end (``$ORIENTATION_LOTS_CONSERVATION_JOURS``,
-default 30) by :func:`expirer_lots`, run when the service starts and by ``orientation purger``; the job
+default 30) by :func:`expirer_lots`, run when the service starts, every
+:attr:`Parametres.lots_purge_intervalle` seconds while it runs (:func:`conserver_periodiquement`,
+``$ORIENTATION_LOTS_PURGE_INTERVALLE``, default 3600) and by ``orientation purger``; each job is claimed in
+the database before its folder is removed, so that several processes never handle the same one.  The job
 stays in the table as ``expire`` with its counts, and its downloads answer ``410``.  Queued and running
 jobs are never touched.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import functools
 import io
 import json
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -36,7 +40,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Awaitable, Callable, Literal, Optional
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -341,34 +345,68 @@ async def telecharger(identifiant: str, sortie: Literal["decisions", "rejets", "
     return FileResponse(chemin, media_type=media, filename=f"{lot.id}-{fichier}")
 
 
-def expirer_lots(sessions: Any, dossier_lots: Path, jours: int, maintenant_: Optional[datetime] = None) -> int:
-    """Remove the folders of the jobs finished more than ``jours`` days ago and mark them ``expire``.
+def expirer_lots(sessions: Any, dossier_lots: Path, jours: int, maintenant_: Optional[datetime] = None, *,
+                 rattraper: bool = True) -> int:
+    """Expire the jobs finished more than ``jours`` days ago and remove their folders; returns how many.
 
-    Queued and running jobs are never touched.  A folder that cannot be removed leaves its job as it was
-    (retried next time; the failure is logged by job id).  Several processes may run it at once.
-    Returns how many jobs expired.
+    Guarded by the database, so that the service's workers and ``orientation purger`` may run it at once:
+    each job is first claimed (marked ``expire`` by one conditional UPDATE, :func:`table.marquer_expire`:
+    one process only wins it, and from then on its downloads answer 410), then its folder is removed by
+    the process that claimed it.  A folder that cannot be removed (logged by job id) stays until a run
+    with ``rattraper`` (the default: service start, ``orientation purger``; not the periodic runs), which
+    also removes the folders of expired jobs left by a process stopped between the claim and the removal
+    (two processes may then both try: the second finds nothing).  Queued and running jobs are never touched.
     """
     t = maintenant_ or maintenant()
+    dossier_lots = Path(dossier_lots)
     with sessions() as s:
         candidats = table.finis_avant(s, t - timedelta(days=jours))
     note = f"Fichiers du lot supprimés le {t:%d/%m/%Y} (durée de conservation : {jours} jour(s))."
     n = 0
     for identifiant in candidats:
-        dossier = Path(dossier_lots) / identifiant
-        try:
-            shutil.rmtree(dossier)
-        except FileNotFoundError:
-            pass  # already removed (by another process, or never written)
-        except OSError as exc:
-            _journal.warning("lot %s : dossier non supprimé (%s), réessai à la prochaine purge",
-                             identifiant, type(exc).__name__)
-            continue
-        if os.path.lexists(dossier):  # pragma: no cover - recreated meanwhile
-            continue
         with sessions() as s:
-            n += table.marquer_expire(s, identifiant, note)
+            if not table.marquer_expire(s, identifiant, note):
+                continue  # claimed by another process meanwhile
+        n += 1
+        _supprimer_dossier_lot(dossier_lots / identifiant, identifiant)
+    if rattraper and dossier_lots.is_dir():
+        noms = [p.name for p in dossier_lots.iterdir() if len(p.name) == 32]
+        with sessions() as s:
+            restes = table.expires_parmi(s, noms)
+        for identifiant in restes:
+            _supprimer_dossier_lot(dossier_lots / identifiant, identifiant)
     return n
 
 
-__all__ = ["Executeur", "SORTIES", "compter_enregistrements", "executeur", "expirer_lots", "routes"]
+def _supprimer_dossier_lot(dossier: Path, identifiant: str) -> None:
+    try:
+        shutil.rmtree(dossier)
+    except FileNotFoundError:
+        pass  # never written, or removed meanwhile
+    except OSError as exc:
+        _journal.warning("lot %s expiré : dossier non supprimé (%s), nouvel essai au prochain démarrage du service "
+                         "ou par orientation purger", identifiant, type(exc).__name__)
+
+
+async def conserver_periodiquement(sessions: Any, dossier_lots: Path, jours: int, intervalle: float, *,
+                                   attendre: Optional[Callable[[float], Awaitable[None]]] = None,
+                                   horloge: Optional[Callable[[], datetime]] = None) -> None:
+    """Run :func:`expirer_lots` every ``intervalle`` seconds until cancelled (a task of the service's lifespan).
+
+    Waits first (the service expires at start already).  A failed run (database unreachable…) is
+    logged and the next one retries.  ``attendre`` and ``horloge`` are injected by the tests.
+    """
+    attendre = attendre or asyncio.sleep
+    while True:
+        await attendre(intervalle)
+        try:
+            t = horloge() if horloge else None
+            await run_in_threadpool(functools.partial(expirer_lots, sessions, dossier_lots, jours, t, rattraper=False))
+        except Exception as exc:  # noqa: BLE001 - the loop must survive; nothing personal in the log
+            _journal.warning("conservation des lots : passage impossible (%s), nouvel essai dans %s s",
+                             type(exc).__name__, intervalle)
+
+
+__all__ = ["Executeur", "SORTIES", "compter_enregistrements", "conserver_periodiquement", "executeur", "expirer_lots",
+           "routes"]
 
