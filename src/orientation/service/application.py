@@ -63,7 +63,7 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
     verifier_a_jour(moteur)
     sessions = fabrique_sessions(moteur)
     orientateur = Orientateur.charger(p.regles, p.modele)
-    service = Service(p, moteur, sessions, orientateur, Authentificateur(sessions, p.duree_cache_cles),
+    service = Service(p, moteur, sessions, orientateur, Authentificateur(moteur),
                       OrienteurLot(orientateur))
 
     demarrage = datetime.fromisoformat(p.demarre_le) if p.demarre_le else maintenant()

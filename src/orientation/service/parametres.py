@@ -72,8 +72,8 @@ class Parametres:
     limits in bytes and dossiers; ``lots_conservation_jours``: days a finished job's folder is kept
     (:func:`conservation_lots`), checked every ``lots_purge_intervalle`` seconds while the service runs
     (:func:`intervalle_purge_lots`); ``demarre_le``: when the service started (jobs created earlier and
-    still active are orphans of a previous run; default: when the application is built); ``duree_cache_cles``: seconds a verified key is trusted without
-    reading the database again (a revoked key is refused at most that long after ``cles revoquer``).
+    still active are orphans of a previous run; default: when the application is built).  API keys are read
+    from the database at every request (a revoked key is refused at once: no setting).
     """
 
     base: str = dataclasses.field(default_factory=url_base)
@@ -87,7 +87,6 @@ class Parametres:
     dossier_lots: Optional[str] = None
     lots_conservation_jours: int = dataclasses.field(default_factory=conservation_lots)
     lots_purge_intervalle: float = dataclasses.field(default_factory=intervalle_purge_lots)
-    duree_cache_cles: float = 2.0
     demarre_le: Optional[str] = None  # ISO time ``orientation servir`` started (shared by its workers)
 
     @property
