@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import date
 from pathlib import Path
@@ -16,19 +15,9 @@ from orientation.analyse.audit import auditer, lire_etiquettes
 from orientation.cli import main
 from orientation.erreurs import OrientationError
 from orientation.modele import synthetique as syn
+from tests.test_analyse import _ecrire, _lire
 
 EXEMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def _lire(chemin: Path) -> list[list[str]]:
-    with chemin.open(encoding="utf-8", newline="") as f:
-        return list(csv.reader(f))
-
-
-def _ecrire(chemin: Path, lignes: list[list[str]]) -> Path:
-    with chemin.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(lignes)
-    return chemin
 
 
 @pytest.fixture(scope="module")

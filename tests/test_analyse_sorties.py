@@ -203,3 +203,28 @@ def test_carte_ne_remplace_pas_les_fichiers_d_un_autre_dossier(tmp_path: Path,
     (tmp_path / "fichier").write_text("x")
     assert main(["modele", "carte", "demo", "--sortie", str(tmp_path / "fichier")]) == 2
     assert "n'est pas un dossier" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- audit / derive --sortie
+
+
+@pytest.mark.parametrize("commande", [["audit", "--departement", "93", "--sans-modele"], ["derive", "--modele", "demo"]])
+def test_sortie_json_jamais_sur_l_entree_ni_par_surprise(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         commande: list[str]) -> None:
+    """« audit flux.csv --sortie flux.csv » destroyed the flux; an existing JSON is replaced only with --remplacer."""
+    flux = tmp_path / "flux.csv"
+    flux.write_bytes(Path(__file__).resolve().parents[1].joinpath("examples", "flux_exemple.csv").read_bytes())
+    avant = flux.read_bytes()
+    nom, *options = commande
+    for sortie, attendu in ((flux, "fichier d'entrée"), (tmp_path / "absent" / "a.json", "n'existe pas")):
+        assert main([nom, str(flux), *options, "--sortie", str(sortie), "--remplacer"]) == 2
+        captures = capsys.readouterr()
+        assert attendu in captures.err and str(sortie) in captures.err and captures.out == ""  # refused before work
+    assert flux.read_bytes() == avant
+    json_ = tmp_path / "detail.json"
+    json_.write_text("mon analyse")
+    assert main([nom, str(flux), *options, "--sortie", str(json_)]) == 2
+    assert "--remplacer" in capsys.readouterr().err and json_.read_text() == "mon analyse"
+    assert main([nom, str(flux), *options, "--sortie", str(json_), "--remplacer"]) == 0
+    assert json_.read_text(encoding="utf-8").startswith("{") and sorted(p.name for p in tmp_path.iterdir()) == [
+        "detail.json", "flux.csv"]

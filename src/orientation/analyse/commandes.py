@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 
 def _cmd_entrainer(a: argparse.Namespace) -> int:
@@ -62,16 +61,30 @@ def _cmd_carte(a: argparse.Namespace) -> int:
     return 0
 
 
+def _verifier_sortie_json(a: argparse.Namespace, *entrees: Optional[str]) -> None:
+    """Check ``--sortie`` before any work: never an input file, an existing file only with --remplacer."""
+    from orientation.analyse.publication import verifier_fichiers
+
+    if a.sortie:
+        verifier_fichiers([a.sortie], remplacer=a.remplacer, quoi="--sortie", entrees=[e for e in entrees if e])
+
+
+def _ecrire_json(chemin: str, donnees: Any) -> None:
+    from orientation.analyse.publication import ecrire_fichier
+
+    ecrire_fichier(chemin, json.dumps(donnees, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
 def _cmd_audit(a: argparse.Namespace) -> int:
     from orientation.analyse.audit import auditer
     from orientation.donnees import chemin_modele
 
+    _verifier_sortie_json(a, a.flux, a.etiquettes)
     modele: Any = False if a.sans_modele else (chemin_modele(a.modele) if a.modele else None)
     r = auditer(a.flux, a.departement, modele=modele, regles=a.regles, etiquettes=a.etiquettes, encodage=a.encodage)
     print(r.texte())
     if a.sortie:
-        Path(a.sortie).write_text(json.dumps(r.en_dict(), ensure_ascii=False, indent=1, default=str) + "\n",
-                                  encoding="utf-8")
+        _ecrire_json(a.sortie, r.en_dict())
         print(f"Détail : {a.sortie}")
     return 0
 
@@ -80,10 +93,11 @@ def _cmd_derive(a: argparse.Namespace) -> int:
     from orientation.analyse.derive import mesurer, texte
     from orientation.modele.modele import charger_modele
 
+    _verifier_sortie_json(a, a.flux)
     d = mesurer(a.flux, charger_modele(a.modele), a.encodage, a.departement)
     print(texte(d, a.flux))
     if a.sortie:
-        Path(a.sortie).write_text(json.dumps(d, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+        _ecrire_json(a.sortie, d)
     return 0
 
 
@@ -156,7 +170,8 @@ def enregistrer(sub: Any) -> None:
     a.add_argument("--etiquettes", help="CSV identifiant,dtdemrsa,parcours_referent (parcours finaux des référents, "
                                         "joints par identifiant et date de demande ; sans dtdemrsa : par identifiant "
                                         "seul, avec un avertissement)")
-    a.add_argument("--sortie", help="écrire le détail en JSON dans ce fichier")
+    a.add_argument("--sortie", help="écrire le détail en JSON dans ce fichier (nouveau, ou --remplacer)")
+    a.add_argument("--remplacer", action="store_true", help="remplacer le fichier --sortie s'il existe")
     a.add_argument("--regles", help="dossier des règles (défaut : règles livrées)")
     a.add_argument("--modele", help="dossier d'un modèle, ou « demo » (défaut : $ORIENTATION_MODELE, sinon aucun)")
     a.add_argument("--sans-modele", action="store_true", help="n'utiliser que les règles")
@@ -167,7 +182,8 @@ def enregistrer(sub: Any) -> None:
     d.add_argument("flux", help="flux CSV, JSON Lines ou Parquet")
     d.add_argument("--modele", required=True, help="dossier du modèle, ou « demo »")
     d.add_argument("--departement", help="département des lignes sans colonne departement")
-    d.add_argument("--sortie", help="écrire le détail en JSON dans ce fichier")
+    d.add_argument("--sortie", help="écrire le détail en JSON dans ce fichier (nouveau, ou --remplacer)")
+    d.add_argument("--remplacer", action="store_true", help="remplacer le fichier --sortie s'il existe")
     _encodage(d)
     d.set_defaults(func=_cmd_derive)
 

@@ -59,9 +59,17 @@ def verifier_dossier(dossier: str | Path, *, remplacer: bool, quoi: str = "dossi
                                 f"{dossier.name}.ancien-<date>), ou choisir un dossier neuf.")
 
 
-def verifier_fichiers(fichiers: Sequence[str | Path], *, remplacer: bool, quoi: str) -> None:
-    """Refuse to write ``fichiers`` when one is in the bundled data, or exists and ``remplacer`` is false."""
+def verifier_fichiers(fichiers: Sequence[str | Path], *, remplacer: bool, quoi: str,
+                      entrees: Sequence[str | Path] = ()) -> None:
+    """Refuse to write ``fichiers`` when one is in the bundled data, is one of the input files ``entrees``,
+    has no parent folder (checked only when given ``entrees``: a command's single output file), or exists
+    and ``remplacer`` is false."""
+    lus = {Path(e).resolve() for e in entrees}
     for f in map(Path, fichiers):
+        if f.resolve() in lus:
+            raise SortieRefusee(f"{quoi} {f} : c'est un fichier d'entrée de la commande : il n'est jamais remplacé.")
+        if entrees and not f.parent.is_dir():
+            raise SortieRefusee(f"{quoi} {f} : le dossier {f.parent} n'existe pas.")
         if _livre(f):
             raise SortieRefusee(f"{quoi} {f} : fait partie des données livrées avec la bibliothèque (peut-être en "
                                 "lecture seule ou partagé) : rien n'y est écrit. Écrire ailleurs avec --sortie DOSSIER.")
