@@ -9,6 +9,7 @@ model's own folder are replaced only with ``--remplacer``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -228,3 +229,26 @@ def test_sortie_json_jamais_sur_l_entree_ni_par_surprise(tmp_path: Path, capsys:
     assert main([nom, str(flux), *options, "--sortie", str(json_), "--remplacer"]) == 0
     assert json_.read_text(encoding="utf-8").startswith("{") and sorted(p.name for p in tmp_path.iterdir()) == [
         "detail.json", "flux.csv"]
+
+
+def test_interruption_entre_les_deux_renommages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C after the old folder was moved aside and before the new one is in place: the old one comes back."""
+    import orientation.analyse.publication as publication
+
+    cible = tmp_path / "modele"
+    cible.mkdir()
+    (cible / "manifeste.json").write_text("ancien")
+    vrai = publication.os.rename
+    appels: list[Path] = []
+
+    def rename(source: Any, destination: Any) -> None:
+        appels.append(Path(destination))
+        if len(appels) == 2:  # the new folder's rename
+            raise KeyboardInterrupt
+        vrai(source, destination)
+
+    monkeypatch.setattr(publication.os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        with publier_dossier(cible, remplacer=True) as pub:
+            (pub.temporaire / "manifeste.json").write_text("nouveau")
+    assert _contenu(cible) == {"manifeste.json": b"ancien"} and _voisins(cible) == []

@@ -121,6 +121,9 @@ def publier_dossier(dossier: str | Path, *, remplacer: bool, livre_autorise: boo
                 dossier.rmdir()
         os.rename(pub.temporaire, dossier)
     except BaseException:
+        if pub.ancien is not None and not os.path.lexists(dossier):  # interrupted between the two renames
+            os.rename(pub.ancien, dossier)
+            pub.ancien = None
         shutil.rmtree(pub.temporaire, ignore_errors=True)
         raise
 

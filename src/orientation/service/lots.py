@@ -109,7 +109,24 @@ class Executeur:
         self._verrou = threading.Lock()
 
     def soumettre(self, identifiant: str) -> None:
-        self._pool.submit(self._executer, identifiant)
+        self._pool.submit(self._executer_sans_faute, identifiant)
+
+    def _executer_sans_faute(self, identifiant: str) -> None:
+        """:meth:`_executer`, and a job marked ``echec`` on any unexpected error (a pool swallows exceptions:
+        the job would otherwise stay ``en_cours`` for ever and count against the limit of active jobs)."""
+        try:
+            self._executer(identifiant)
+        except Exception as exc:  # noqa: BLE001 - logged by type only (no personal data), the job is closed
+            _journal.error("lot %s : erreur interne inattendue (%s)", identifiant, type(exc).__name__)
+            try:
+                with self.service.sessions() as s:
+                    lot = table.lire_lot(s, identifiant)
+                    if lot is not None and lot.etat in table.ACTIFS:
+                        table.mettre_a_jour(s, identifiant, etat="echec", fin_le=maintenant(),
+                                            message=f"erreur interne inattendue du service ({type(exc).__name__}) : "
+                                                    "téléverser le flux de nouveau ; si elle se répète, la signaler")
+            except Exception as exc2:  # noqa: BLE001 - database unreachable: the next start marks it (orphan)
+                _journal.error("lot %s : état non enregistré (%s)", identifiant, type(exc2).__name__)
 
     def _executer(self, identifiant: str) -> None:
         p = self.service.parametres
