@@ -5,7 +5,9 @@ One run prints:
 1. the in-process baseline: ``Orientateur.recommend()`` dossiers/s (same machine, same moment);
 2. single-dossier requests (``POST /v1/recommandations``, one dossier each): requests/s, p50 and p99
    latency, with ``--connexions`` concurrent connections for ``--duree`` seconds;
-3. batches of ``--lot`` dossiers per request: dossiers/s.
+3. batches of ``--lot`` dossiers per request: dossiers/s;
+4. the cost of an API key check (read from the database at every request, so that a revocation is
+   immediate), in process, after the server is stopped.
 
 The load comes from a separate process: ``wrk`` (Debian package) when installed, otherwise an asyncio
 client of this script (``--client``, httpx).  The server runs ``--processus`` worker processes with the
@@ -119,6 +121,27 @@ def charge(url: str, cle: str, corps: Path, connexions: int, duree: float, avec_
     return d["n"] / d["secondes"], d["p50"], d["p99"], d["erreurs"]
 
 
+def verification_cle(base: str, cle: str, n: int = 2000) -> float:
+    """Microseconds per API key check as the service does it at every request (database read, thread hop)."""
+    from orientation.service.authentification import Authentificateur
+    from orientation.stockage.moteur import creer_moteur
+
+    moteur = creer_moteur(base)
+    auth = Authentificateur(moteur)
+
+    async def boucle() -> float:
+        assert await auth.verifier(cle) is not None
+        debut = time.perf_counter()
+        for _ in range(n):
+            await auth.verifier(cle)
+        return (time.perf_counter() - debut) / n * 1e6
+
+    try:
+        return asyncio.run(boucle())
+    finally:
+        moteur.dispose()
+
+
 # --------------------------------------------------------------------------- run
 
 
@@ -191,6 +214,8 @@ def main() -> None:
             serveur.terminate()
             serveur.wait(30)
             journal.close()
+        print(f"4. vérification d'une clé d'API, relue dans la base à chaque requête (révocation immédiate ; "
+              f"SQLite, en mémoire, serveur arrêté) : {_fr(verification_cle(base, cle), 0)} µs par requête")
 
 
 if __name__ == "__main__":

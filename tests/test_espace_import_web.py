@@ -204,3 +204,18 @@ def test_un_administrateur_ne_voit_que_les_imports_de_son_departement(admin: Tes
     assert connecter(admin, "referente@93.fr").status_code == 303  # a referent: no import page at all
     assert admin.get(f"/espace/import/{identifiant}").status_code == 403
     assert admin.get("/espace/import/lot").status_code == 403
+
+
+def test_un_import_de_l_espace_n_est_pas_visible_par_l_api(admin: TestClient, base: Base) -> None:
+    """A workspace job is no calling system's: a 93 API key gets 404 on it (state and files), as for an unknown id."""
+    from orientation.stockage.cles import creer_cle
+
+    identifiant = _identifiant(_televerser(admin, flux=("flux.csv", PETIT, "text/csv")))
+    _attendre(admin, f"/espace/import/{identifiant}")
+    with base.sessions() as s:
+        _, cle = creer_cle(s, "webrsa", ["93"])
+    entetes = {"Authorization": f"Bearer {cle}"}
+    assert admin.get("/v1/lots/00000000000000000000000000000000", headers=entetes).status_code == 404
+    for adresse in (f"/v1/lots/{identifiant}", f"/v1/lots/{identifiant}/rejets"):
+        r = admin.get(adresse, headers=entetes)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json"), r.text

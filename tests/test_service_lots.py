@@ -128,3 +128,34 @@ def test_lots_orphelins_d_un_arret_marques_en_echec(tmp_path: Path) -> None:
         assert fini.etat == "termine" and table.actifs(s) == 0
     app.state.service.moteur.dispose()
     moteur.dispose()
+
+
+def test_erreur_inattendue_d_un_lot_le_ferme_en_echec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unexpected error in the job's thread (swallowed by the pool) used to leave it « en_cours » for ever,
+    counting against the limit of active jobs: it is closed as « echec » with a French message."""
+    from orientation.service import lots as service_lots
+    from orientation.stockage import lots as table
+
+    base = f"sqlite:///{tmp_path / 'service.sqlite3'}"
+    moteur = creer_moteur(base)
+    migrer(moteur)
+    sessions = fabrique_sessions(moteur)
+    with sessions() as s:
+        cle = cles.creer_cle(s, "webrsa", ["93"])[0]
+        table.creer_lot(s, table.Lot(id="c" * 32, departement="93", cle_id=cle.id, format="csv", explications=False,
+                                     octets=10))
+    app = creer_application(Parametres(base=base, dossier_lots=str(tmp_path / "lots")))
+    (tmp_path / "lots" / ("c" * 32)).mkdir(parents=True)
+    (tmp_path / "lots" / ("c" * 32) / "entree.csv").write_bytes(FLUX.read_bytes())
+
+    def panne(*a: Any, **k: Any) -> None:
+        raise ValueError("argument inattendu")
+
+    monkeypatch.setattr(service_lots.subprocess, "Popen", panne)
+    service_lots.Executeur(app.state.service)._executer_sans_faute("c" * 32)  # what the pool's thread runs
+    with sessions() as s:
+        lot = table.lire_lot(s, "c" * 32)
+        assert lot.etat == "echec" and "erreur interne inattendue du service (ValueError)" in lot.message
+        assert lot.fin_le is not None and table.actifs(s) == 0
+    app.state.service.moteur.dispose()
+    moteur.dispose()

@@ -46,7 +46,7 @@ def application(base_migree: str) -> Iterator[tuple[TestClient, dict[str, str]]]
         revoquee, krev = cles.creer_cle(s, "ancienne", ["93"])
         cles.revoquer_cle(s, revoquee.prefixe)
     moteur.dispose()
-    app = creer_application(Parametres(base=base_migree, taille_max_requete=1000, duree_cache_cles=0))
+    app = creer_application(Parametres(base=base_migree, taille_max_requete=1000))
 
     @app.post("/essai/{departement}")
     async def essai(departement: str, cle: CleVerifiee = Depends(cle_api)) -> dict[str, str]:
@@ -84,24 +84,31 @@ def test_cles_et_portee_departementale(application: tuple[TestClient, dict[str, 
     assert client.post("/essai/58", headers={"Authorization": f"Bearer {k['58']}"}).status_code == 200
 
 
-def test_revocation_prise_en_compte(base_migree: str) -> None:
+def test_revocation_immediate_dans_chaque_processus(base_migree: str) -> None:
+    """A key revoked elsewhere (another engine: « orientation cles revoquer ») is refused at the very next request
+    of every process of the service, with the default settings (no cache of verified keys)."""
     moteur = creer_moteur(base_migree)
     sessions = fabrique_sessions(moteur)
     with sessions() as s:
         ligne, cle = cles.creer_cle(s, "webrsa", ["93"])
-    app = creer_application(Parametres(base=base_migree, duree_cache_cles=0))
+    apps = [creer_application(Parametres(base=base_migree)) for _ in range(2)]  # two workers: two engines
 
-    @app.get("/essai")
-    async def essai(c: CleVerifiee = Depends(cle_api)) -> str:
-        return c.nom
+    for app in apps:
+        @app.get("/essai")
+        async def essai(c: CleVerifiee = Depends(cle_api)) -> str:
+            return c.nom
 
-    with TestClient(app) as client:
-        entete = {"Authorization": f"Bearer {cle}"}
-        assert client.get("/essai", headers=entete).status_code == 200
+    entete = {"Authorization": f"Bearer {cle}"}
+    with TestClient(apps[0]) as a, TestClient(apps[1]) as b:
+        for _ in range(3):  # verified, and would be cached if there were a cache
+            assert a.get("/essai", headers=entete).status_code == 200
+            assert b.get("/essai", headers=entete).status_code == 200
         with sessions() as s:
-            cles.revoquer_cle(s, ligne.prefixe)
-        _probleme(client.get("/essai", headers=entete), 401)
-    app.state.service.moteur.dispose()
+            cles.revoquer_cle(s, ligne.prefixe)  # what the command does, without a process start in between
+        for client in (a, b):
+            _probleme(client.get("/essai", headers=entete), 401)
+    for app in apps:
+        app.state.service.moteur.dispose()
     moteur.dispose()
 
 

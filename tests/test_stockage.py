@@ -128,7 +128,7 @@ def test_commandes_cles_et_base(url_sqlite: str) -> None:
     assert liste.returncode == 0 and cle.split("_")[1] in liste.stdout and cle not in liste.stdout
     assert "58,93" in liste.stdout and "active" in liste.stdout
     r = commande("cles", "revoquer", cle.split("_")[1], "--base", url_sqlite)
-    assert r.returncode == 0 and "révoquée" in r.stdout
+    assert r.returncode == 0 and "révoquée : refusée dès la requête suivante" in r.stdout
     assert "révoquée le" in commande("cles", "lister", "--base", url_sqlite).stdout
     r = commande("cles", "creer", "--nom", "x", "--departement", "99", "--base", url_sqlite)
     assert r.returncode == 2 and "département inconnu « 99 »" in r.stderr

@@ -42,7 +42,10 @@ VARIABLES_ENVIRONNEMENT: dict[str, str] = {
                                       "ne pas la définir)",
     "ORIENTATION_LOTS_CONSERVATION_JOURS": "durée de conservation, en jours, des fichiers d'un lot terminé du "
                                            "service HTTP (flux téléversé et sorties), appliquée au démarrage du "
-                                           "service et par « orientation purger » ; défaut : 30",
+                                           "service, puis à chaque passage périodique, et par « orientation purger » ; "
+                                           "défaut : 30",
+    "ORIENTATION_LOTS_PURGE_INTERVALLE": "intervalle, en secondes, entre deux passages de la conservation des "
+                                         "lots dans le service HTTP en marche ; défaut : 3600",
     # read by orientation.espace (the referent workspace)
     "ORIENTATION_ESPACE_HTTPS": "1 derrière un mandataire HTTPS : le cookie de session de l'espace référent porte "
                                 "toujours l'attribut Secure ; défaut : Secure seulement pour une requête HTTPS",

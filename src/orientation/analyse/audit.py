@@ -5,7 +5,8 @@ the same decisions as :func:`orientation.recommend`).  The audit reports, overal
 (sex, age band, household type, département), the shares of the three modalities (rendez-vous
 obligatoire, examen individuel, orientation directe) with 95 % Wilson intervals, and, where the
 referents' final routes are known (``parcours_referent`` column of a labelled export, or an
-``etiquettes`` file: ``identifiant,parcours_referent``), the agreement of what was decided
+``etiquettes`` file: ``identifiant,dtdemrsa,parcours_referent``, joined on the identifier and the date de
+demande, :func:`lire_etiquettes`), the agreement of what was decided
 directly and the harmful errors (social route per the referent, oriented directly to France
 Travail).  Group figures are computed with fairlearn's ``MetricFrame``.  With the optional
 columns of a labelled export, the referents' override rates per rule, grid line and model
@@ -15,9 +16,11 @@ version are added (:func:`orientation.analyse.contrat.taux_de_correction`).
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -99,11 +102,12 @@ class ResultatAudit:
     synthetique: bool
     figures: dict[str, Any]
     corrections: Optional[dict[str, Any]]
+    avertissements: list[str] = field(default_factory=list)
 
     def en_dict(self) -> dict[str, Any]:
         return {"flux": str(self.flux), "departement": self.departement, "lignes_lues": self.lignes_lues,
                 "lignes_rejetees": self.lignes_rejetees, "modele": self.modele, "modele_synthetique": self.synthetique,
-                **self.figures, "corrections": self.corrections}
+                **self.figures, "corrections": self.corrections, "avertissements": self.avertissements}
 
     def lignes_tableau(self) -> list[dict[str, Any]]:
         """One flat row per group (for a pandas DataFrame): shares and intervals."""
@@ -132,7 +136,7 @@ class ResultatAudit:
             return f"{pourcent(p['valeur'])} [{pourcent(p['ic_bas'])} ; {pourcent(p['ic_haut'])}]"
 
         e = self.figures.get("ensemble")
-        lignes = []
+        lignes = [f"Attention : {a}" for a in self.avertissements]
         if self.synthetique:
             lignes.append("ATTENTION : modèle entraîné sur des données SYNTHÉTIQUES : ces chiffres montrent le "
                           "fonctionnement, pas ce que ferait un modèle entraîné sur les décisions du département.")
@@ -165,15 +169,113 @@ class ResultatAudit:
         return "\n".join(lignes)
 
 
-def lire_etiquettes(chemin: str | Path) -> dict[str, str]:
-    """``identifiant,parcours_referent`` CSV -> {identifiant: route} (French errors naming the file)."""
+#: Column of the date de demande in a labels file (the flux's name for it): the join key with the identifier.
+DATE_DEMANDE = "dtdemrsa"
+
+
+def _date_iso(valeur: Optional[str]) -> Optional[str]:
+    """``AAAA-MM-JJ`` of a cell, ``None`` if it is not a valid ISO date."""
+    try:
+        return date.fromisoformat(valeur.strip()).isoformat() if valeur and len(valeur.strip()) == 10 else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class Etiquettes:
+    """The referents' final routes of a labels file, by (identifiant, date de demande) or by identifiant alone."""
+
+    chemin: Path
+    avec_date: bool
+    parcours: dict[tuple[str, Optional[str]], str]
+
+    def joindre(self, identifiants: Sequence[Any], dates: Sequence[Optional[str]]) -> tuple[list[Optional[str]], list[str]]:
+        """The route of each decided row (``None``: no label), and French warnings.
+
+        With dates, the key is (identifiant, date de demande): a person with two requests gets the
+        label of each.  Without, the identifier alone: a warning says so, and the rows of a flux
+        identifier that appears more than once get no label (which request it was is unknown).
+        """
+        ids = ["" if i is None else str(i).strip() for i in identifiants]
+        if self.avec_date:
+            return [self.parcours.get((i, _date_iso(d))) for i, d in zip(ids, dates)], []
+        compte = Counter(ids)
+        out = [self.parcours.get((i, None)) if compte[i] == 1 else None for i in ids]
+        ambigus = sum(1 for i in ids if compte[i] > 1 and (i, None) in self.parcours)
+        avis = [f"fichier d'étiquettes {self.chemin} sans colonne {DATE_DEMANDE} (date de demande) : étiquettes "
+                "jointes sur l'identifiant seul ; une personne qui a fait plusieurs demandes ne peut pas être "
+                f"rapprochée de la bonne. Ajouter la colonne {DATE_DEMANDE} (AAAA-MM-JJ)."]
+        if ambigus:
+            avis.append(f"{ambigus} dossier(s) du flux partagent leur identifiant avec une autre demande du flux : "
+                        "leur étiquette est ambiguë sans date de demande et n'est pas utilisée.")
+        return out, avis
+
+
+def lire_etiquettes(chemin: str | Path, encodage: str = "utf-8") -> Etiquettes:
+    """A labels CSV ``identifiant,parcours_referent[,dtdemrsa]`` (French errors naming the file and the lines).
+
+    Refused as a whole, with every line in cause (at most 10 shown): a missing column, a blank
+    identifier, an unknown route (a blank one means « not labelled »), an invalid date de demande,
+    and two lines with the same key (identifiant and date de demande, or identifiant alone).
+    """
     chemin = Path(chemin)
-    with chemin.open(encoding="utf-8", newline="") as f:
-        lecteur = csv.DictReader(f)
-        manquantes = [k for k in ("identifiant", ETIQUETTE) if k not in (lecteur.fieldnames or [])]
-        if manquantes:
-            raise OrientationError(f"Fichier d'étiquettes {chemin} : colonne(s) absente(s) : {', '.join(manquantes)}.")
-        return {r["identifiant"].strip(): r[ETIQUETTE].strip() for r in lecteur if r.get("identifiant")}
+    nom = f"Fichier d'étiquettes {chemin}"
+    try:
+        with chemin.open(encoding="utf-8-sig" if encodage.lower().replace("_", "-") in ("utf-8", "utf8") else encodage,
+                         newline="") as f:
+            lecteur = csv.reader(f)
+            entete = [c.strip() for c in next(lecteur, [])]
+            manquantes = [k for k in ("identifiant", ETIQUETTE) if k not in entete]
+            if manquantes:
+                raise OrientationError(f"{nom} : colonne(s) absente(s) : {', '.join(manquantes)} (attendu : "
+                                       f"identifiant,{DATE_DEMANDE},{ETIQUETTE}).")
+            doubles = sorted({k for k in entete if entete.count(k) > 1 and k})
+            if doubles:
+                raise OrientationError(f"{nom} : colonne(s) en double : {', '.join(doubles)}.")
+            i_id, i_lab = entete.index("identifiant"), entete.index(ETIQUETTE)
+            i_date = entete.index(DATE_DEMANDE) if DATE_DEMANDE in entete else None
+            erreurs: list[str] = []
+            vues: dict[tuple[str, Optional[str]], list[int]] = {}
+            parcours: dict[tuple[str, Optional[str]], str] = {}
+            fin = lecteur.line_num
+            for cellules in lecteur:
+                debut, fin = fin + 1, lecteur.line_num
+                if not any(c.strip() for c in cellules):
+                    continue
+                cel = (lambda j: cellules[j].strip() if j is not None and j < len(cellules) else "")
+                ident, lab = cel(i_id), cel(i_lab)
+                if not ident:
+                    erreurs.append(f"ligne {debut} : identifiant vide")
+                    continue
+                cle: tuple[str, Optional[str]] = (ident, None)
+                if i_date is not None:
+                    jour = _date_iso(cel(i_date))
+                    if jour is None:
+                        erreurs.append(f"ligne {debut} : {DATE_DEMANDE} « {cel(i_date)[:20]} » invalide (AAAA-MM-JJ "
+                                       "attendu)")
+                        continue
+                    cle = (ident, jour)
+                if lab and etiquette(lab) is None:
+                    erreurs.append(f"ligne {debut} : {ETIQUETTE} « {lab[:30]} » inconnu (attendu : "
+                                   f"{', '.join(p.value for p in CLASSES)}, ou vide si inconnu)")
+                    continue
+                vues.setdefault(cle, []).append(debut)
+                if lab:
+                    parcours[cle] = lab
+    except UnicodeDecodeError:
+        raise OrientationError(f"{nom} : texte illisible en {encodage} (autour de la ligne {lecteur.line_num + 1}) : "
+                               "indiquer le bon encodage avec --encodage.") from None
+    except LookupError:
+        raise OrientationError(f"{nom} : encodage « {encodage} » inconnu (utf-8, windows-1252 ou latin-1).") from None
+    except csv.Error as exc:
+        raise OrientationError(f"{nom} : CSV illisible ligne {lecteur.line_num} ({exc}).") from None
+    cle_texte = "même identifiant et même date de demande" if i_date is not None else "même identifiant"
+    erreurs += [f"lignes {', '.join(map(str, l))} : {cle_texte} (une seule étiquette par demande)"
+                for l in vues.values() if len(l) > 1]
+    if erreurs:
+        raise OrientationError(f"{nom} refusé : {len(erreurs)} erreur(s) : " + " ; ".join(erreurs[:10])
+                               + (" ; …" if len(erreurs) > 10 else "") + ".")
+    return Etiquettes(chemin, i_date is not None, parcours)
 
 
 def auditer(flux: str | Path, departement: str, *, modele: Any = None, regles: Optional[str | Path] = None,
@@ -189,6 +291,7 @@ def auditer(flux: str | Path, departement: str, *, modele: Any = None, regles: O
     from orientation.regles.referentiel import Referentiel
 
     flux = Path(flux)
+    etiq_lues = lire_etiquettes(etiquettes, encodage) if etiquettes is not None else None  # checked before deciding
     if modele is None:
         modele = charger_modele_defaut()
     elif modele is not False and not isinstance(modele, ModeleOrientation):
@@ -209,9 +312,11 @@ def auditer(flux: str | Path, departement: str, *, modele: Any = None, regles: O
     noms = [p.value for p in CLASSES]
     parcours = np.array([noms.index(p) if p in noms else -1 for p in d.column("parcours").to_pylist()], dtype=np.int64)
     brutes = col(ETIQUETTE)
+    avertissements: list[str] = []
     if etiquettes is not None:
-        table = lire_etiquettes(etiquettes)
-        brutes = [table.get(str(i)) for i in d.column("identifiant").to_pylist()]
+        assert etiq_lues is not None
+        brutes, avertissements = etiq_lues.joindre(d.column("identifiant").to_pylist(), col(DATE_DEMANDE)
+                                                   or [None] * len(idx))
     etiq = np.array([-1 if e is None or etiquette(e) is None else etiquette(e) for e in (brutes or [None] * len(idx))],
                     dtype=np.int64)
     deps = col("departement") or [departement] * len(idx)
@@ -221,7 +326,7 @@ def auditer(flux: str | Path, departement: str, *, modele: Any = None, regles: O
         optionnelles[ETIQUETTE] = brutes
     return ResultatAudit(flux, departement, lu.nb_lignes, rejetees, ctx.version_modele,
                          bool(modele and modele.donnees_synthetiques), _figures(modalite, parcours, etiq, groupes),
-                         taux_de_correction(optionnelles))
+                         taux_de_correction(optionnelles), avertissements)
 
 
-__all__ = ["MODALITES", "ResultatAudit", "auditer", "lire_etiquettes"]
+__all__ = ["DATE_DEMANDE", "MODALITES", "Etiquettes", "ResultatAudit", "auditer", "lire_etiquettes"]

@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 
 def _cmd_entrainer(a: argparse.Namespace) -> int:
@@ -36,7 +35,7 @@ def _cmd_entrainer(a: argparse.Namespace) -> int:
                               seuil_recurrence=a.seuil_recurrence, nom=a.nom, version=a.version,
                               description=a.description, donnees_synthetiques=a.synthetique, decoupage=a.decoupage,
                               seuils=seuils, autoriser_manquantes=autorisees, rejets=a.rejets, encodage=a.encodage,
-                              departement=a.departement)
+                              departement=a.departement, remplacer=a.remplacer)
     except FileNotFoundError as exc:
         print(f"Erreur : fichier introuvable : {exc.filename}", file=sys.stderr)
         return 2
@@ -54,7 +53,7 @@ def _cmd_carte(a: argparse.Namespace) -> int:
         print("Erreur : --donnees sert à comparer deux modèles sur les mêmes dossiers : ajouter --comparer-a DOSSIER.",
               file=sys.stderr)
         return 2
-    (h, m), comp = carte(a.dossier, a.comparer_a, a.donnees, a.encodage, a.sortie)
+    (h, m), comp = carte(a.dossier, a.comparer_a, a.donnees, a.encodage, a.sortie, a.remplacer)
     print(f"Carte du modèle écrite : {h} et {m}"
           + (" (avec la comparaison" + (" sur les mêmes dossiers)." if comp and comp["meme_donnees"] else
                                         " : chaque modèle sur son propre jeu de test, voir --donnees).")
@@ -62,16 +61,30 @@ def _cmd_carte(a: argparse.Namespace) -> int:
     return 0
 
 
+def _verifier_sortie_json(a: argparse.Namespace, *entrees: Optional[str]) -> None:
+    """Check ``--sortie`` before any work: never an input file, an existing file only with --remplacer."""
+    from orientation.analyse.publication import verifier_fichiers
+
+    if a.sortie:
+        verifier_fichiers([a.sortie], remplacer=a.remplacer, quoi="--sortie", entrees=[e for e in entrees if e])
+
+
+def _ecrire_json(chemin: str, donnees: Any) -> None:
+    from orientation.analyse.publication import ecrire_fichier
+
+    ecrire_fichier(chemin, json.dumps(donnees, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
 def _cmd_audit(a: argparse.Namespace) -> int:
     from orientation.analyse.audit import auditer
     from orientation.donnees import chemin_modele
 
+    _verifier_sortie_json(a, a.flux, a.etiquettes)
     modele: Any = False if a.sans_modele else (chemin_modele(a.modele) if a.modele else None)
     r = auditer(a.flux, a.departement, modele=modele, regles=a.regles, etiquettes=a.etiquettes, encodage=a.encodage)
     print(r.texte())
     if a.sortie:
-        Path(a.sortie).write_text(json.dumps(r.en_dict(), ensure_ascii=False, indent=1, default=str) + "\n",
-                                  encoding="utf-8")
+        _ecrire_json(a.sortie, r.en_dict())
         print(f"Détail : {a.sortie}")
     return 0
 
@@ -80,10 +93,11 @@ def _cmd_derive(a: argparse.Namespace) -> int:
     from orientation.analyse.derive import mesurer, texte
     from orientation.modele.modele import charger_modele
 
+    _verifier_sortie_json(a, a.flux)
     d = mesurer(a.flux, charger_modele(a.modele), a.encodage, a.departement)
     print(texte(d, a.flux))
     if a.sortie:
-        Path(a.sortie).write_text(json.dumps(d, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+        _ecrire_json(a.sortie, d)
     return 0
 
 
@@ -106,7 +120,11 @@ def enregistrer(sub: Any) -> None:
                     "carte.md) sont écrits dans --sortie.",
         epilog="Contrat complet : orientation entrainer --contrat.")
     n.add_argument("donnees", nargs="?", help="export étiqueté (.csv, .jsonl ou .parquet)")
-    n.add_argument("--sortie", help="dossier du modèle, ex. models/mon_modele/")
+    n.add_argument("--sortie", help="dossier du modèle, neuf ou vide, ex. mes_modeles/mon_modele/ (jamais dans les "
+                                    "données livrées : modèle demo, dossier models/ du dépôt)")
+    n.add_argument("--remplacer", action="store_true",
+                   help="remplacer un dossier du modèle existant et non vide (l'ancien est conservé à côté, renommé "
+                        "DOSSIER.ancien-<date>) et un fichier des rejets existant")
     n.add_argument("--contrat", action="store_true", help="afficher le contrat des données d'entraînement et quitter")
     n.add_argument("--rejets", help="fichier CSV des lignes rejetées (défaut : <dossier du modèle>.rejets.csv)")
     n.add_argument("--decoupage", choices=["aleatoire", "date"], default="aleatoire",
@@ -140,14 +158,20 @@ def enregistrer(sub: Any) -> None:
     c.add_argument("--sortie", metavar="DOSSIER",
                    help="dossier où écrire carte.html et carte.md (défaut : le dossier du modèle ; obligatoire pour "
                         "« demo », dont le dossier fait partie des données livrées)")
+    c.add_argument("--remplacer", action="store_true",
+                   help="remplacer carte.html et carte.md déjà présents dans --sortie (dans le dossier du modèle, la "
+                        "carte est toujours réécrite)")
     _encodage(c)
     c.set_defaults(func=_cmd_carte)
 
     a = sub.add_parser("audit", help="auditer la chaîne complète (règles + modèle) par groupe sur un flux")
     a.add_argument("flux", help="flux CSV, JSON Lines ou Parquet (un export étiqueté donne aussi l'accord)")
     a.add_argument("--departement", required=True)
-    a.add_argument("--etiquettes", help="CSV identifiant,parcours_referent (parcours finaux des référents)")
-    a.add_argument("--sortie", help="écrire le détail en JSON dans ce fichier")
+    a.add_argument("--etiquettes", help="CSV identifiant,dtdemrsa,parcours_referent (parcours finaux des référents, "
+                                        "joints par identifiant et date de demande ; sans dtdemrsa : par identifiant "
+                                        "seul, avec un avertissement)")
+    a.add_argument("--sortie", help="écrire le détail en JSON dans ce fichier (nouveau, ou --remplacer)")
+    a.add_argument("--remplacer", action="store_true", help="remplacer le fichier --sortie s'il existe")
     a.add_argument("--regles", help="dossier des règles (défaut : règles livrées)")
     a.add_argument("--modele", help="dossier d'un modèle, ou « demo » (défaut : $ORIENTATION_MODELE, sinon aucun)")
     a.add_argument("--sans-modele", action="store_true", help="n'utiliser que les règles")
@@ -158,7 +182,8 @@ def enregistrer(sub: Any) -> None:
     d.add_argument("flux", help="flux CSV, JSON Lines ou Parquet")
     d.add_argument("--modele", required=True, help="dossier du modèle, ou « demo »")
     d.add_argument("--departement", help="département des lignes sans colonne departement")
-    d.add_argument("--sortie", help="écrire le détail en JSON dans ce fichier")
+    d.add_argument("--sortie", help="écrire le détail en JSON dans ce fichier (nouveau, ou --remplacer)")
+    d.add_argument("--remplacer", action="store_true", help="remplacer le fichier --sortie s'il existe")
     _encodage(d)
     d.set_defaults(func=_cmd_derive)
 

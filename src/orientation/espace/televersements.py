@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orientation.erreurs import OrientationError
@@ -42,12 +41,11 @@ from orientation.service.etat import Service
 from orientation.service.lots import compter_enregistrements, dossier_lot, executeur
 from orientation.stockage import lots as table
 from orientation.stockage.base import maintenant
-from orientation.stockage.cles import CleApi
+from orientation.stockage.cles import NOM_CLE_ESPACE, PREFIXE_CLE_ESPACE, cle_espace
 from orientation.stockage.espace import Utilisateur
 
-NOM_CLE = "espace-referent"
-#: Not a possible key prefix (a key's has 10 letters or digits): the row can never authenticate a request.
-PREFIXE_CLE = "espace-web"
+#: The reserved key row of the workspace's jobs (see :func:`orientation.stockage.cles.cle_espace`).
+NOM_CLE, PREFIXE_CLE = NOM_CLE_ESPACE, PREFIXE_CLE_ESPACE
 #: Format of a job importing the outputs of ``orientation lot`` (a flux import's is the flux's: csv, jsonl, parquet).
 FORMAT_LOT = "lot"
 #: Extensions of a flux file, and the format the jobs table records for each.
@@ -60,21 +58,6 @@ TAILLE_BLOC = TAILLE_LOT
 #: The uploaded names of the stored files (for the job's messages), removed with the uploads.
 NOMS = "televerses.json"
 _journal = logging.getLogger("orientation.espace.televersements")
-
-
-def cle_espace(session: Session) -> int:
-    """Id of the reserved key row of the workspace's jobs (created on first use, safe when processes race)."""
-    q = select(CleApi.id).where(CleApi.prefixe == PREFIXE_CLE)
-    trouve = session.scalar(q)
-    if trouve is not None:
-        return int(trouve)
-    t = maintenant()
-    session.add(CleApi(nom=NOM_CLE, prefixe=PREFIXE_CLE, empreinte="", departements=[], creee_le=t, revoquee_le=t))
-    try:
-        session.commit()
-    except IntegrityError:  # another process created it meanwhile
-        session.rollback()
-    return int(session.scalars(q).one())
 
 
 @dataclass(frozen=True)

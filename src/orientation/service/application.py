@@ -3,7 +3,8 @@
 ``uvicorn --factory orientation.service.application:depuis_environnement`` (what ``orientation
 servir`` runs in each worker) builds it from :class:`~orientation.service.parametres.Parametres`
 passed in the environment.  The factory refuses a database that is not at the latest migration
-(French message naming ``orientation base migrer``).  At start-up a background thread loads the
+(French message naming ``orientation base migrer``).  The jobs' retention runs at start-up and then
+every :attr:`Parametres.lots_purge_intervalle` seconds in a task of the lifespan.  At start-up a background thread loads the
 rules of every département that has a file, and the model if one is configured: ``GET /sante``
 answers as soon as the process serves, ``GET /pret`` once they are loaded (503 before, or with
 the French reason if they cannot be loaded).
@@ -11,6 +12,9 @@ the French reason if they cannot be loaded).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import threading
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -59,7 +63,7 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
     verifier_a_jour(moteur)
     sessions = fabrique_sessions(moteur)
     orientateur = Orientateur.charger(p.regles, p.modele)
-    service = Service(p, moteur, sessions, orientateur, Authentificateur(sessions, p.duree_cache_cles),
+    service = Service(p, moteur, sessions, orientateur, Authentificateur(moteur),
                       OrienteurLot(orientateur))
 
     demarrage = datetime.fromisoformat(p.demarre_le) if p.demarre_le else maintenant()
@@ -68,9 +72,18 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
     async def cycle(_: FastAPI) -> AsyncIterator[None]:
         with sessions() as session:
             abandonner_orphelins(session, demarrage)
-        lots.expirer_lots(sessions, p.chemin_lots.resolve(), p.lots_conservation_jours)  # retention of job folders
+        dossier_lots = p.chemin_lots.resolve()
+        lots.expirer_lots(sessions, dossier_lots, p.lots_conservation_jours)  # retention of job folders
+        service.extensions["conservation_tick"] = functools.partial(lots.expirer_lots, sessions, dossier_lots,
+                                                                    p.lots_conservation_jours, rattraper=False)
+        conservation = asyncio.create_task(lots.conserver_periodiquement(
+            sessions, dossier_lots, p.lots_conservation_jours, p.lots_purge_intervalle))
+        service.extensions["conservation"] = conservation
         threading.Thread(target=service.charger, name="orientation-chargement", daemon=True).start()
         yield
+        conservation.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await conservation
         if "lots" in service.extensions:
             service.extensions["lots"].fermer()
         moteur.dispose()

@@ -17,18 +17,22 @@ the jobs of its départements (another's: 404, as for an unknown id).
 
 Retention: the folder of a finished job (upload and outputs: personal data) is removed
 :attr:`Parametres.lots_conservation_jours` days after its end (``$ORIENTATION_LOTS_CONSERVATION_JOURS``,
-default 30) by :func:`expirer_lots`, run when the service starts and by ``orientation purger``; the job
+default 30) by :func:`expirer_lots`, run when the service starts, every
+:attr:`Parametres.lots_purge_intervalle` seconds while it runs (:func:`conserver_periodiquement`,
+``$ORIENTATION_LOTS_PURGE_INTERVALLE``, default 3600) and by ``orientation purger``; each job is claimed in
+the database before its folder is removed, so that several processes never handle the same one.  The job
 stays in the table as ``expire`` with its counts, and its downloads answer ``410``.  Queued and running
 jobs are never touched.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import functools
 import io
 import json
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -36,11 +40,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Awaitable, Callable, Literal, Optional
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from orientation.dossier.schema import DEPARTEMENTS
@@ -52,7 +57,7 @@ from orientation.service.intergiciels import trop_volumineux
 from orientation.service.problemes import ErreurService
 from orientation.stockage import lots as table
 from orientation.stockage.base import maintenant
-from orientation.stockage.cles import CleVerifiee
+from orientation.stockage.cles import PREFIXE_CLE_ESPACE, CleApi, CleVerifiee
 
 routes = APIRouter(prefix="/v1/lots", tags=["lots"])
 
@@ -107,7 +112,25 @@ class Executeur:
     def soumettre(self, identifiant: str, tache: Optional[Callable[[str], None]] = None) -> None:
         """Queue job ``identifiant``: ``orientation lot`` by default, else ``tache(identifiant)`` (which must record
         the job's end itself; the workspace's imports use it)."""
-        self._pool.submit(tache or self._executer, identifiant)
+        self._pool.submit(self._executer_sans_faute, identifiant, tache)
+
+    def _executer_sans_faute(self, identifiant: str, tache: Optional[Callable[[str], None]] = None) -> None:
+        """The job (:meth:`_executer` or ``tache``), and a job marked ``echec`` on any unexpected error (a pool
+        swallows exceptions: the job would otherwise stay ``en_cours`` for ever and count against the limit of
+        active jobs)."""
+        try:
+            (tache or self._executer)(identifiant)
+        except Exception as exc:  # noqa: BLE001 - logged by type only (no personal data), the job is closed
+            _journal.error("lot %s : erreur interne inattendue (%s)", identifiant, type(exc).__name__)
+            try:
+                with self.service.sessions() as s:
+                    lot = table.lire_lot(s, identifiant)
+                    if lot is not None and lot.etat in table.ACTIFS:
+                        table.mettre_a_jour(s, identifiant, etat="echec", fin_le=maintenant(),
+                                            message=f"erreur interne inattendue du service ({type(exc).__name__}) : "
+                                                    "téléverser le flux de nouveau ; si elle se répète, la signaler")
+            except Exception as exc2:  # noqa: BLE001 - database unreachable: the next start marks it (orphan)
+                _journal.error("lot %s : état non enregistré (%s)", identifiant, type(exc2).__name__)
 
     def _executer(self, identifiant: str) -> None:
         p = self.service.parametres
@@ -254,7 +277,10 @@ def _etat(service: Service, lot: table.Lot) -> EtatLot:
 def _lot_visible(service: Service, cle: CleVerifiee, identifiant: str) -> table.Lot:
     with service.sessions() as s:
         lot = table.lire_lot(s, identifiant)
-    if lot is None or not cle.autorise(lot.departement):
+        # the workspace's import jobs (reserved key row) are not a calling system's: never shown here
+        espace = lot is not None and s.scalar(
+            select(CleApi.prefixe).where(CleApi.id == lot.cle_id)) == PREFIXE_CLE_ESPACE
+    if lot is None or espace or not cle.autorise(lot.departement):
         raise ErreurService(404, "lot-introuvable", "aucun lot de ce numéro pour les départements de cette clé")
     return lot
 
@@ -343,34 +369,68 @@ async def telecharger(identifiant: str, sortie: Literal["decisions", "rejets", "
     return FileResponse(chemin, media_type=media, filename=f"{lot.id}-{fichier}")
 
 
-def expirer_lots(sessions: Any, dossier_lots: Path, jours: int, maintenant_: Optional[datetime] = None) -> int:
-    """Remove the folders of the jobs finished more than ``jours`` days ago and mark them ``expire``.
+def expirer_lots(sessions: Any, dossier_lots: Path, jours: int, maintenant_: Optional[datetime] = None, *,
+                 rattraper: bool = True) -> int:
+    """Expire the jobs finished more than ``jours`` days ago and remove their folders; returns how many.
 
-    Queued and running jobs are never touched.  A folder that cannot be removed leaves its job as it was
-    (retried next time; the failure is logged by job id).  Several processes may run it at once.
-    Returns how many jobs expired.
+    Guarded by the database, so that the service's workers and ``orientation purger`` may run it at once:
+    each job is first claimed (marked ``expire`` by one conditional UPDATE, :func:`table.marquer_expire`:
+    one process only wins it, and from then on its downloads answer 410), then its folder is removed by
+    the process that claimed it.  A folder that cannot be removed (logged by job id) stays until a run
+    with ``rattraper`` (the default: service start, ``orientation purger``; not the periodic runs), which
+    also removes the folders of expired jobs left by a process stopped between the claim and the removal
+    (two processes may then both try: the second finds nothing).  Queued and running jobs are never touched.
     """
     t = maintenant_ or maintenant()
+    dossier_lots = Path(dossier_lots)
     with sessions() as s:
         candidats = table.finis_avant(s, t - timedelta(days=jours))
     note = f"Fichiers du lot supprimés le {t:%d/%m/%Y} (durée de conservation : {jours} jour(s))."
     n = 0
     for identifiant in candidats:
-        dossier = Path(dossier_lots) / identifiant
-        try:
-            shutil.rmtree(dossier)
-        except FileNotFoundError:
-            pass  # already removed (by another process, or never written)
-        except OSError as exc:
-            _journal.warning("lot %s : dossier non supprimé (%s), réessai à la prochaine purge",
-                             identifiant, type(exc).__name__)
-            continue
-        if os.path.lexists(dossier):  # pragma: no cover - recreated meanwhile
-            continue
         with sessions() as s:
-            n += table.marquer_expire(s, identifiant, note)
+            if not table.marquer_expire(s, identifiant, note):
+                continue  # claimed by another process meanwhile
+        n += 1
+        _supprimer_dossier_lot(dossier_lots / identifiant, identifiant)
+    if rattraper and dossier_lots.is_dir():
+        noms = [p.name for p in dossier_lots.iterdir() if len(p.name) == 32]
+        with sessions() as s:
+            restes = table.expires_parmi(s, noms)
+        for identifiant in restes:
+            _supprimer_dossier_lot(dossier_lots / identifiant, identifiant)
     return n
 
 
-__all__ = ["Executeur", "SORTIES", "compter_enregistrements", "executeur", "expirer_lots", "routes"]
+def _supprimer_dossier_lot(dossier: Path, identifiant: str) -> None:
+    try:
+        shutil.rmtree(dossier)
+    except FileNotFoundError:
+        pass  # never written, or removed meanwhile
+    except OSError as exc:
+        _journal.warning("lot %s expiré : dossier non supprimé (%s), nouvel essai au prochain démarrage du service "
+                         "ou par orientation purger", identifiant, type(exc).__name__)
+
+
+async def conserver_periodiquement(sessions: Any, dossier_lots: Path, jours: int, intervalle: float, *,
+                                   attendre: Optional[Callable[[float], Awaitable[None]]] = None,
+                                   horloge: Optional[Callable[[], datetime]] = None) -> None:
+    """Run :func:`expirer_lots` every ``intervalle`` seconds until cancelled (a task of the service's lifespan).
+
+    Waits first (the service expires at start already).  A failed run (database unreachable…) is
+    logged and the next one retries.  ``attendre`` and ``horloge`` are injected by the tests.
+    """
+    attendre = attendre or asyncio.sleep
+    while True:
+        await attendre(intervalle)
+        try:
+            t = horloge() if horloge else None
+            await run_in_threadpool(functools.partial(expirer_lots, sessions, dossier_lots, jours, t, rattraper=False))
+        except Exception as exc:  # noqa: BLE001 - the loop must survive; nothing personal in the log
+            _journal.warning("conservation des lots : passage impossible (%s), nouvel essai dans %s s",
+                             type(exc).__name__, intervalle)
+
+
+__all__ = ["Executeur", "SORTIES", "compter_enregistrements", "conserver_periodiquement", "executeur", "expirer_lots",
+           "routes"]
 

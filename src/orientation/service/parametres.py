@@ -29,18 +29,37 @@ VARIABLE_CONSERVATION_LOTS = "ORIENTATION_LOTS_CONSERVATION_JOURS"
 CONSERVATION_LOTS_DEFAUT = 30
 
 
+#: Environment variable: seconds between two runs of the jobs' retention inside the service (default 3600).
+VARIABLE_INTERVALLE_PURGE_LOTS = "ORIENTATION_LOTS_PURGE_INTERVALLE"
+INTERVALLE_PURGE_LOTS_DEFAUT = 3600
+
+
+def _entier_env(environ: Optional[Mapping[str, str]], variable: str, defaut: int, attendu: str, minimum: int) -> int:
+    texte = (os.environ if environ is None else environ).get(variable, "").strip()
+    if not texte:
+        return defaut
+    if not texte.isdigit() or not texte.isascii() or int(texte) < minimum:
+        raise ConfigurationInvalide(f"${variable} « {texte[:20]} » : {attendu}")
+    return int(texte)
+
+
 def conservation_lots(environ: Optional[Mapping[str, str]] = None) -> int:
     """Retention of the jobs' folders in days, from ``$ORIENTATION_LOTS_CONSERVATION_JOURS`` (default 30).
 
     Raises :class:`~orientation.erreurs.ConfigurationInvalide` for anything but a whole number of days.
     """
-    texte = (os.environ if environ is None else environ).get(VARIABLE_CONSERVATION_LOTS, "").strip()
-    if not texte:
-        return CONSERVATION_LOTS_DEFAUT
-    if not texte.isdigit() or not texte.isascii():
-        raise ConfigurationInvalide(f"${VARIABLE_CONSERVATION_LOTS} « {texte[:20]} » : nombre entier de jours "
-                                    "attendu (durée de conservation des fichiers des lots)")
-    return int(texte)
+    return _entier_env(environ, VARIABLE_CONSERVATION_LOTS, CONSERVATION_LOTS_DEFAUT,
+                       "nombre entier de jours attendu (durée de conservation des fichiers des lots)", 0)
+
+
+def intervalle_purge_lots(environ: Optional[Mapping[str, str]] = None) -> int:
+    """Seconds between two runs of the retention in the service, from ``$ORIENTATION_LOTS_PURGE_INTERVALLE`` (default 3600).
+
+    Raises :class:`~orientation.erreurs.ConfigurationInvalide` for anything but a whole number of seconds ≥ 1.
+    """
+    return _entier_env(environ, VARIABLE_INTERVALLE_PURGE_LOTS, INTERVALLE_PURGE_LOTS_DEFAUT,
+                       "nombre entier de secondes, au moins 1, attendu (intervalle entre deux passages de la "
+                       "conservation des lots dans le service)", 1)
 
 
 @dataclass(frozen=True)
@@ -51,9 +70,10 @@ class Parametres:
     ``regles``: rules directory (``None``: ``$ORIENTATION_REGLES``, else the bundled rules);
     ``modele``: model directory, ``"demo"`` or ``None`` for none (no default model in a service);
     limits in bytes and dossiers; ``lots_conservation_jours``: days a finished job's folder is kept
-    (:func:`conservation_lots`); ``demarre_le``: when the service started (jobs created earlier and
-    still active are orphans of a previous run; default: when the application is built); ``duree_cache_cles``: seconds a verified key is trusted without
-    reading the database again (a revoked key is refused at most that long after ``cles revoquer``).
+    (:func:`conservation_lots`), checked every ``lots_purge_intervalle`` seconds while the service runs
+    (:func:`intervalle_purge_lots`); ``demarre_le``: when the service started (jobs created earlier and
+    still active are orphans of a previous run; default: when the application is built).  API keys are read
+    from the database at every request (a revoked key is refused at once: no setting).
     """
 
     base: str = dataclasses.field(default_factory=url_base)
@@ -66,7 +86,7 @@ class Parametres:
     lots_max_en_cours: int = 4
     dossier_lots: Optional[str] = None
     lots_conservation_jours: int = dataclasses.field(default_factory=conservation_lots)
-    duree_cache_cles: float = 2.0
+    lots_purge_intervalle: float = dataclasses.field(default_factory=intervalle_purge_lots)
     demarre_le: Optional[str] = None  # ISO time ``orientation servir`` started (shared by its workers)
 
     @property

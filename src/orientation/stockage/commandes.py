@@ -73,7 +73,8 @@ def _cmd_cles_revoquer(args: argparse.Namespace) -> int:
 
     with _sessions(args)() as session:
         ligne = revoquer_cle(session, args.prefixe)
-    print(f"Clé {ligne.prefixe} ({ligne.nom}) révoquée : le service la refuse désormais.")
+    print(f"Clé {ligne.prefixe} ({ligne.nom}) révoquée : refusée dès la requête suivante par chaque processus du "
+          "service (aucun cache des clés).")
     return 0
 
 

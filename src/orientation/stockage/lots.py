@@ -85,8 +85,21 @@ def finis_avant(session: Session, avant: datetime) -> list[str]:
     return list(session.scalars(select(Lot.id).where(Lot.etat.in_(FINIS), Lot.fin_le < avant).order_by(Lot.fin_le)))
 
 
+def expires_parmi(session: Session, identifiants: list[str]) -> list[str]:
+    """Those of ``identifiants`` that are expired jobs."""
+    ids = [i for i in identifiants if len(i) == 32]
+    out: list[str] = []
+    for k in range(0, len(ids), 500):  # bounded IN lists
+        out += session.scalars(select(Lot.id).where(Lot.id.in_(ids[k:k + 500]), Lot.etat == EXPIRE))
+    return out
+
+
 def marquer_expire(session: Session, identifiant: str, note: str) -> bool:
-    """Mark a finished job ``expire`` (its counts stay, ``note`` is added to its message); False if not finished."""
+    """Mark a finished job ``expire`` (its counts stay, ``note`` is added to its message); False if not finished.
+
+    One conditional UPDATE: when several processes try at once, exactly one gets True (it owns the job's
+    folder and removes it).
+    """
     lot = session.get(Lot, identifiant)
     if lot is None or lot.etat not in FINIS:
         return False
