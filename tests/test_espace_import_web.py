@@ -146,14 +146,14 @@ def test_echec_en_cours_de_route_dit_ce_qui_reste(admin: TestClient, base: Base,
 
     monkeypatch.setattr(importation, "enregistrer_bloc", panne)
     with base.sessions() as s:  # what the fixture's own import wrote, to tell it from the job's writes
-        avant = dict(s.execute(select(DossierEspace.id, DossierEspace.importe_le)).tuples().all())
+        avant = dict(s.execute(select(DossierEspace.id, DossierEspace.importe_le)).all())
     identifiant = _identifiant(_televerser(admin, flux=("flux.csv", PETIT, "text/csv")))
     page = _attendre(admin, f"/espace/import/{identifiant}")
     lot = _lot_de(base, identifiant)
     assert lot.etat == "echec" and "erreur interne inattendue (RuntimeError)" in lot.message
     assert "panne" not in lot.message  # an unexpected error's text is never shown
     with base.sessions() as s:
-        apres = dict(s.execute(select(DossierEspace.id, DossierEspace.importe_le)).tuples().all())
+        apres = dict(s.execute(select(DossierEspace.id, DossierEspace.importe_le)).all())
     touches = sum(1 for k, v in apres.items() if avant.get(k) != v)  # added, or updated by the job
     trouve = re.search(r"(\d+) dossier\(s\) ont été ajoutés et (\d+) mis à jour", lot.message)
     assert trouve and int(trouve.group(1)) + int(trouve.group(2)) == touches == lot.decidees > 0
