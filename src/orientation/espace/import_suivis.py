@@ -32,7 +32,7 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from orientation.erreurs import ErreurChamp, OrientationError
+from orientation.erreurs import ErreurChamp, OrientationError, lire_texte_utf8
 from orientation.espace.decisions import MOTIF_MAX
 from orientation.espace.journal import journaliser
 from orientation.espace.suivis import controler, en_vigueur, lire_date
@@ -88,15 +88,7 @@ class _Ligne:
 
 
 def _lire(chemin: Path) -> tuple[list[_Ligne], list[Rejet], int]:
-    if not chemin.is_file():
-        raise ImportSuivisRefuse(f"fichier de suivis {chemin} : introuvable ou n'est pas un fichier ordinaire")
-    octets = chemin.read_bytes()
-    try:
-        texte = octets.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        ligne = octets[:exc.start].count(b"\n") + 1
-        raise ImportSuivisRefuse(f"fichier de suivis {chemin} : ligne {ligne}, octets non UTF-8 ; enregistrer le "
-                                 "fichier en UTF-8") from None
+    texte = lire_texte_utf8(chemin, "fichier de suivis", ImportSuivisRefuse)
     lecteur = csv.reader(io.StringIO(texte, newline=""))
     lignes: list[_Ligne] = []
     rejets: list[Rejet] = []

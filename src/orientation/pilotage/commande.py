@@ -118,7 +118,7 @@ def executer(args: argparse.Namespace) -> int:
     from orientation.pilotage.evenements import texte_evenements
     from orientation.pilotage.sources import SourceEvenements, SourceFichier, source_base
     from orientation.pilotage.tableau import texte_csv
-    from orientation.regles.lecture import cause_os
+    from orientation.erreurs import cause_os
 
     par = ventilation(args.par)
     periode = Periode.depuis_texte(args.periode, args.arret)

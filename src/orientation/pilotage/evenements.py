@@ -26,8 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Optional
 
-from orientation.erreurs import OrientationError, apercu
-from orientation.regles.lecture import cause_os
+from orientation.erreurs import OrientationError, apercu, lire_texte_utf8
 from orientation.vocabulaire import Parcours, Structure
 
 #: Columns of the events file and what each holds (French: shown in the README and the report).
@@ -133,18 +132,7 @@ class LectureEvenements:
 
 def lire_fichier(chemin: Path) -> LectureEvenements:
     """Read an events file (UTF-8, with or without BOM); :class:`EvenementsIllisibles` if it cannot be read."""
-    if not chemin.is_file():
-        raise EvenementsIllisibles(f"fichier d'événements {chemin} : introuvable ou n'est pas un fichier ordinaire")
-    try:
-        octets = chemin.read_bytes()
-    except OSError as exc:
-        raise EvenementsIllisibles(f"fichier d'événements {chemin} : illisible ({cause_os(exc)})") from None
-    try:
-        texte = octets.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        ligne = octets[: exc.start].count(b"\n") + 1
-        raise EvenementsIllisibles(f"fichier d'événements {chemin} : ligne {ligne}, octets non UTF-8 ; enregistrer "
-                                   "le fichier en UTF-8") from None
+    texte = lire_texte_utf8(chemin, "fichier d'événements", EvenementsIllisibles)
     return lire_texte(texte, str(chemin))
 
 

@@ -10,13 +10,12 @@ nesting deeper than :data:`PROFONDEUR_MAX_YAML`.
 
 from __future__ import annotations
 
-import errno
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from orientation.erreurs import ReglesInvalides
+from orientation.erreurs import ReglesInvalides, cause_os
 
 TAILLE_MAX_FICHIER_REGLES = 512 * 1024
 PROFONDEUR_MAX_YAML = 32
@@ -136,17 +135,5 @@ def lire_yaml(chemin: Path, nom: str) -> Any:
         raise ReglesInvalides(nom, None, _message_yaml(exc)) from None
     except RecursionError:
         raise ReglesInvalides(nom, None, f"YAML trop imbriqué (au plus {PROFONDEUR_MAX_YAML} niveaux)") from None
-
-
-def cause_os(exc: OSError) -> str:
-    """French reason of an input/output error (no English system message)."""
-    causes = {errno.ENOENT: "fichier introuvable", errno.EACCES: "permission refusée",
-              errno.EPERM: "opération non permise", errno.EISDIR: "c'est un répertoire",
-              errno.ENOTDIR: "chemin invalide (un élément n'est pas un répertoire)",
-              errno.ENOSPC: "disque plein", errno.EROFS: "système de fichiers en lecture seule",
-              errno.ENAMETOOLONG: "nom de fichier trop long", errno.ELOOP: "trop de liens symboliques",
-              errno.EMFILE: "trop de fichiers ouverts", errno.EEXIST: "le fichier existe déjà",
-              errno.EINVAL: "argument invalide pour ce fichier", errno.EPIPE: "sortie fermée"}
-    return causes.get(exc.errno or 0, "erreur d'entrée-sortie")
 
 
