@@ -86,6 +86,9 @@ def test_sorties_existantes_et_ecraser(flux: Path, tmp_path: Path, capsys: pytes
     assert (tmp_path / "d.csv").read_bytes() == premiers["d.csv"]
     manifeste = json.loads((tmp_path / "d.manifeste.json").read_text(encoding="utf-8"))
     assert set(manifeste["sorties"]) == {"decisions", "rejets"} and manifeste["options"]["ecraser"] is True
+    # --remplacer: the same choice under the analyst commands' name
+    assert _lot(flux, sortie, "--remplacer") == 0
+    assert (tmp_path / "d.csv").read_bytes() == premiers["d.csv"]
 
 
 def test_manifeste(flux: Path, tmp_path: Path) -> None:

@@ -278,8 +278,10 @@ def construire_parseur() -> argparse.ArgumentParser:
     b.add_argument("--explications", help="fichier JSON Lines des explications (une par ligne)")
     b.add_argument("--rejets", help="fichier CSV des lignes rejetées (défaut : <sortie>.rejets.csv)")
     b.add_argument("--silencieux", action="store_true", help="sans barre de progression")
-    b.add_argument("--ecraser", action="store_true",
-                   help="remplacer les sorties d'un traitement précédent (et retirer celles qu'il ne réécrit pas)")
+    b.add_argument("--ecraser", "--remplacer", dest="ecraser", action="store_true",
+                   help="remplacer les sorties d'un traitement précédent (et retirer celles qu'il ne réécrit pas) ; "
+                        "--remplacer est le même choix, sous le nom qu'emploient entrainer, modele carte, audit "
+                        "et derive")
     b.add_argument("--encodage", default="utf-8",
                    help="encodage d'un flux CSV ou JSON Lines : utf-8 (défaut), windows-1252 ou latin-1")
     _options_sources(b)
