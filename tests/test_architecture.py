@@ -17,6 +17,7 @@ RACINE = Path(__file__).resolve().parents[1] / "src" / "orientation"
 #: A module may import from its own ring or from a lower one, never from a higher one.
 ANNEAUX: dict[str, int] = {
     "vocabulaire": 0, "erreurs": 0, "francais": 0, "donnees": 0,
+    "fichiers": 0,  # small files read and written whole (UTF-8 inputs, atomic outputs, French I/O reasons)
     "dossier": 1,
     "regles": 2, "modele": 2,
     "decision": 3, "configuration": 3,

@@ -320,7 +320,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:  # output closed early (e.g. `| head`): nothing more to say
         return 0
     except OSError as exc:
-        from orientation.erreurs import cause_os
+        from orientation.fichiers import cause_os
 
         fichier = exc.filename if exc.filename is not None else "(entrée ou sortie)"
         print(f"Erreur : fichier {fichier} : {cause_os(exc)}.", file=sys.stderr)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import enum
-import errno
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 _TAILLE_TEXTE = 200
@@ -126,32 +124,3 @@ CODES_SORTIE_TEXTE = """codes de sortie :
   4    erreur interne inattendue ou mémoire insuffisante (à signaler)
   130  interrompu par SIGINT (Ctrl-C)
   143  interrompu par SIGTERM"""
-
-
-def cause_os(exc: OSError) -> str:
-    """French reason of an input/output error (no English system message)."""
-    causes = {errno.ENOENT: "fichier introuvable", errno.EACCES: "permission refusée",
-              errno.EPERM: "opération non permise", errno.EISDIR: "c'est un répertoire",
-              errno.ENOTDIR: "chemin invalide (un élément n'est pas un répertoire)",
-              errno.ENOSPC: "disque plein", errno.EROFS: "système de fichiers en lecture seule",
-              errno.ENAMETOOLONG: "nom de fichier trop long", errno.ELOOP: "trop de liens symboliques",
-              errno.EMFILE: "trop de fichiers ouverts", errno.EEXIST: "le fichier existe déjà",
-              errno.EINVAL: "argument invalide pour ce fichier", errno.EPIPE: "sortie fermée"}
-    return causes.get(exc.errno or 0, "erreur d'entrée-sortie")
-
-
-def lire_texte_utf8(chemin: Path, quoi: str, erreur: type[Exception]) -> str:
-    """The text of the small file ``chemin`` (UTF-8, BOM allowed); every problem raises ``erreur`` with a French
-    message naming ``quoi`` (« fichier d'événements »…), the file and the reason (missing, unreadable, the line of
-    the first byte that is not UTF-8)."""
-    if not chemin.is_file():
-        raise erreur(f"{quoi} {chemin} : introuvable ou n'est pas un fichier ordinaire")
-    try:
-        octets = chemin.read_bytes()
-    except OSError as exc:
-        raise erreur(f"{quoi} {chemin} : illisible ({cause_os(exc)})") from None
-    try:
-        return octets.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        ligne = octets[: exc.start].count(b"\n") + 1
-        raise erreur(f"{quoi} {chemin} : ligne {ligne}, octets non UTF-8 ; enregistrer le fichier en UTF-8") from None

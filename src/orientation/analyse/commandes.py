@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, Optional
 
 
@@ -70,9 +71,9 @@ def _verifier_sortie_json(a: argparse.Namespace, *entrees: Optional[str]) -> Non
 
 
 def _ecrire_json(chemin: str, donnees: Any) -> None:
-    from orientation.analyse.publication import ecrire_fichier
+    from orientation.fichiers import publier
 
-    ecrire_fichier(chemin, json.dumps(donnees, ensure_ascii=False, indent=1, default=str) + "\n")
+    publier({Path(chemin): json.dumps(donnees, ensure_ascii=False, indent=1, default=str) + "\n"})
 
 
 def _cmd_audit(a: argparse.Namespace) -> int:

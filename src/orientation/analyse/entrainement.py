@@ -154,7 +154,8 @@ def carte(dossier: str | Path, comparer_a: Optional[str | Path] = None, donnees:
     is the model's own training file (same SHA-256), on its test split again (same seed and split);
     otherwise on every valid row of the file (fresh data never seen by the model).
     """
-    from orientation.analyse.publication import SortieRefusee, ecrire_fichier, verifier_fichiers
+    from orientation.analyse.publication import SortieRefusee, verifier_fichiers
+    from orientation.fichiers import publier
     from orientation.donnees import chemin_modele, dans_les_donnees_livrees
     from orientation.modele.carte import groupes_audit
     from orientation.modele.carte_rendu import (FICHIER_HTML, FICHIER_MARKDOWN, comparaison, rendre_html,
@@ -195,8 +196,7 @@ def carte(dossier: str | Path, comparer_a: Optional[str | Path] = None, donnees:
             comp = comparaison(m, autre, p.X[idx], p.y[idx],
                                groupes_audit(p.X[idx], choisir(p.sexe), choisir(p.departement)), source)
     cible.mkdir(parents=True, exist_ok=True)
-    ecrire_fichier(fichiers[0], rendre_html(m.manifeste, comp))
-    ecrire_fichier(fichiers[1], rendre_markdown(m.manifeste, comp))
+    publier({fichiers[0]: rendre_html(m.manifeste, comp), fichiers[1]: rendre_markdown(m.manifeste, comp)})
     return fichiers, comp
 
 

@@ -12,8 +12,8 @@ target before any long work (:func:`verifier_dossier`, :func:`verifier_fichiers`
 A model directory is then written into a temporary sibling (``.DIR.tmp-XXXX``) and renamed to
 ``DIR`` only when complete (:func:`publier_dossier`): an interrupted training leaves the old folder
 as it was.  A replaced folder is kept beside, renamed ``DIR.ancien-AAAAMMJJTHHMMSS`` (two renames:
-between them, for a fraction of a millisecond, ``DIR`` does not exist).  Files (the cards) are written
-to a temporary sibling and renamed over the old ones (:func:`ecrire_fichier`, atomic per file).
+between them, for a fraction of a millisecond, ``DIR`` does not exist).  Files (the cards, a report)
+are written to hidden partial files and renamed over the old ones (:func:`orientation.fichiers.publier`).
 """
 
 from __future__ import annotations
@@ -128,19 +128,4 @@ def publier_dossier(dossier: str | Path, *, remplacer: bool, livre_autorise: boo
         raise
 
 
-def ecrire_fichier(chemin: str | Path, contenu: str) -> Path:
-    """Write ``contenu`` (UTF-8) to a temporary sibling, then rename it over ``chemin`` (atomic replacement)."""
-    chemin = Path(chemin)
-    fd, tmp = tempfile.mkstemp(prefix=f".{chemin.name}.tmp-", dir=chemin.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(contenu)
-        os.replace(tmp, chemin)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return chemin
-
-
-__all__ = ["Publication", "SortieRefusee", "ecrire_fichier", "nom_ancien", "publier_dossier", "verifier_dossier",
-           "verifier_fichiers"]
+__all__ = ["Publication", "SortieRefusee", "nom_ancien", "publier_dossier", "verifier_dossier", "verifier_fichiers"]

@@ -32,10 +32,11 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from orientation.erreurs import ErreurChamp, OrientationError, lire_texte_utf8
+from orientation.erreurs import ErreurChamp, OrientationError
 from orientation.espace.decisions import MOTIF_MAX
 from orientation.espace.journal import journaliser
 from orientation.espace.suivis import controler, en_vigueur, lire_date
+from orientation.fichiers import lire_texte_utf8
 from orientation.pilotage.evenements import Rejet
 from orientation.stockage.base import maintenant
 from orientation.stockage.espace import DecisionReferent, DossierEspace

@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orientation.erreurs import CodeSortie, OrientationError
+from orientation.fichiers import publier
 
 if TYPE_CHECKING:
     from orientation.pilotage.evenements import LectureEvenements
@@ -89,36 +89,13 @@ def _texte_rejets(lecture: "LectureEvenements") -> str:
     return tampon.getvalue()
 
 
-def publier(textes: dict[Path, str]) -> None:
-    """Write every output to a hidden partial file, then rename them all: all published, or none.
-
-    An :class:`OSError` names the output (``filename``), not its hidden partial file.
-    """
-    partiels: dict[Path, Path] = {}
-    chemin = next(iter(textes))
-    try:
-        for chemin, texte in textes.items():
-            partiel = chemin.with_name(f".{chemin.name}.partiel-{os.getpid()}")
-            partiels[chemin] = partiel
-            with open(partiel, "w", encoding="utf-8", newline="") as f:
-                f.write(texte)
-        for chemin, partiel in partiels.items():
-            os.replace(partiel, chemin)
-    except OSError as exc:
-        exc.filename = str(chemin)
-        raise
-    finally:
-        for partiel in partiels.values():
-            partiel.unlink(missing_ok=True)
-
-
 def executer(args: argparse.Namespace) -> int:
     from orientation.pilotage.periode import Periode
     from orientation.pilotage.rapport import html, preparer
     from orientation.pilotage.evenements import texte_evenements
     from orientation.pilotage.sources import SourceEvenements, SourceFichier, source_base
     from orientation.pilotage.tableau import texte_csv
-    from orientation.erreurs import cause_os
+    from orientation.fichiers import cause_os
 
     par = ventilation(args.par)
     periode = Periode.depuis_texte(args.periode, args.arret)

@@ -26,7 +26,8 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Optional
 
-from orientation.erreurs import OrientationError, apercu, lire_texte_utf8
+from orientation.erreurs import OrientationError, apercu
+from orientation.fichiers import lire_texte_utf8
 from orientation.vocabulaire import Parcours, Structure
 
 #: Columns of the events file and what each holds (French: shown in the README and the report).

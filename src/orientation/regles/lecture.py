@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from orientation.erreurs import ReglesInvalides, cause_os
+from orientation.erreurs import ReglesInvalides
+from orientation.fichiers import cause_os
 
 TAILLE_MAX_FICHIER_REGLES = 512 * 1024
 PROFONDEUR_MAX_YAML = 32

@@ -1,4 +1,4 @@
-"""lire_texte_utf8: the one reader of small UTF-8 input files (events file, follow-up file)."""
+"""orientation.fichiers: lire_texte_utf8, the one reader of small UTF-8 input files (events file, follow-up file)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orientation.erreurs import lire_texte_utf8
+from orientation.fichiers import lire_texte_utf8
 
 
 class _Refus(ValueError):
@@ -30,3 +30,17 @@ def test_octets_non_utf8_nomment_la_ligne(tmp_path: Path) -> None:
     f.write_bytes("a\nb\nRené\n".encode("latin-1"))
     with pytest.raises(_Refus, match=r"latin1\.csv : ligne 3, octets non UTF-8 ; enregistrer le fichier en UTF-8"):
         lire_texte_utf8(f, "fichier de test", _Refus)
+
+
+def test_publier_ecrit_tout_sans_partiel_et_nomme_la_sortie_en_erreur(tmp_path: Path) -> None:
+    from orientation.fichiers import publier
+
+    a, b = tmp_path / "a.html", tmp_path / "b.md"
+    a.write_text("ancien", encoding="utf-8")
+    publier({a: "nouveau A\n", b: "nouveau B\n"})
+    assert a.read_text(encoding="utf-8") == "nouveau A\n" and b.read_text(encoding="utf-8") == "nouveau B\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.md"]  # no partial file left
+    absent = tmp_path / "absent" / "c.json"
+    with pytest.raises(OSError) as exc:
+        publier({absent: "{}"})
+    assert exc.value.filename == str(absent)
