@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 from pathlib import Path
 
 
@@ -43,11 +44,22 @@ def lire_texte_utf8(chemin: Path, quoi: str, erreur: type[Exception]) -> str:
 
 
 def publier(textes: dict[Path, str]) -> None:
-    """Write every output to a hidden partial file, then rename them all: all published, or none.
+    r"""Write every output to a hidden partial file, then rename them all: all published, or none.
 
+    Outputs that already exist are first linked (or copied) to a hidden backup: if a rename fails after
+    others succeeded, the outputs already renamed get their previous content back (or are removed when
+    they did not exist), so a reader never sees a mix of old and new outputs once this returns or raises.
     An :class:`OSError` names the output (``filename``), not its hidden partial file.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> publier({d / "a.txt": "A\n", d / "b.txt": "B\n"})
+    >>> sorted(p.name for p in d.iterdir()), (d / "a.txt").read_text(encoding="utf-8")
+    (['a.txt', 'b.txt'], 'A\n')
     """
     partiels: dict[Path, Path] = {}
+    anciens: dict[Path, Path] = {}
+    publies: list[Path] = []
     chemin = next(iter(textes))
     try:
         for chemin, texte in textes.items():
@@ -55,14 +67,42 @@ def publier(textes: dict[Path, str]) -> None:
             partiels[chemin] = partiel
             with open(partiel, "w", encoding="utf-8", newline="") as f:
                 f.write(texte)
+        for chemin in partiels:
+            if chemin.is_file():
+                anciens[chemin] = _sauvegarder(chemin)
         for chemin, partiel in partiels.items():
             os.replace(partiel, chemin)
+            publies.append(chemin)
     except OSError as exc:
+        _restaurer(publies, anciens)
         exc.filename = str(chemin)
         raise
     finally:
-        for partiel in partiels.values():
-            partiel.unlink(missing_ok=True)
+        for cache in (*partiels.values(), *anciens.values()):
+            cache.unlink(missing_ok=True)
+
+
+def _sauvegarder(chemin: Path) -> Path:
+    """A hidden backup of the existing output ``chemin`` (a hard link when possible, else a copy)."""
+    sauvegarde = chemin.with_name(f".{chemin.name}.ancien-{os.getpid()}")
+    sauvegarde.unlink(missing_ok=True)
+    try:
+        os.link(chemin, sauvegarde)
+    except OSError:
+        shutil.copy2(chemin, sauvegarde)
+    return sauvegarde
+
+
+def _restaurer(publies: list[Path], anciens: dict[Path, Path]) -> None:
+    """Undo the renames already done: previous content back, new outputs removed (best effort)."""
+    for chemin in reversed(publies):
+        try:
+            if chemin in anciens:
+                os.replace(anciens.pop(chemin), chemin)
+            else:
+                chemin.unlink(missing_ok=True)
+        except OSError:  # pragma: no cover - the original error is the one reported
+            pass
 
 
 __all__ = ["cause_os", "lire_texte_utf8", "publier"]
