@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
+import re
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
@@ -27,6 +31,7 @@ from orientation.service import Parametres, creer_application
 from orientation.stockage import cles
 from orientation.stockage.espace import EntreeJournal
 from orientation.stockage.suivis import TYPES_SUIVI, SuiviAccompagnement
+from tests.serveur import Serveur
 from tests.test_suivis import ENTETE, G, ID, SUIVIS, _importer, _preparer, _saisir
 
 LIMITE = 40
@@ -256,3 +261,30 @@ def test_propriete_tout_ou_rien_et_renvoi_sans_effet(api: dict[str, Any], listes
         assert _nombre(api) == avant + r.json()["ajoutes"]
         r2 = _post(api, evenements)
         assert r2.status_code == 200 and r2.json()["ajoutes"] == 0 and _nombre(api) == avant + r.json()["ajoutes"]
+
+
+def test_par_un_vrai_serveur_et_la_session_curl_du_readme(serveur_base: Serveur, tmp_path: Path) -> None:
+    """Through HTTP against a real ``orientation servir`` (SQLite and PostgreSQL): the events sent, read back,
+    the scope; then the README's curl lines for /v1/suivis, as written: the two events are already there."""
+    e = _preparer(serveur_base.base, tmp_path)
+    e["moteur"].dispose()
+    cle = serveur_base.cle("webrsa", "93")
+    with serveur_base.client(cle) as c:
+        r = c.post("/v1/suivis", json=_json(SUIVIS))
+        assert r.status_code == 200 and r.json()["ajoutes"] == 11, r.text
+        r = c.get("/v1/suivis", params={"departement": "93", "identifiant": ID["A"]})
+        assert r.status_code == 200 and len(r.json()["dossiers"][0]["evenements"]) == 4
+        assert c.post("/v1/suivis", json={**_json(SUIVIS)[0], "departement": "58"}).status_code == 403
+    journaux = serveur_base.journaux()
+    assert '"/v1/suivis"' in journaux and not any(i in journaux for i in ID.values())
+    if shutil.which("curl") is None:
+        pytest.skip("curl absent de cette machine")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    bloc = next(b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if "/v1/suivis" in b)
+    script = f"SERVICE={serveur_base.url}\nAUTH='Authorization: Bearer {cle}'\n" + bloc
+    r2 = subprocess.run(["timeout", "60", "bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True)
+    assert r2.returncode == 0, r2.stdout[-2000:] + r2.stderr[-2000:]
+    envoi, fin = json.JSONDecoder().raw_decode(r2.stdout)  # two JSON answers, one after the other
+    relu = json.loads(r2.stdout[fin:])
+    assert (envoi["ajoutes"], envoi["deja_enregistres"]) == (0, 2)
+    assert [ev["type"] for ev in relu["dossiers"][0]["evenements"]] == ["dossier_complet"]

@@ -131,9 +131,9 @@ def _lire(objets: list[Any]) -> tuple[dict[str, list[EvenementRecu]], list[Erreu
 
 def _portee(cle: CleVerifiee, objets: list[Any]) -> None:
     """403 if an event names a département outside the key's (before any other check)."""
-    hors = sorted({d.strip().upper() for o in objets if isinstance(o, dict) and isinstance(d := o.get("departement"),
-                                                                                         str)
-                   and d.strip() and not cle.autorise(d.strip().upper())})
+    annonces = {o["departement"].strip().upper() for o in objets
+                if isinstance(o, dict) and isinstance(o.get("departement"), str) and o["departement"].strip()}
+    hors = sorted(d for d in annonces if not cle.autorise(d))
     if hors:
         exiger_departement(cle, hors[0])
 
