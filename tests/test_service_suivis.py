@@ -27,10 +27,12 @@ from sqlalchemy import func, select
 
 from orientation.espace.suivis import SaisieSuivi
 from orientation.schemas import publies
-from orientation.service import Parametres, creer_application
+from orientation.espace.application import creer_application
+from orientation.service import Parametres
 from orientation.stockage import cles
 from orientation.stockage.espace import EntreeJournal
 from orientation.stockage.suivis import TYPES_SUIVI, SuiviAccompagnement
+from tests.espace_outils import connecter
 from tests.serveur import Serveur
 from tests.test_suivis import ENTETE, G, ID, SUIVIS, _importer, _preparer, _saisir
 
@@ -54,8 +56,10 @@ def api(base_migree: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     with e["sessions"]() as db:
         e["cles"] = {"93": cles.creer_cle(db, "webrsa", ["93"])[1], "58": cles.creer_cle(db, "solis58", ["58"])[1],
                      "tous": cles.creer_cle(db, "iodas", ["93", "58"])[1]}
+    # the application ``orientation servir`` runs (service and workspace); the service alone is fuzzed with the
+    # rest of the API in tests/test_service_api.py
     app = creer_application(Parametres(base=base_migree, dossiers_max_par_requete=LIMITE))
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, base_url="http://testserver") as client:
         e["client"] = client
         yield e
     e["moteur"].dispose()
@@ -209,6 +213,10 @@ def test_relire_l_historique(api: dict[str, Any]) -> None:
     r = api["client"].get("/v1/suivis", params={"departement": "93", "identifiant": ID["E"],
                                                  "date_demande": "2025-05-18"}, headers=h)
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+    # the card's history names the key as author
+    assert connecter(api["client"], "referente@93.fr").status_code == 303
+    fiche = api["client"].get(f"/espace/dossiers/{api['ids']['E']}").text
+    assert "<td>webrsa (clé d'API)</td>" in fiche and "referente@93.fr" in fiche
 
 
 def test_contrat_openapi(api: dict[str, Any]) -> None:
