@@ -248,3 +248,51 @@ def test_quantile_des_censures_encadre_toute_issue(observes: list[int], bornes: 
     # the rank method returns a member of the list, of rank ⌈q·n⌉
     tous = sorted(observes + bornes)
     assert valeur == tous[max(1, math.ceil(q * len(tous))) - 1]
+
+
+def test_suivi_saisi_a_partir_d_une_date() -> None:
+    """A source whose follow-up columns are entered only from some date on (the workspace's database): an
+    indicator whose end event is such a column counts only the clocks starting on or after the first event
+    entered.  Same eleven persons, entry of the first appointments from 2024-03-01 (attended) and 2024-03-20
+    (missed), of the contracts from 2024-03-21; follow-up actions complete (no cut)."""
+    from orientation.pilotage.rapport import html, preparer
+
+    lecture = lire_texte(",".join(COLONNES) + "\n" + "\n".join(FIXTURE) + "\n", "fixture.csv")
+    lecture.saisie_depuis = {"date_premier_rdv": date(2024, 3, 1), "date_absence_premier_rdv": date(2024, 3, 20),
+                             "date_signature_cer": date(2024, 3, 21)}
+    rapport = preparer(lecture, "fixture", PERIODE, ())
+    sections = {s.indicateur.id: s for s in rapport.sections}
+    # premier_rdv_2_semaines: first appointment (attended or missed) entered from min(03-01, 03-20) = 2024-03-01.
+    # Orientations of the period: P10 01-10, P11 02-28, P1 02-29 (before: left out, 3 persons); P2 03-01, P3 03-29,
+    # P5 05-15, P6 2025-01-31, P8 2025-02-26 kept.  P2 first appointment 03-20 (missed) 19 d > 14: late; P3, P5
+    # none and deadline (04-12, 05-29) passed: late; P6 attended 02-10 (10 d), P8 missed 02-27 (1 d): in time.
+    # 2 / 5.  Observed delays 19, 10, 1: mean 10; censored P3 336 d, P5 289 d to A.
+    s = sections["premier_rdv_2_semaines"]
+    assert (s.debut_saisie, s.avant_saisie) == (date(2024, 3, 1), 3)
+    _verifier(s.ensemble, 5, 2, 3, 0, 3, 0.4, 10, 10, 19, (19 + 10 + 1 + 336 + 289) / 5, (19, False), (336, True))
+    # cer_1_semaine: contracts entered from 2024-03-21.  Attended: P10 01-17, P1 03-14, P11 03-20 left out (3);
+    # P2 04-10 → CER 04-30 (20 d) late; P6 2025-02-10, no CER, deadline 02-17 passed: late.  0 / 2.
+    # Censored P6: 2025-02-10 → A 18 d; median of all (rank 1 of 18, 20): at least 18 (P6's delay may end at 19).
+    s = sections["cer_1_semaine"]
+    assert (s.debut_saisie, s.avant_saisie) == (date(2024, 3, 21), 3)
+    _verifier(s.ensemble, 2, 0, 2, 0, 1, 0.0, 20, 20, 20, (20 + 18) / 2, (18, True), (20, True))
+    # taux_contractualisation: orientations from 2024-03-21 on: P3 03-29, P5 05-15, P6 2025-01-31, P8 02-26 (4);
+    # P10, P11, P1, P2 left out (4).  No contract among the four: rate 0; at least 336, 289, 28, 2 days.
+    s = sections["taux_contractualisation"]
+    assert (s.debut_saisie, s.avant_saisie) == (date(2024, 3, 21), 4)
+    _verifier(s.ensemble, 4, None, None, None, 0, 0.0, None, None, None, (336 + 289 + 28 + 2) / 4, (28, True),
+              (336, True))
+    # contrat_1_mois: legal, orientations from 2025 only (P6, P8): both after 2024-03-21, nobody left out
+    assert (sections["contrat_1_mois"].debut_saisie, sections["contrat_1_mois"].avant_saisie) == \
+        (date(2024, 3, 21), 0)
+    # end events not entered from a date: no cut (follow-up actions, notifications, orientations)
+    assert [i for i, s in sections.items() if s.debut_saisie is not None] == [
+        "premier_rdv_2_semaines", "cer_1_semaine", "contrat_1_mois", "taux_contractualisation"]
+    page = html(rapport)
+    assert 'id="saisie-partielle"' in page and 'id="cer_1_semaine-saisie"' in page
+    assert "« signature du contrat d&#39;engagement (CER ou PPAE) » n'est enregistré qu'à partir du 21/03/2024" in page
+    assert "3 personne(s) de la période, parties avant, sont hors population" in page
+    assert 'id="relance_absence_15_jours-saisie"' not in page
+    # a file is complete by its contract: no cut at all
+    assert all(s.debut_saisie is None for s in preparer(lire_texte(",".join(COLONNES) + "\n" + "\n".join(FIXTURE)
+                                                                   + "\n", "f.csv"), "f", PERIODE, ()).sections)

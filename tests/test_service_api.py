@@ -214,6 +214,7 @@ def test_fuzz_openapi_sans_erreur_5xx(api: tuple[TestClient, dict[str, str]]) ->
 
         essai()
     assert {"POST /v1/recommandations", "POST /v1/explications", "GET /v1/referentiels/{departement}",
+            "POST /v1/suivis", "GET /v1/suivis",
             "GET /v1/modele", "GET /sante", "GET /pret"} <= set(vues)
     assert compte.get(2, 0) > 0 and compte.get(4, 0) > 0, compte  # both accepted and refused requests were made
 

@@ -11,8 +11,8 @@ out), one event per row:
 * ``commentaire``: optional, at most 2,000 characters (stored, never printed).
 
 All or nothing: every row is checked first (cells, dossier found in the département, the checks of
-:func:`orientation.espace.suivis.controler` against the events already in force and the rows above it in
-the file); a single reject and nothing is written (:class:`ImportSuivisRefuse` lists each reject: line,
+:func:`orientation.stockage.suivis.controler` against the events already in force and the rows above it in
+the file; the same functions check the events of ``POST /v1/suivis``); a single reject and nothing is written (:class:`ImportSuivisRefuse` lists each reject: line,
 field, value, reason).  Idempotent: a row whose dossier already has an event in force of the same type on
 the same date is counted « déjà enregistré » and skipped, so importing the same file twice changes
 nothing; a row of a type already in force at **another** date is refused (a correction is made on the
@@ -29,29 +29,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from orientation.erreurs import ErreurChamp, OrientationError
-from orientation.espace.decisions import MOTIF_MAX
-from orientation.espace.journal import journaliser
-from orientation.espace.suivis import controler, en_vigueur, lire_date
+from orientation.erreurs import OrientationError
 from orientation.fichiers import lire_texte_utf8
 from orientation.pilotage.evenements import Rejet
-from orientation.stockage.base import maintenant
-from orientation.stockage.espace import DecisionReferent, DossierEspace
-from orientation.stockage.suivis import TYPES_SUIVI, SuiviAccompagnement
+from orientation.stockage.suivis import (CHAMPS, FACULTATIFS, EvenementRecu, enregistrer_evenements, lire_evenement,
+                                         preparer_evenements)
 
-COLONNES: dict[str, str] = {
-    "identifiant": "identifiant du dossier (colonne identifiant du flux importé)",
-    "date_demande": "date de la demande de RSA du dossier (dtdemrsa), AAAA-MM-JJ",
-    "type": "type d'événement (liste fermée, voir le README)",
-    "date": "date de l'événement, AAAA-MM-JJ",
-    "commentaire": "facultatif : commentaire (au plus 2 000 caractères)",
-}
-FACULTATIVES = frozenset({"commentaire"})
+COLONNES: dict[str, str] = CHAMPS  # the file's columns are the fields of an event received in bulk
 AUTEUR = "orientation suivis importer"
-_PAQUET = 500
 _AFFICHES = 20
 
 
@@ -78,25 +63,15 @@ class RapportSuivis:
                 + (f" ({types})" if types else "") + f", {self.deja} déjà enregistré(s).")
 
 
-@dataclass
-class _Ligne:
-    numero: int
-    identifiant: str
-    date_demande: date
-    type: str
-    jour: date
-    commentaire: Optional[str]
-
-
-def _lire(chemin: Path) -> tuple[list[_Ligne], list[Rejet], int]:
+def _lire(chemin: Path) -> tuple[list[EvenementRecu], list[Rejet], int]:
     texte = lire_texte_utf8(chemin, "fichier de suivis", ImportSuivisRefuse)
     lecteur = csv.reader(io.StringIO(texte, newline=""))
-    lignes: list[_Ligne] = []
+    lignes: list[EvenementRecu] = []
     rejets: list[Rejet] = []
     lues = 0
     try:
         entete = [c.strip() for c in next(lecteur, [])]
-        manquantes = [c for c in COLONNES if c not in entete and c not in FACULTATIVES]
+        manquantes = [c for c in COLONNES if c not in entete and c not in FACULTATIFS]
         inconnues = [c for c in entete if c not in COLONNES]
         doubles = sorted({c for c in entete if entete.count(c) > 1})
         if not any(entete) or manquantes or inconnues or doubles:
@@ -116,59 +91,14 @@ def _lire(chemin: Path) -> tuple[list[_Ligne], list[Rejet], int]:
                 rejets.append(Rejet(numero, "(ligne)", f"{len(cellules)} cellule(s)",
                                     f"{len(entete)} cellules attendues, comme l'en-tête"))
                 continue
-            ligne = _ligne(numero, dict(zip(entete, cellules)), rejets)
+            ligne, erreurs = lire_evenement(numero, dict(zip(entete, cellules)))
+            rejets.extend(Rejet(numero, e.champ, e.valeur, e.raison) for e in erreurs)
             if ligne is not None:
                 lignes.append(ligne)
     except csv.Error as exc:
         raise ImportSuivisRefuse(f"fichier de suivis {chemin} : ligne {lecteur.line_num}, CSV mal formé ({exc})") \
             from None
     return lignes, rejets, lues
-
-
-def _ligne(numero: int, cellules: dict[str, str], rejets: list[Rejet]) -> Optional[_Ligne]:
-    erreurs: list[ErreurChamp] = []
-    ident = cellules["identifiant"].strip()
-    if not ident:
-        erreurs.append(ErreurChamp("identifiant", "", "identifiant du dossier obligatoire"))
-    demande = lire_date(cellules["date_demande"], "date_demande", erreurs)
-    type_ = cellules["type"].strip()
-    if type_ not in TYPES_SUIVI:
-        erreurs.append(ErreurChamp("type", type_, "type d'événement inconnu ; types admis : " + ", ".join(TYPES_SUIVI)))
-    jour = lire_date(cellules["date"], "date", erreurs)
-    commentaire = (cellules.get("commentaire") or "").strip() or None
-    if commentaire is not None and len(commentaire) > MOTIF_MAX:
-        erreurs.append(ErreurChamp("commentaire", commentaire[:40] + "…",
-                                   f"commentaire trop long (au plus {MOTIF_MAX} caractères)"))
-    rejets.extend(Rejet(numero, e.champ, e.valeur, e.raison) for e in erreurs)
-    if erreurs:
-        return None
-    assert demande is not None and jour is not None
-    return _Ligne(numero, ident, demande, type_, jour, commentaire)
-
-
-def _dossiers(db: Session, departement: str, lignes: list[_Ligne]) -> dict[tuple[str, date], DossierEspace]:
-    cles = sorted({(x.identifiant, x.date_demande) for x in lignes})
-    trouves: dict[tuple[str, date], DossierEspace] = {}
-    for i in range(0, len(cles), _PAQUET):
-        idents = {c[0] for c in cles[i:i + _PAQUET]}
-        for d in db.scalars(select(DossierEspace).where(DossierEspace.departement == departement,
-                                                        DossierEspace.identifiant.in_(idents))):
-            trouves[(d.identifiant, d.date_demande)] = d
-    return trouves
-
-
-def _etat(db: Session, ids: list[int]) -> tuple[dict[int, list[SuiviAccompagnement]], dict[int, DecisionReferent]]:
-    suivis: dict[int, list[SuiviAccompagnement]] = {}
-    decisions: dict[int, DecisionReferent] = {}
-    for i in range(0, len(ids), _PAQUET):
-        paquet = ids[i:i + _PAQUET]
-        for e in db.scalars(select(SuiviAccompagnement).where(SuiviAccompagnement.dossier_id.in_(paquet))):
-            suivis.setdefault(e.dossier_id, []).append(e)
-        derniere = (select(func.max(DecisionReferent.id)).where(DecisionReferent.dossier_id.in_(paquet))
-                    .group_by(DecisionReferent.dossier_id))
-        for d in db.scalars(select(DecisionReferent).where(DecisionReferent.id.in_(derniere))):
-            decisions[d.dossier_id] = d
-    return suivis, decisions
 
 
 def message_rejets(chemin: Path, rejets: list[Rejet]) -> str:
@@ -187,39 +117,15 @@ def importer_suivis(sessions: Any, chemin: Path, departement: str, aujourd_hui: 
     lignes, rejets, lues = _lire(chemin)
     rapport = RapportSuivis(lignes=lues)
     with sessions() as db:
-        dossiers = _dossiers(db, departement, lignes)
-        suivis, decisions = _etat(db, sorted({d.id for d in dossiers.values()}))
-        vigueur = {i: en_vigueur(evs) for i, evs in suivis.items()}
-        nouveaux: list[SuiviAccompagnement] = []
-        for x in lignes:
-            d = dossiers.get((x.identifiant, x.date_demande))
-            if d is None:
-                rejets.append(Rejet(x.numero, "identifiant", x.identifiant, "aucun dossier de cet identifiant demandé "
-                                    f"le {x.date_demande:%d/%m/%Y} dans la base pour le département {departement}"))
-                continue
-            v = vigueur.setdefault(d.id, {})
-            present = v.get(x.type)
-            if present is not None and present.date_evenement == x.jour:
-                rapport.deja += 1
-                continue
-            erreurs = controler(x.type, x.jour, d, decisions.get(d.id), v, aujourd_hui)
-            if erreurs:
-                rejets.extend(Rejet(x.numero, e.champ, e.valeur, e.raison) for e in erreurs)
-                continue
-            ev = SuiviAccompagnement(dossier_id=d.id, type=x.type, date_evenement=x.jour, commentaire=x.commentaire,
-                                     annule=False, corrige_id=None, origine="import", auteur_id=None, auteur=auteur,
-                                     auteur_role="import", enregistre_le=maintenant())
-            v[x.type] = ev  # the rows below see it (a follow-up action after a missed appointment of the file)
-            nouveaux.append(ev)
+        prep = preparer_evenements(db, departement, lignes, aujourd_hui, auteur, "import")
+        rejets.extend(Rejet(rang, e.champ, e.valeur, e.raison) for rang, e in prep.erreurs)
         if rejets:
             rejets.sort(key=lambda r: r.ligne)
             raise ImportSuivisRefuse(message_rejets(chemin, rejets), rejets)
-        db.add_all(nouveaux)
-        rapport.ajoutes = len(nouveaux)
-        for ev in nouveaux:
+        enregistrer_evenements(db, departement, prep, auteur, "")
+        rapport.ajoutes, rapport.deja = len(prep.nouveaux), len(prep.deja)
+        for _, ev in prep.nouveaux:
             rapport.par_type[ev.type] = rapport.par_type.get(ev.type, 0) + 1
-        journaliser(db, auteur, "import_suivis", departement,
-                    detail=f"{rapport.ajoutes} événement(s) ajouté(s), {rapport.deja} déjà enregistré(s)")
         db.commit()
     return rapport
 

@@ -20,7 +20,10 @@ still in the database:
 * a column of follow-up none of whose types has a single event in force in the département is « non mesuré »
   (:data:`NON_ENREGISTRES`, the report says so, never 0 %): the département does not record it here, which
   is not the same as nobody having had the event.  As soon as one event of a column is recorded, the column
-  is measured for everybody, and a dossier without that event counts as « not happened yet ».  The decision
+  is measured, from the date of its earliest event in force (:func:`saisie_depuis`): entry is taken as
+  complete from then on, and an indicator whose end event is that column counts only the clocks starting on
+  or after it (a dossier without the event then counts as « not happened yet »); the report gives the date
+  per type and how many persons each indicator leaves out.  The decision
   form's « le rendez-vous a-t-il eu lieu ? » is the orientation appointment of a mandatory-appointment
   dossier, held **before** the decision, not the first accompaniment appointment that follows it: it dates
   nothing here and is only counted in the report's notes.
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +123,7 @@ class SourceBase:
         suivis = self._suivis(connexion)
         enregistres = {c for dates in suivis.values() for c in dates}
         lecture = LectureEvenements(non_enregistres={c: r for c, r in NON_ENREGISTRES.items() if c not in enregistres},
-                                    unite="dossier")
+                                    unite="dossier", saisie_depuis=saisie_depuis(suivis))
         derniere = (select(DecisionReferent.dossier_id, func.max(DecisionReferent.id).label("dernier"))
                     .join(DossierEspace, DossierEspace.id == DecisionReferent.dossier_id)
                     .where(DossierEspace.departement == dep)
@@ -151,7 +155,7 @@ class SourceBase:
             else:
                 vus[nom] = numero
                 lecture.personnes.append(personne)
-        lecture.remarques = self._remarques(purges, rdv, suivis, lecture.non_enregistres)
+        lecture.remarques = self._remarques(purges, rdv, suivis, lecture)
         return lecture
 
     def _suivis(self, connexion: Any) -> dict[int, dict[str, Any]]:
@@ -175,7 +179,8 @@ class SourceBase:
         return resultat
 
     def _remarques(self, purges: Any, rdv: Counter, suivis: dict[int, dict[str, Any]],
-                   non_enregistres: dict[str, str]) -> list[str]:
+                   lecture: LectureEvenements) -> list[str]:
+        non_enregistres = lecture.non_enregistres
         notes = ["Chaque dossier de l'espace référent est une personne ; l'orientation est la décision en vigueur "
                  "(le dernier événement, corrections appliquées), datée de la date de décision saisie ; les droits "
                  "sont datés par la ligne du flux importée (dtouvdroit, dtnotifdroit).",
@@ -188,6 +193,14 @@ class SourceBase:
         if comptes:
             notes.append("Dossiers ayant un événement de suivi en vigueur : " + ", ".join(
                 f"{libelle} {comptes[c]}" for c, libelle in _LIBELLES_COLONNES.items() if comptes[c]) + ".")
+        if lecture.saisie_depuis:
+            notes.append("Saisie du suivi considérée complète à partir du premier événement enregistré de chaque type "
+                         "(date la plus ancienne) : " + ", ".join(
+                             f"{libelle} depuis le {lecture.saisie_depuis[c]:%d/%m/%Y}"
+                             for c, libelle in _LIBELLES_COLONNES.items() if c in lecture.saisie_depuis)
+                         + ". Les indicateurs dont l'arrivée est l'un de ces événements ne comptent que les personnes "
+                           "dont le départ est au plus tôt à cette date (la saisie a pu commencer après les premiers "
+                           "dossiers : voir la méthode).")
         if non_enregistres:
             notes.append("Non mesurés depuis la base (ni 0 %, ni 100 %), faute d'un seul événement enregistré pour ce "
                          "département : " + ", ".join(_LIBELLES_COLONNES[c] for c in non_enregistres) + ". Saisir "
@@ -208,4 +221,20 @@ class SourceBase:
         return notes
 
 
-__all__ = ["COLONNES_SUIVI", "NON_ENREGISTRES", "PAQUET", "SourceBase"]
+def saisie_depuis(suivis: dict[int, dict[str, date]]) -> dict[str, date]:
+    """Column → the date from which the département's entry of it is taken as complete: its earliest event.
+
+    Why the first event recorded and not a date declared by an administrator: it needs no new setting (nor a
+    column, nor a migration), cannot be forgotten or left stale when entry starts, and is shown in the report
+    for each type, so a département can see it and back-enter what came before if it is too late.  Its limit:
+    one event back-entered long before regular entry began moves it back, and the figures of the months in
+    between count unentered events as « not happened yet » again (the report shows the date, to judge).
+    """
+    debuts: dict[str, date] = {}
+    for dates in suivis.values():
+        for colonne, jour in dates.items():
+            debuts[colonne] = min(jour, debuts.get(colonne, jour))
+    return debuts
+
+
+__all__ = ["COLONNES_SUIVI", "NON_ENREGISTRES", "PAQUET", "SourceBase", "saisie_depuis"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable, Iterable, Literal, Optional
+from typing import Callable, Iterable, Literal, Mapping, Optional
 
 from orientation.decision import (
     DELAI_CONTRAT_ENGAGEMENT_MOIS, DELAI_ORIENTATION_LEGAL_JOURS, DELAI_ORIENTATION_MOIS, DELAI_PREMIER_RDV_JOURS,
@@ -121,6 +121,20 @@ class Indicateur:
         absentes = set(non_enregistres)
         return [e.libelle for e in (self.evenement_depart, self.evenement_arrivee)
                 if all(c in absentes for c in e.colonnes)]
+
+    def debut_saisie(self, saisie_depuis: Mapping[str, date]) -> Optional[date]:
+        """First start date this indicator counts when its end event is entered only from some date on.
+
+        ``saisie_depuis``: column → date from which the source's entry of that column is complete
+        (:attr:`LectureEvenements.saisie_depuis`).  When the end event is dated by such columns, a clock
+        that starts before the earliest of their dates could have ended before it, unentered, and would
+        wrongly count as « not happened yet »: only clocks starting on or after it are counted.  A clock
+        starting on or after it ends (if ever) after it, so its end is entered.  ``None``: no cut.  (The
+        first appointment, attended or missed, is dated by two columns: its entry starts with the first
+        event of either kind.)
+        """
+        dates = [saisie_depuis[c] for c in self.evenement_arrivee.colonnes if c in saisie_depuis]
+        return min(dates) if dates else None
 
     @property
     def evenement_depart(self) -> Evenement:

@@ -117,6 +117,12 @@ class LectureEvenements:
     « non mesurés » in the report, never shown as 0 %.  ``remarques`` are French notes on the data read
     (shown in the report, no personal data); ``unite`` is what a row is: ``"ligne"`` of a file, or
     ``"dossier"`` of the workspace (a reject's ``ligne`` is then the dossier's number).
+
+    A source whose columns are entered only from some date on (the workspace's follow-up events: entry may
+    start long after the first dossiers) gives in ``saisie_depuis`` the date from which each such column is
+    taken as complete (column → date); an indicator whose end event is dated by those columns only counts
+    the persons whose clock starts on or after it (:meth:`~orientation.pilotage.definitions.Indicateur.
+    debut_saisie`).  A file's columns are complete by its contract (empty cell: not happened yet): none.
     """
 
     personnes: list[Personne] = field(default_factory=list)
@@ -125,6 +131,7 @@ class LectureEvenements:
     non_enregistres: dict[str, str] = field(default_factory=dict)
     remarques: list[str] = field(default_factory=list)
     unite: str = "ligne"
+    saisie_depuis: dict[str, date] = field(default_factory=dict)
 
     @property
     def lignes_rejetees(self) -> int:

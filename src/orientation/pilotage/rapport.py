@@ -8,6 +8,7 @@ rows by line, field and reason only: no identifier, no date of a person.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from importlib.resources import files
 from typing import Optional, Sequence
 
@@ -34,6 +35,10 @@ class SectionIndicateur:
     observations: list[Observation]
     #: events the source cannot date at all: the indicator is « non mesuré » (no figure shown, no CSV row)
     non_mesure: list[str]
+    #: first start date counted, the end event being entered only from then on (None: no cut), and how many
+    #: persons of the period started earlier and are left out of the population for that reason
+    debut_saisie: Optional[date] = None
+    avant_saisie: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,9 @@ def preparer(lecture: LectureEvenements, source: str, periode: Periode, par: Seq
     """Compute the table and each indicator's section.
 
     An indicator whose start or end event the source does not record (:attr:`LectureEvenements.non_enregistres`)
-    is « non mesuré »: its section says so, and the table (CSV) has no row for it.
+    is « non mesuré »: its section says so, and the table (CSV) has no row for it.  An indicator whose end
+    event is entered only from some date on (:meth:`Indicateur.debut_saisie`) counts only the persons whose
+    clock starts on or after it; its section says from when and how many were left out.
     """
     par = tuple(par)
     lignes: list[Ligne] = []
@@ -63,11 +70,16 @@ def preparer(lecture: LectureEvenements, source: str, periode: Periode, par: Seq
     for ind in INDICATEURS:
         manque = ind.non_mesure(lecture.non_enregistres)
         obs = [] if manque else observations(ind, lecture.personnes, periode)
+        debut = None if manque else ind.debut_saisie(lecture.saisie_depuis)
+        avant = 0
+        if debut is not None:
+            gardees = [o for o in obs if o.depart >= debut]
+            avant, obs = len(obs) - len(gardees), gardees
         les_siennes = lignes_indicateur(ind, obs, periode, par)
         if not manque:
             lignes += les_siennes
         mensuel = les_siennes[1:] if par == ("mois",) else lignes_indicateur(ind, obs, periode, ("mois",))[1:]
-        sections.append(SectionIndicateur(ind, les_siennes[0], les_siennes[1:], mensuel, obs, manque))
+        sections.append(SectionIndicateur(ind, les_siennes[0], les_siennes[1:], mensuel, obs, manque, debut, avant))
     return Rapport(source, periode, par, lecture, lignes, sections)
 
 

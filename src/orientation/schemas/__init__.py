@@ -13,7 +13,9 @@ version (:func:`ecrire` refuses otherwise, and so do the tests).  Regenerate wit
 * ``rejet``: a dossier refused by validation (:class:`Rejet`, built from :class:`orientation.DossierInvalide`);
 * ``explication_lot``: a line of the bulk explanations (``orientation lot --explications``), a documented
   subset of ``explication`` (:mod:`orientation.flux.contrat`);
-* ``catalogue_lot``: the catalogue written once per bulk run beside those lines (:mod:`orientation.flux.catalogue`).
+* ``catalogue_lot``: the catalogue written once per bulk run beside those lines (:mod:`orientation.flux.catalogue`);
+* ``suivi``: a follow-up event sent to ``POST /v1/suivis`` (:class:`EvenementSuivi`, input; its fields are the
+  columns of ``orientation suivis importer``, checked by :mod:`orientation.stockage.suivis`).
 
 >>> sorted(VERSIONS) == sorted(generer())
 True
@@ -38,8 +40,11 @@ from orientation.erreurs import DossierInvalide
 from orientation.explication.construction import Explication
 from orientation.flux.catalogue import Catalogue
 from orientation.flux.contrat import VERSION_SCHEMA_LIGNE, LigneExplication
+from orientation.stockage.suivis import CHAMPS, COMMENTAIRE_MAX, TYPES_SUIVI
 
 VERSION_SCHEMA_REJET = "1.0"
+VERSION_SCHEMA_SUIVI = "1.0"
+Jour = date  # a field of EvenementSuivi is named ``date``
 
 
 class ErreurRejet(BaseModel):
@@ -66,6 +71,20 @@ class Rejet(BaseModel):
     def depuis_erreur(cls, exc: DossierInvalide) -> "Rejet":
         return cls(identifiant=exc.identifiant, message=str(exc), erreurs=[
             ErreurRejet(champ=e.champ, valeur=_jsonable(e.valeur), raison=e.raison) for e in exc.erreurs])
+
+
+class EvenementSuivi(BaseModel):
+    """A follow-up event of a dossier of the referent workspace, sent by a calling system."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    departement: str = Field(pattern=r"^(\d{2,3}|2[AB])$", description="département du dossier (celui de la clé)")
+    identifiant: str = Field(min_length=1, description=CHAMPS["identifiant"])
+    date_demande: Jour = Field(description=CHAMPS["date_demande"])
+    type: Literal[tuple(TYPES_SUIVI)] = Field(  # type: ignore[valid-type]
+        description="type d'événement : " + " ; ".join(f"{t} : {x}" for t, x in TYPES_SUIVI.items()))
+    date: Jour = Field(description=CHAMPS["date"])
+    commentaire: Optional[str] = Field(None, max_length=COMMENTAIRE_MAX, description=CHAMPS["commentaire"])
 
 
 def _jsonable(v: Any) -> Any:
@@ -110,6 +129,7 @@ VERSIONS: dict[str, str] = {
     "rejet": VERSION_SCHEMA_REJET,
     "explication_lot": VERSION_SCHEMA_LIGNE,
     "catalogue_lot": Catalogue.model_fields["version_schema"].default,
+    "suivi": VERSION_SCHEMA_SUIVI,
 }
 
 _TITRES = {
@@ -121,6 +141,7 @@ _TITRES = {
     "explication_lot": "Ligne d'explication d'un traitement en lot (orientation lot --explications) : sous-ensemble "
                        "de l'explication",
     "catalogue_lot": "Catalogue d'un traitement en lot (textes et versions auxquels renvoient les lignes d'explication)",
+    "suivi": "Événement de suivi de l'accompagnement envoyé au service (POST /v1/suivis)",
 }
 FICHIER_EMPREINTES = "empreintes.json"
 
@@ -135,6 +156,7 @@ def generer() -> dict[str, dict[str, Any]]:
         "rejet": Rejet.model_json_schema(mode="serialization"),
         "explication_lot": LigneExplication.model_json_schema(mode="serialization"),
         "catalogue_lot": Catalogue.model_json_schema(mode="serialization"),
+        "suivi": EvenementSuivi.model_json_schema(mode="validation"),
     }
     return {nom: {"$schema": "https://json-schema.org/draft/2020-12/schema",
                   "$id": f"urn:orientation:schema:{nom}:{VERSIONS[nom]}", "schema_version": VERSIONS[nom],

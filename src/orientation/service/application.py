@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from orientation.decision import version_bibliotheque
 from orientation.orientateur import Orientateur
-from orientation.service import contrat, lots, routes_consultation, routes_dossiers
+from orientation.service import contrat, lots, routes_consultation, routes_dossiers, suivis
 from orientation.service.authentification import Authentificateur
 from orientation.service.etat import Service, service_de
 from orientation.service.intergiciels import JournalAcces, LimiteTaille
@@ -99,6 +99,7 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
     app.include_router(routes_dossiers.routes)
     app.include_router(routes_consultation.routes)
     app.include_router(lots.routes)
+    app.include_router(suivis.routes)
     app.add_middleware(LimiteTaille, limite=p.taille_max_requete, par_prefixe={"/v1/lots": p.taille_max_lot})
     app.add_middleware(JournalAcces)  # added last: outermost
 

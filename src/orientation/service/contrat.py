@@ -1,7 +1,7 @@
 """The service's OpenAPI uses the package's JSON contract (``src/orientation/schemas/``), not copies of it.
 
 :func:`installer` adds every published schema (``dossier``, ``dossier_cnaf``, ``decision``,
-``explication``, ``rejet``, ``explication_lot``, ``catalogue_lot``) to ``components.schemas`` of the
+``explication``, ``rejet``, ``explication_lot``, ``catalogue_lot``, ``suivi``) to ``components.schemas`` of the
 application's OpenAPI document: each schema under its own name, each of its ``$defs`` as
 ``<schema>.<def>`` with the ``$ref`` rewritten; ``$id`` / ``schema_version`` become
 ``x-schema-id`` / ``x-schema-version`` (an ``$id`` inside a component would change how its ``$ref``
@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-SCHEMAS = ("dossier", "dossier_cnaf", "decision", "explication", "rejet", "explication_lot", "catalogue_lot")
+SCHEMAS = ("dossier", "dossier_cnaf", "decision", "explication", "rejet", "explication_lot", "catalogue_lot", "suivi")
 
 
 def _ref(nom: str) -> dict[str, str]:
@@ -65,12 +65,16 @@ def composants() -> dict[str, Any]:
     out["Resultats"] = {"type": "object", "required": ["nombre", "decides", "rejetes", "resultats"], "properties": {
         "nombre": {"type": "integer"}, "decides": {"type": "integer"}, "rejetes": {"type": "integer"},
         "resultats": {"type": "array", "items": _ref("Resultat")}}}
+    out["ListeSuivis"] = {"type": "array", "items": _ref("suivi"), "minItems": 1, "maxItems": 10_000,
+                          "description": "une liste d'événements de suivi (au plus dossiers_max_par_requete, 10 000 "
+                                         "par défaut) : tous enregistrés, ou aucun"}
     return out
 
 
 def corps_json(route: str) -> dict[str, Any]:
     """``openapi_extra`` of a route whose JSON body is read by the route itself."""
-    schema = {"oneOf": [_ref("UnDossier"), _ref("ListeDossiers")]} if route == "recommandations" else _ref("UnDossier")
+    schema = {"recommandations": {"oneOf": [_ref("UnDossier"), _ref("ListeDossiers")]},
+              "suivis": {"oneOf": [_ref("suivi"), _ref("ListeSuivis")]}}.get(route, _ref("UnDossier"))
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 

@@ -11,6 +11,7 @@ a 500 by :class:`orientation.service.intergiciels.JournalAcces`, the outermost l
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from fastapi import FastAPI, Request
@@ -40,6 +41,15 @@ class ErreurChampProbleme(BaseModel):
     champ: str
     valeur: Any = Field(description="valeur reçue (abrégée si elle est longue)")
     raison: str
+    rang: Optional[int] = Field(None, description="élément d'une liste en cause (0 pour le premier), pour les "
+                                                  "routes qui refusent une liste entière (POST /v1/suivis)")
+
+
+@dataclass(frozen=True)
+class ErreurElement(ErreurChamp):
+    """An invalid field of one element (``rang``: its index, 0 first) of a list refused as a whole."""
+
+    rang: int = 0
 
 
 class Probleme(BaseModel):
@@ -77,7 +87,8 @@ def reponse(statut: int, genre: str, detail: str, erreurs: Optional[list[ErreurC
     """The problem+json response."""
     corps = {"type": f"urn:orientation:probleme:{genre}", "title": TITRES.get(statut, "Erreur"), "status": statut,
              "detail": detail,
-             "erreurs": [{"champ": e.champ, "valeur": _jsonable(e.valeur), "raison": e.raison} for e in erreurs or []]}
+             "erreurs": [{"champ": e.champ, "valeur": _jsonable(e.valeur), "raison": e.raison,
+                          **({"rang": e.rang} if isinstance(e, ErreurElement) else {})} for e in erreurs or []]}
     return Response(json.dumps(corps, ensure_ascii=False, default=str).encode("utf-8"), status_code=statut,
                     media_type=TYPE_MEDIA, headers=entetes)
 

@@ -28,11 +28,11 @@ FormatExplication = Literal["json", "texte", "markdown", "html"]
 _TYPES = {"json": "application/json", "texte": "text/plain", "markdown": "text/markdown", "html": "text/html"}
 
 
-async def _json(request: Request) -> Any:
+async def lire_json(request: Request, attendu: str = "un dossier JSON (objet) ou une liste de dossiers") -> Any:
+    """The request's JSON body (422 problem when empty or malformed; ``attendu``: what is expected, French)."""
     corps = await request.body()
     if not corps.strip():
-        raise ErreurService(422, "corps-vide", "corps de requête vide : un dossier JSON (objet) ou une liste "
-                            "de dossiers est attendu")
+        raise ErreurService(422, "corps-vide", f"corps de requête vide : {attendu} est attendu")
     try:
         return json.loads(corps)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -66,7 +66,7 @@ async def recommandations(request: Request, cle: CleVerifiee = Depends(cle_api),
     "resultats": [...]}``, chaque résultat portant son ``rang`` et une ``decision`` ou un ``rejet`` (schéma
     ``rejet``) : un dossier invalide n'empêche pas les autres."""
     service = service_de(request)
-    obj = await _json(request)
+    obj = await lire_json(request)
     if isinstance(obj, list):
         limite = service.parametres.dossiers_max_par_requete
         if len(obj) > limite:
@@ -113,7 +113,7 @@ async def explications(request: Request, cle: CleVerifiee = Depends(cle_api),
                        ) -> Response:
     """L'explication d'un dossier (CRPA art. R311-3-1-2) : JSON (schéma ``explication``), texte, markdown ou HTML."""
     service = service_de(request)
-    obj = await _json(request)
+    obj = await lire_json(request)
     if not isinstance(obj, dict):
         raise DossierInvalide([ErreurChamp("(dossier)", obj, "objet JSON attendu (un seul dossier)")])
     dossier = _un_dossier(obj, cle)
