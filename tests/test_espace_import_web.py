@@ -218,3 +218,21 @@ def test_un_import_de_l_espace_n_est_pas_visible_par_l_api(admin: TestClient, ba
     for adresse in (f"/v1/lots/{identifiant}", f"/v1/lots/{identifiant}/rejets"):
         r = admin.get(adresse, headers=entetes)
         assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json"), r.text
+
+
+def test_base_indisponible_a_l_enregistrement_ne_laisse_aucun_fichier(admin: TestClient, base: Base, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job could not be recorded (database unreachable): the stored upload (personal data) used to stay in the
+    jobs folder for ever (no job, so no retention); it is removed, and the answer is a French 503 page."""
+    from sqlalchemy.exc import OperationalError
+
+    def panne(*a: Any, **k: Any) -> None:
+        raise OperationalError("INSERT INTO lots", {}, Exception("serveur injoignable"))
+
+    monkeypatch.setattr(table, "creer_lot", panne)
+    r = _televerser(admin, flux=("flux.csv", PETIT, "text/csv"))
+    assert r.status_code == 503 and "Import non enregistré" in r.text and "réessayer" in r.text
+    assert "Traceback" not in r.text and "serveur injoignable" not in r.text
+    assert not (tmp_path / "lots").exists() or not any((tmp_path / "lots").iterdir())
+    with base.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(table.Lot)) == 0

@@ -335,3 +335,29 @@ def test_executeur_bat_pour_ses_lots_et_ne_rouvre_pas_un_lot_clos(base_migree: s
     assert [x.etat for x in lots] == ["echec", "echec"] and "fini" not in (lots[0].message or "")
     assert ex.battre() == 0  # nothing active left to beat
     service.moteur.dispose()
+
+
+def test_lot_non_enregistre_ne_laisse_aucun_fichier(base_migree: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``POST /v1/lots`` whose job cannot be recorded (database unreachable): the upload used to stay in the jobs
+    folder for ever (no job, so no retention); it is removed, and the answer is a French 503 problem."""
+    from sqlalchemy.exc import OperationalError
+
+    moteur = creer_moteur(base_migree)
+    with fabrique_sessions(moteur)() as s:
+        cle = creer_cle(s, "webrsa", ["93"])[1]
+    moteur.dispose()
+
+    def panne(*a: Any, **k: Any) -> None:
+        raise OperationalError("INSERT INTO lots", {}, Exception("serveur injoignable"))
+
+    app = creer_application(Parametres(base=base_migree, dossier_lots=str(tmp_path / "lots")))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        monkeypatch.setattr(table, "creer_lot", panne)
+        r = client.post("/v1/lots?departement=93&format=csv", content=b"identifiant\nSYN-93-1\n",
+                        headers={"Authorization": f"Bearer {cle}"})
+    assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
+    assert "base de données du service indisponible" in r.json()["detail"] and r.headers["retry-after"] == "30"
+    assert "injoignable" not in r.text
+    assert not any((tmp_path / "lots").iterdir())
+    app.state.service.moteur.dispose()

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from orientation.espace import televersements as tv
 from orientation.espace.journal import journaliser
@@ -136,7 +137,15 @@ async def _televerser(request: Request, a: Acces, champs: list[Champ], gabarit: 
         raise
     flux = next(x for x in recus if x[0][0] == "flux")
     format_ = tv.FORMAT_LOT if len(champs) > 1 else tv.FORMATS_FLUX[Path(flux[2]).suffix.lower()]
-    await run_in_threadpool(_enregistrer, a, identifiant, format_, octets, any(x[0][0] == "explications" for x in recus))
+    try:
+        await run_in_threadpool(_enregistrer, a, identifiant, format_, octets,
+                                any(x[0][0] == "explications" for x in recus))
+    except BaseException as exc:  # not recorded: no job, so no retention would ever remove the upload
+        tv.supprimer(dossier)
+        if isinstance(exc, SQLAlchemyError):
+            raise ErreurPage(503, "Import non enregistré", "base de données du service indisponible "
+                             f"({type(exc).__name__}) : réessayer dans quelques minutes") from None
+        raise
     tv.soumettre(service, identifiant, a.utilisateur.id)
     return RedirectResponse(f"/espace/import/{identifiant}", status_code=303)
 

@@ -52,6 +52,7 @@ from typing import Any, Awaitable, Callable, Literal, Optional
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from orientation.dossier.schema import DEPARTEMENTS
@@ -367,10 +368,18 @@ async def televerser(request: Request, departement: str = Query(..., description
         _supprimer(dossier)
         raise ErreurService(422, "flux-vide", "corps de requête vide : le fichier du flux est attendu")
     estimees = None if format == "parquet" else max(1, lignes - (1 if format == "csv" else 0))
-    with service.sessions() as s:
-        table.creer_lot(s, table.Lot(id=identifiant, departement=departement, origine="api", cle_id=cle.id,
-                                     format=format, explications=explications, octets=octets,
-                                     lignes_estimees=estimees))
+    try:
+        with service.sessions() as s:
+            table.creer_lot(s, table.Lot(id=identifiant, departement=departement, origine="api", cle_id=cle.id,
+                                         format=format, explications=explications, octets=octets,
+                                         lignes_estimees=estimees))
+    except BaseException as exc:  # not recorded: no job, so no retention would ever remove the upload
+        _supprimer(dossier)
+        if isinstance(exc, SQLAlchemyError):
+            raise ErreurService(503, "base-indisponible", "lot non enregistré : base de données du service "
+                                f"indisponible ({type(exc).__name__}) ; réessayer plus tard",
+                                entetes={"Retry-After": "30"}) from None
+        raise
     executeur(service).soumettre(identifiant)
     return JSONResponse({"id": identifiant, "etat": "en_attente", "adresse": f"/v1/lots/{identifiant}"},
                         status_code=202, headers={"Location": f"/v1/lots/{identifiant}"})
