@@ -361,3 +361,37 @@ def test_lot_non_enregistre_ne_laisse_aucun_fichier(base_migree: str, tmp_path: 
     assert "injoignable" not in r.text
     assert not any((tmp_path / "lots").iterdir())
     app.state.service.moteur.dispose()
+
+
+def test_un_lecteur_ou_la_limite_ferment_les_orphelins_sans_attendre_le_passage(base_migree: str, sessions: Any,
+                                                                                 tmp_path: Path) -> None:
+    """A job silent beyond the delay is closed as soon as someone follows it (GET /v1/lots/{id}) or as soon as it
+    would make the service refuse an upload (429): not only at the next periodic tick (an hour by default)."""
+    with sessions() as s:
+        k, secret = creer_cle(s, "webrsa", ["93"])
+    vieux = maintenant() - timedelta(seconds=table.DELAI_ORPHELIN_SECONDES + 60)
+    app = creer_application(Parametres(base=base_migree, dossier_lots=str(tmp_path / "lots"), lots_max_en_cours=1))
+    entetes = {"Authorization": f"Bearer {secret}"}
+    with TestClient(app, raise_server_exceptions=False) as client:  # started before the jobs: no start-time check
+
+        def lot_de_la_cle(vu_le: datetime) -> str:
+            identifiant = uuid.uuid4().hex
+            with sessions() as s:
+                table.creer_lot(s, table.Lot(id=identifiant, departement="93", origine="api", cle_id=k.id,
+                                             format="csv", explications=False, octets=1))
+                table.mettre_a_jour(s, identifiant, etat="en_cours", hote=AUTRE_HOTE, pid=9, vu_le=vu_le)
+            return identifiant
+
+        muet = lot_de_la_cle(vieux)
+        r = client.get(f"/v1/lots/{muet}", headers=entetes)
+        assert r.status_code == 200 and r.json()["etat"] == "echec", r.text
+        assert "aucun signe de vie" in r.json()["message"]
+        vivant = lot_de_la_cle(maintenant())  # a live job fills the only place: 429
+        assert client.post("/v1/lots?departement=93&format=csv", content=b"", headers=entetes).status_code == 429
+        assert client.get(f"/v1/lots/{vivant}", headers=entetes).json()["etat"] == "en_cours"
+        with sessions() as s:  # its process falls silent: the place is given back at the next upload
+            table.mettre_a_jour(s, vivant, vu_le=vieux)
+        r = client.post("/v1/lots?departement=93&format=csv", content=b"", headers=entetes)
+        assert r.status_code == 422 and "vide" in r.text  # past the limit, refused for its empty body only
+        assert _etats(sessions, vivant) == ["echec"]
+    app.state.service.moteur.dispose()

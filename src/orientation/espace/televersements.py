@@ -90,7 +90,7 @@ def chemin_manifeste_lot(dossier: Path) -> Path:
 
 def visible(session: Session, identifiant: str, departement: str) -> Optional[table.Lot]:
     """The workspace job ``identifiant`` of ``departement`` (another département's, or an API job: ``None``)."""
-    lot = table.lire_lot(session, identifiant)
+    lot = table.lire_lot_suivi(session, identifiant)
     if lot is None or lot.departement != departement or lot.origine != ORIGINE:
         return None
     return lot

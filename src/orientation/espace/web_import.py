@@ -152,7 +152,7 @@ async def _televerser(request: Request, a: Acces, champs: list[Champ], gabarit: 
 
 def _place_libre(a: Acces, maximum: int) -> bool:
     """Whether a job may start (fewer than ``maximum`` active in the whole service)."""
-    return table.actifs(a.db) < maximum
+    return table.place_libre(a.db, maximum)
 
 
 def _enregistrer(a: Acces, identifiant: str, format_: str, octets: int, explications: bool) -> None:

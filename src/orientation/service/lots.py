@@ -321,7 +321,7 @@ def _etat(service: Service, lot: table.Lot) -> EtatLot:
 def _lot_visible(service: Service, cle: CleVerifiee, identifiant: str) -> table.Lot:
     """The job if this key uploaded it (a workspace import, another key's job: 404 as for an unknown id)."""
     with service.sessions() as s:
-        lot = table.lire_lot(s, identifiant)
+        lot = table.lire_lot_suivi(s, identifiant)
     if lot is None or lot.origine != "api" or lot.cle_id != cle.id or not cle.autorise(lot.departement):
         raise ErreurService(404, "lot-introuvable", "aucun lot de ce numéro pour les départements de cette clé")
     return lot
@@ -345,7 +345,7 @@ async def televerser(request: Request, departement: str = Query(..., description
     service = service_de(request)
     p = service.parametres
     with service.sessions() as s:
-        if table.actifs(s) >= p.lots_max_en_cours:
+        if not table.place_libre(s, p.lots_max_en_cours):
             raise ErreurService(429, "trop-de-lots", f"{p.lots_max_en_cours} lot(s) déjà en attente ou en cours : "
                                 "réessayer à la fin de l'un d'eux", entetes={"Retry-After": "30"})
     identifiant = table.nouvel_identifiant()

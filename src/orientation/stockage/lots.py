@@ -91,6 +91,15 @@ def actifs(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Lot).where(Lot.etat.in_(ACTIFS))) or 0)
 
 
+def place_libre(session: Session, maximum: int) -> bool:
+    """Whether a new job may be queued (fewer than ``maximum`` active in the whole service); at the limit, the
+    orphans are closed first (:func:`abandonner_orphelins`): the jobs of a process gone do not keep the service
+    full until the next periodic tick."""
+    if actifs(session) < maximum:
+        return True
+    return abandonner_orphelins(session) > 0 and actifs(session) < maximum
+
+
 def hote() -> str:
     """This machine as a job's owner: its name, and its pid namespace where the system tells it (two containers
     sharing a host name but not their process ids are two owners)."""
@@ -128,6 +137,18 @@ def creer_lot(session: Session, lot: Lot) -> Lot:
 
 def lire_lot(session: Session, identifiant: str) -> Optional[Lot]:
     return session.get(Lot, identifiant) if len(identifiant) == 32 else None
+
+
+def lire_lot_suivi(session: Session, identifiant: str, maintenant_: Optional[datetime] = None) -> Optional[Lot]:
+    """:func:`lire_lot` for a reader following the job: an active job silent beyond the delay is closed first
+    (:func:`abandonner_orphelins`), so that its reader is not told « en cours » until the next periodic tick."""
+    lot = lire_lot(session, identifiant)
+    t = maintenant_ or maintenant()
+    if lot is not None and lot.etat in ACTIFS and (
+            lot.vu_le is None or lot.vu_le < t - timedelta(seconds=DELAI_ORPHELIN_SECONDES)):
+        abandonner_orphelins(session, t)
+        session.refresh(lot)
+    return lot
 
 
 def demarrer(session: Session, identifiant: str) -> bool:
