@@ -20,8 +20,8 @@ from orientation.espace.application import creer_application
 from orientation.espace.comptes import ajouter_utilisateur
 from orientation.service import Parametres
 from orientation.stockage import lots as table
-from orientation.stockage.cles import CleApi, prefixe_de
-from orientation.stockage.espace import DossierEspace, EntreeJournal
+from orientation.stockage.cles import CleApi
+from orientation.stockage.espace import DossierEspace, EntreeJournal, Utilisateur
 from tests.espace_outils import FLUX_EXEMPLE, MOT_DE_PASSE, Base, connecter, csrf
 
 PETIT = "\n".join(FLUX_EXEMPLE.read_text(encoding="utf-8").splitlines()[:30]) + "\n"  # 29 rows, line 19 rejected
@@ -82,10 +82,10 @@ def test_flux_importe_en_arriere_plan_avec_rejets(admin: TestClient, base: Base,
         assert s.scalar(select(func.count()).select_from(DossierEspace)) == avant  # all already present
         journal = s.scalars(select(EntreeJournal).where(EntreeJournal.action.in_(("import", "export")))
                             .order_by(EntreeJournal.id)).all()
-        # the reserved key of the workspace's jobs authenticates nothing
-        cle = s.scalars(select(CleApi).where(CleApi.prefixe == televersements.PREFIXE_CLE)).one()
-        assert cle.revoquee_le is not None and cle.departements == [] and cle.empreinte == ""
-        assert prefixe_de(f"orn_{televersements.PREFIXE_CLE}_{'a' * 43}") is None
+        # a workspace job: no API key (none is created for it: orientation cles lister shows no fake key), its uploader
+        admin_id = s.scalars(select(Utilisateur.id).where(Utilisateur.courriel == "admin@93.fr")).one()
+        assert (lot.origine, lot.cle_id, lot.utilisateur_id) == ("espace", None, admin_id)
+        assert s.scalar(select(func.count()).select_from(CleApi)) == 0
     assert [(e.action, e.utilisateur) for e in journal] == [("import", "admin@93.fr")] * 2 + [("export", "admin@93.fr")]
     assert "téléversé" in journal[0].detail and "(termine) : 0 ajouté(s), 28 mis à jour" in journal[1].detail
     liste = admin.get("/espace/import").text
@@ -181,9 +181,8 @@ def test_limites_en_francais(petit_service: TestClient, base: Base, tmp_path: Pa
     vide = _televerser(c, flux=("flux.csv", b"", "text/csv"))
     assert vide.status_code == 422 and "vide" in vide.text
     assert not (tmp_path / "lots").exists() or not any((tmp_path / "lots").iterdir())  # nothing left behind
-    with base.sessions() as s:  # one job already active: the next upload waits
-        cle = televersements.cle_espace(s)
-        table.creer_lot(s, table.Lot(id="a" * 32, departement="58", cle_id=cle, format="csv", explications=False,
+    with base.sessions() as s:  # one job already active (another département's): the next upload waits
+        table.creer_lot(s, table.Lot(id="a" * 32, departement="58", origine="espace", format="csv", explications=False,
                                      octets=1))
     plein = _televerser(c, flux=("flux.csv", PETIT[:500], "text/csv"))
     assert plein.status_code == 429 and plein.headers["retry-after"] == "30" and "réessayer" in plein.text
@@ -219,3 +218,21 @@ def test_un_import_de_l_espace_n_est_pas_visible_par_l_api(admin: TestClient, ba
     for adresse in (f"/v1/lots/{identifiant}", f"/v1/lots/{identifiant}/rejets"):
         r = admin.get(adresse, headers=entetes)
         assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json"), r.text
+
+
+def test_base_indisponible_a_l_enregistrement_ne_laisse_aucun_fichier(admin: TestClient, base: Base, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job could not be recorded (database unreachable): the stored upload (personal data) used to stay in the
+    jobs folder for ever (no job, so no retention); it is removed, and the answer is a French 503 page."""
+    from sqlalchemy.exc import OperationalError
+
+    def panne(*a: Any, **k: Any) -> None:
+        raise OperationalError("INSERT INTO lots", {}, Exception("serveur injoignable"))
+
+    monkeypatch.setattr(table, "creer_lot", panne)
+    r = _televerser(admin, flux=("flux.csv", PETIT, "text/csv"))
+    assert r.status_code == 503 and "Import non enregistré" in r.text and "réessayer" in r.text
+    assert "Traceback" not in r.text and "serveur injoignable" not in r.text
+    assert not (tmp_path / "lots").exists() or not any((tmp_path / "lots").iterdir())
+    with base.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(table.Lot)) == 0

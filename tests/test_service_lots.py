@@ -52,10 +52,11 @@ def test_lot_televerse_traite_et_telecharge(serveur_base: Serveur) -> None:
         assert manifeste["etat"] == "complet" and manifeste["decidees"] == etat["decidees"]
         lignes = c.get(etat["resultats"]["explications"]).text.splitlines()
         assert len(lignes) == etat["decidees"] and json.loads(lignes[0])["ligne"] == 2
-        # another département's key sees nothing of it
-        with serveur_base.client(k58) as autre:
-            assert autre.get(adresse).status_code == 404
-            assert autre.get(etat["resultats"]["decisions"]).status_code == 404
+        # another département's key sees nothing of it, nor another key of the same département
+        with serveur_base.client(k58) as autre, serveur_base.client(serveur_base.cle("rdv", "93")) as voisin:
+            for c2 in (autre, voisin):
+                assert c2.get(adresse).status_code == 404
+                assert c2.get(etat["resultats"]["decisions"]).status_code == 404
             assert autre.post("/v1/lots", params={"departement": "93", "format": "csv"},
                               content=FLUX.read_bytes()).status_code == 403
         # a flux refused as a whole: state « refuse » and the French reason
@@ -102,34 +103,6 @@ def test_autres_formats(serveur: Serveur, format_flux: str) -> None:
         assert etat["etat"] == "termine" and etat["lignes_lues"] == attendues > 0, etat
 
 
-def test_lots_orphelins_d_un_arret_marques_en_echec(tmp_path: Path) -> None:
-    from datetime import timedelta
-
-    from orientation.stockage import lots as table
-    from orientation.stockage.base import maintenant
-
-    base = f"sqlite:///{tmp_path / 'service.sqlite3'}"
-    moteur = creer_moteur(base)
-    migrer(moteur)
-    sessions = fabrique_sessions(moteur)
-    with sessions() as s:
-        cle = cles.creer_cle(s, "webrsa", ["93"])[0]
-        for identifiant in ("a" * 32, "b" * 32):
-            table.creer_lot(s, table.Lot(id=identifiant, departement="93", cle_id=cle.id, format="csv",
-                                         explications=False, octets=10))
-        table.mettre_a_jour(s, "b" * 32, etat="termine")
-    app = creer_application(Parametres(base=base, demarre_le=(maintenant() + timedelta(seconds=1)).isoformat(),
-                                       dossier_lots=str(tmp_path / "lots")))
-    with TestClient(app):
-        pass
-    with sessions() as s:
-        orphelin, fini = table.lire_lot(s, "a" * 32), table.lire_lot(s, "b" * 32)
-        assert orphelin.etat == "echec" and "arrêt du service" in orphelin.message
-        assert fini.etat == "termine" and table.actifs(s) == 0
-    app.state.service.moteur.dispose()
-    moteur.dispose()
-
-
 def test_erreur_inattendue_d_un_lot_le_ferme_en_echec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected error in the job's thread (swallowed by the pool) used to leave it « en_cours » for ever,
     counting against the limit of active jobs: it is closed as « echec » with a French message."""
@@ -142,8 +115,8 @@ def test_erreur_inattendue_d_un_lot_le_ferme_en_echec(tmp_path: Path, monkeypatc
     sessions = fabrique_sessions(moteur)
     with sessions() as s:
         cle = cles.creer_cle(s, "webrsa", ["93"])[0]
-        table.creer_lot(s, table.Lot(id="c" * 32, departement="93", cle_id=cle.id, format="csv", explications=False,
-                                     octets=10))
+        table.creer_lot(s, table.Lot(id="c" * 32, departement="93", origine="api", cle_id=cle.id, format="csv",
+                                     explications=False, octets=10))
     app = creer_application(Parametres(base=base, dossier_lots=str(tmp_path / "lots")))
     (tmp_path / "lots" / ("c" * 32)).mkdir(parents=True)
     (tmp_path / "lots" / ("c" * 32) / "entree.csv").write_bytes(FLUX.read_bytes())

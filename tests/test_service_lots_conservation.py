@@ -34,7 +34,7 @@ def _lot(sessions: Any, dossier_lots: Path, cle_id: int, etat: str, age_jours: O
     """A job in ``etat`` that ended ``age_jours`` days ago (None: not ended), with its folder and two files."""
     identifiant = uuid.uuid4().hex
     with sessions() as s:
-        table.creer_lot(s, table.Lot(id=identifiant, departement="93", cle_id=cle_id, format="csv",
+        table.creer_lot(s, table.Lot(id=identifiant, departement="93", origine="api", cle_id=cle_id, format="csv",
                                      explications=False, octets=10))
         fin = None if age_jours is None else maintenant() - timedelta(days=age_jours)
         table.mettre_a_jour(s, identifiant, etat=etat, fin_le=fin, lignes_lues=5, decidees=4, rejetees=1,

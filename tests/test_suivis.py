@@ -150,7 +150,7 @@ def test_migration_0004_vers_0005_garde_les_donnees(url_base: str, tmp_path: Pat
                                     auteur=u.courriel, auteur_role=u.role, enregistree_le=maintenant())
         db.add(decision)
         db.commit()
-    assert migrer(moteur).actuelle == "0005_suivis_accompagnement"
+    assert migrer(moteur, "0005_suivis_accompagnement").actuelle == "0005_suivis_accompagnement"
     with sessions() as db:
         assert db.scalar(select(func.count()).select_from(DossierEspace)) == 6
         assert db.get(DecisionReferent, decision.id).date_decision == date(2025, 7, 10)

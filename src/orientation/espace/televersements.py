@@ -8,10 +8,10 @@ process, outside the request loop) and imports with :func:`~orientation.espace.i
 :func:`~orientation.espace.import_lot.importer_lot`, writing its progress (records read over the records of
 the file, counted as the bulk reader cuts them) after each committed block.
 
-The jobs table has no account column and its key column may not be empty: workspace jobs belong to one
-reserved key row (:data:`NOM_CLE`, prefix :data:`PREFIXE_CLE`), created on first use, revoked and with no
-digest (its prefix cannot even be written as a key: it authenticates nothing).  Workspace pages show only
-the jobs of that key and of the administrator's département; the uploader is in the access journal.
+Workspace jobs are the rows of origin ``espace`` (no API key; the uploading account in ``utilisateur_id``, and
+in the access journal).  Workspace pages show only those of the administrator's département; ``/v1/lots``
+never shows them.  Like the service's jobs, they get a heartbeat from their process and are closed as orphans
+if it dies (:mod:`orientation.stockage.lots`).
 
 When a job ends, the uploaded files are deleted; the rejected rows are kept in ``rejets.csv`` (downloadable
 by the département's administrators until the folder's retention ends).  The jobs table keeps only counts
@@ -40,12 +40,10 @@ from orientation.flux.sorties import EcrivainRejets, chemin_manifeste
 from orientation.service.etat import Service
 from orientation.service.lots import compter_enregistrements, dossier_lot, executeur
 from orientation.stockage import lots as table
-from orientation.stockage.base import maintenant
-from orientation.stockage.cles import NOM_CLE_ESPACE, PREFIXE_CLE_ESPACE, cle_espace
 from orientation.stockage.espace import Utilisateur
 
-#: The reserved key row of the workspace's jobs (see :func:`orientation.stockage.cles.cle_espace`).
-NOM_CLE, PREFIXE_CLE = NOM_CLE_ESPACE, PREFIXE_CLE_ESPACE
+#: The origin of the workspace's jobs in the jobs table.
+ORIGINE = "espace"
 #: Format of a job importing the outputs of ``orientation lot`` (a flux import's is the flux's: csv, jsonl, parquet).
 FORMAT_LOT = "lot"
 #: Extensions of a flux file, and the format the jobs table records for each.
@@ -92,8 +90,8 @@ def chemin_manifeste_lot(dossier: Path) -> Path:
 
 def visible(session: Session, identifiant: str, departement: str) -> Optional[table.Lot]:
     """The workspace job ``identifiant`` of ``departement`` (another département's, or an API job: ``None``)."""
-    lot = table.lire_lot(session, identifiant)
-    if lot is None or lot.departement != departement or lot.cle_id != cle_espace(session):
+    lot = table.lire_lot_suivi(session, identifiant)
+    if lot is None or lot.departement != departement or lot.origine != ORIGINE:
         return None
     return lot
 
@@ -101,8 +99,16 @@ def visible(session: Session, identifiant: str, departement: str) -> Optional[ta
 def recents(session: Session, departement: str, nombre: int = 10) -> list[table.Lot]:
     """The département's latest workspace jobs, newest first."""
     return list(session.scalars(select(table.Lot).where(table.Lot.departement == departement,
-                                                        table.Lot.cle_id == cle_espace(session))
+                                                        table.Lot.origine == ORIGINE)
                                 .order_by(table.Lot.cree_le.desc()).limit(nombre)))
+
+
+def nouveau(session: Session, identifiant: str, utilisateur: Utilisateur, format_: str, octets: int,
+            explications: bool) -> table.Lot:
+    """Record a new queued workspace job of ``utilisateur``'s département, uploaded by that account."""
+    return table.creer_lot(session, table.Lot(id=identifiant, departement=utilisateur.departement, origine=ORIGINE,
+                                              utilisateur_id=utilisateur.id, format=format_,
+                                              explications=explications, octets=octets))
 
 
 def soumettre(service: Service, identifiant: str, utilisateur_id: int) -> None:
@@ -127,7 +133,9 @@ def executer(service: Service, identifiant: str, utilisateur_id: int) -> None:
         if lot is None:  # pragma: no cover - deleted meanwhile
             return
         departement, format_ = lot.departement, lot.format
-        table.mettre_a_jour(s, identifiant, etat="en_cours", debut_le=maintenant())
+        if not table.demarrer(s, identifiant):  # closed meanwhile (an orphan): not run
+            _journal.warning("import %s : clos avant son début (orphelin), non traité", identifiant)
+            return
     entree = fichiers(dossier)
     noms = _noms(dossier)
     rapport = RapportImport(departement)
@@ -178,8 +186,9 @@ def executer(service: Service, identifiant: str, utilisateur_id: int) -> None:
         message += (f"\nLe fichier des rejets donne les {len(rapport.rejets)} premières erreurs sur "
                     f"{rapport.rejetees} ligne(s) rejetée(s).")
     with sessions() as s:
-        table.mettre_a_jour(s, identifiant, etat=etat, fin_le=maintenant(), message=message,
-                            lignes_lues=rapport.lignes, decidees=ecrit[0] + ecrit[1], rejetees=rapport.rejetees)
+        if not table.terminer(s, identifiant, etat, message=message, lignes_lues=rapport.lignes,
+                              decidees=ecrit[0] + ecrit[1], rejetees=rapport.rejetees):
+            _journal.warning("import %s : fin non enregistrée, l'import avait été clos comme orphelin", identifiant)
         u = s.get(Utilisateur, utilisateur_id)
         journaliser(s, u if u is not None else "(compte supprimé)", "import", departement,
                     detail=f"import {identifiant} ({etat}) : {ecrit[0]} ajouté(s), {ecrit[1]} mis à jour, "
@@ -233,5 +242,5 @@ def progression(lot: table.Lot) -> Optional[float]:
     return None
 
 
-__all__ = ["DECISIONS", "EXPLICATIONS", "FORMATS_FLUX", "FORMAT_LOT", "NOM_CLE", "PREFIXE_CLE", "REJETS", "Entree",
-           "cle_espace", "executer", "fichiers", "progression", "recents", "soumettre", "visible"]
+__all__ = ["DECISIONS", "EXPLICATIONS", "FORMATS_FLUX", "FORMAT_LOT", "ORIGINE", "REJETS", "Entree", "executer",
+           "fichiers", "nouveau", "progression", "recents", "soumettre", "visible"]

@@ -15,11 +15,12 @@ sees only the workspace jobs of their département (another's, or an unknown id:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from orientation.espace import televersements as tv
 from orientation.espace.journal import journaliser
@@ -107,8 +108,7 @@ async def _televerser(request: Request, a: Acces, champs: list[Champ], gabarit: 
             return await run_in_threadpool(_refus, request, a, gabarit, 422, f"{champ[1]} : fichier « {nom[:80]} » "
                                            f"refusé, extension attendue {', '.join(champ[2])}")
         recus.append((champ, fichier, nom))
-    cle = await run_in_threadpool(_place_libre, a, p.lots_max_en_cours)
-    if cle is None:
+    if not await run_in_threadpool(_place_libre, a, p.lots_max_en_cours):
         return await run_in_threadpool(_refus, request, a, gabarit, 429, f"{p.lots_max_en_cours} import(s) ou lot(s) "
                                        "déjà en attente ou en cours : réessayer dans quelques minutes",
                                        **{"Retry-After": "30"})
@@ -137,21 +137,27 @@ async def _televerser(request: Request, a: Acces, champs: list[Champ], gabarit: 
         raise
     flux = next(x for x in recus if x[0][0] == "flux")
     format_ = tv.FORMAT_LOT if len(champs) > 1 else tv.FORMATS_FLUX[Path(flux[2]).suffix.lower()]
-    await run_in_threadpool(_enregistrer, a, cle, identifiant, format_, octets,
-                            any(x[0][0] == "explications" for x in recus))
+    try:
+        await run_in_threadpool(_enregistrer, a, identifiant, format_, octets,
+                                any(x[0][0] == "explications" for x in recus))
+    except BaseException as exc:  # not recorded: no job, so no retention would ever remove the upload
+        tv.supprimer(dossier)
+        if isinstance(exc, SQLAlchemyError):
+            raise ErreurPage(503, "Import non enregistré", "base de données du service indisponible "
+                             f"({type(exc).__name__}) : réessayer dans quelques minutes") from None
+        raise
     tv.soumettre(service, identifiant, a.utilisateur.id)
     return RedirectResponse(f"/espace/import/{identifiant}", status_code=303)
 
 
-def _place_libre(a: Acces, maximum: int) -> Optional[int]:
-    """The workspace's key id when a job may start (fewer than ``maximum`` active), else ``None``."""
-    return None if table.actifs(a.db) >= maximum else tv.cle_espace(a.db)
+def _place_libre(a: Acces, maximum: int) -> bool:
+    """Whether a job may start (fewer than ``maximum`` active in the whole service)."""
+    return table.place_libre(a.db, maximum)
 
 
-def _enregistrer(a: Acces, cle: int, identifiant: str, format_: str, octets: int, explications: bool) -> None:
+def _enregistrer(a: Acces, identifiant: str, format_: str, octets: int, explications: bool) -> None:
     u = a.utilisateur
-    table.creer_lot(a.db, table.Lot(id=identifiant, departement=u.departement, cle_id=cle, format=format_,
-                                    explications=explications, octets=octets))
+    tv.nouveau(a.db, identifiant, u, format_, octets, explications)
     journaliser(a.db, u, "import", u.departement, detail=f"import {identifiant} téléversé ({_octets(octets)})")
     a.db.commit()
 

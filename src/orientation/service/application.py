@@ -3,8 +3,9 @@
 ``uvicorn --factory orientation.service.application:depuis_environnement`` (what ``orientation
 servir`` runs in each worker) builds it from :class:`~orientation.service.parametres.Parametres`
 passed in the environment.  The factory refuses a database that is not at the latest migration
-(French message naming ``orientation base migrer``).  The jobs' retention runs at start-up and then
-every :attr:`Parametres.lots_purge_intervalle` seconds in a task of the lifespan.  At start-up a background thread loads the
+(French message naming ``orientation base migrer``).  The orphaned jobs are closed and the jobs' retention
+runs at start-up and then every :attr:`Parametres.lots_purge_intervalle` seconds in a task of the lifespan.
+At start-up a background thread loads the
 rules of every département that has a file, and the model if one is configured: ``GET /sante``
 answers as soon as the process serves, ``GET /pret`` once they are loaded (503 before, or with
 the French reason if they cannot be loaded).
@@ -17,7 +18,6 @@ import contextlib
 import functools
 import threading
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any, AsyncIterator, Optional
 
 from fastapi import FastAPI
@@ -33,8 +33,6 @@ from orientation.service.intergiciels import JournalAcces, LimiteTaille
 from orientation.service.orienter import OrienteurLot
 from orientation.service.parametres import Parametres
 from orientation.service.problemes import ErreurService, installer
-from orientation.stockage.base import maintenant
-from orientation.stockage.lots import abandonner_orphelins
 from orientation.stockage.migrations import verifier_a_jour
 from orientation.stockage.moteur import creer_moteur, fabrique_sessions
 
@@ -66,12 +64,9 @@ def creer_application(parametres: Optional[Parametres] = None) -> FastAPI:
     service = Service(p, moteur, sessions, orientateur, Authentificateur(moteur),
                       OrienteurLot(orientateur))
 
-    demarrage = datetime.fromisoformat(p.demarre_le) if p.demarre_le else maintenant()
-
     @asynccontextmanager
     async def cycle(_: FastAPI) -> AsyncIterator[None]:
-        with sessions() as session:
-            abandonner_orphelins(session, demarrage)
+        lots.fermer_orphelins(sessions)  # jobs of processes gone (per job: heartbeat, owner process)
         dossier_lots = p.chemin_lots.resolve()
         lots.expirer_lots(sessions, dossier_lots, p.lots_conservation_jours)  # retention of job folders
         service.extensions["conservation_tick"] = functools.partial(lots.expirer_lots, sessions, dossier_lots,

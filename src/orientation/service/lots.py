@@ -13,7 +13,14 @@ run's partial outputs, over the file's records: counted by the bulk reader's own
 so that a CSV record spanning several lines counts once, and read from the footer of a Parquet file;
 physical lines until then), counts from the run's manifest, French message.
 ``GET /v1/lots/{id}/{decisions|rejets|explications|catalogue|manifeste}``: the outputs.  A key sees only
-the jobs of its départements (another's: 404, as for an unknown id).
+the jobs it uploaded (``origine = 'api'``; another key's, a workspace import's: 404, as for an unknown id).
+
+Orphans: the executor of each process writes a heartbeat on its queued and running jobs every
+:data:`~orientation.stockage.lots.BATTEMENT_SECONDES` seconds (a thread of its own: a job's thread is busy in
+``orientation lot`` or in an import block); the jobs of a process that died are closed as ``echec`` at the
+service's start and at each periodic tick (:func:`conserver_periodiquement`) by
+:func:`~orientation.stockage.lots.abandonner_orphelins`.  A job closed so is never reopened by a process that
+comes back (its start and end are written only while it is still active).
 
 Retention: the folder of a finished job (upload and outputs: personal data) is removed
 :attr:`Parametres.lots_conservation_jours` days after its end (``$ORIENTATION_LOTS_CONSERVATION_JOURS``,
@@ -45,7 +52,7 @@ from typing import Any, Awaitable, Callable, Literal, Optional
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from orientation.dossier.schema import DEPARTEMENTS
@@ -57,7 +64,7 @@ from orientation.service.intergiciels import trop_volumineux
 from orientation.service.problemes import ErreurService
 from orientation.stockage import lots as table
 from orientation.stockage.base import maintenant
-from orientation.stockage.cles import PREFIXE_CLE_ESPACE, CleApi, CleVerifiee
+from orientation.stockage.cles import CleVerifiee
 
 routes = APIRouter(prefix="/v1/lots", tags=["lots"])
 
@@ -103,16 +110,48 @@ class EtatLot(BaseModel):
 class Executeur:
     """Runs the jobs of this process one at a time, each as an ``orientation lot`` child process."""
 
-    def __init__(self, service: Service):
+    def __init__(self, service: Service, battement: float = table.BATTEMENT_SECONDES):
         self.service = service
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orientation-lot")
         self._processus: dict[str, subprocess.Popen[bytes]] = {}
         self._verrou = threading.Lock()
+        self._miens: set[str] = set()  # jobs queued or running here: the heartbeat's
+        self._battement = battement
+        self._arret = threading.Event()
+        self._pouls: Optional[threading.Thread] = None
 
     def soumettre(self, identifiant: str, tache: Optional[Callable[[str], None]] = None) -> None:
         """Queue job ``identifiant``: ``orientation lot`` by default, else ``tache(identifiant)`` (which must record
-        the job's end itself; the workspace's imports use it)."""
+        the job's start and end itself with :func:`table.demarrer` and :func:`table.terminer`; the workspace's
+        imports use it)."""
+        with self._verrou:
+            self._miens.add(identifiant)
+            if self._pouls is None:
+                self._pouls = threading.Thread(target=self._battre_sans_fin, name="orientation-lots-pouls",
+                                               daemon=True)
+                self._pouls.start()
         self._pool.submit(self._executer_sans_faute, identifiant, tache)
+
+    def en_charge(self) -> set[str]:
+        """The jobs queued or running in this process."""
+        with self._verrou:
+            return set(self._miens)
+
+    def battre(self) -> int:
+        """One heartbeat on the jobs of this process (what the heartbeat thread does every few seconds)."""
+        miens = self.en_charge()
+        if not miens:
+            return 0
+        with self.service.sessions() as s:
+            return table.battre(s, miens)
+
+    def _battre_sans_fin(self) -> None:
+        while not self._arret.wait(self._battement):
+            try:
+                self.battre()
+            except Exception as exc:  # noqa: BLE001 - database unreachable: the next heartbeat retries
+                _journal.warning("lots : signe de vie non enregistré (%s), nouvel essai dans %s s",
+                                 type(exc).__name__, self._battement)
 
     def _executer_sans_faute(self, identifiant: str, tache: Optional[Callable[[str], None]] = None) -> None:
         """The job (:meth:`_executer` or ``tache``), and a job marked ``echec`` on any unexpected error (a pool
@@ -124,13 +163,14 @@ class Executeur:
             _journal.error("lot %s : erreur interne inattendue (%s)", identifiant, type(exc).__name__)
             try:
                 with self.service.sessions() as s:
-                    lot = table.lire_lot(s, identifiant)
-                    if lot is not None and lot.etat in table.ACTIFS:
-                        table.mettre_a_jour(s, identifiant, etat="echec", fin_le=maintenant(),
-                                            message=f"erreur interne inattendue du service ({type(exc).__name__}) : "
-                                                    "téléverser le flux de nouveau ; si elle se répète, la signaler")
-            except Exception as exc2:  # noqa: BLE001 - database unreachable: the next start marks it (orphan)
+                    table.terminer(s, identifiant, "echec",
+                                   message=f"erreur interne inattendue du service ({type(exc).__name__}) : "
+                                           "téléverser le flux de nouveau ; si elle se répète, la signaler")
+            except Exception as exc2:  # noqa: BLE001 - database unreachable: closed later as an orphan
                 _journal.error("lot %s : état non enregistré (%s)", identifiant, type(exc2).__name__)
+        finally:
+            with self._verrou:
+                self._miens.discard(identifiant)
 
     def _executer(self, identifiant: str) -> None:
         p = self.service.parametres
@@ -148,7 +188,9 @@ class Executeur:
                 commande += ["--regles", p.regles]
             if p.modele:
                 commande += ["--modele", p.modele]
-            table.mettre_a_jour(s, identifiant, etat="en_cours", debut_le=maintenant())
+            if not table.demarrer(s, identifiant):
+                _journal.warning("lot %s : clos avant son début (orphelin), non traité", identifiant)
+                return
         etat, message = "echec", None
         try:
             proc = subprocess.Popen(commande, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=dossier)
@@ -169,9 +211,11 @@ class Executeur:
                 self._processus.pop(identifiant, None)
         comptes = _comptes(dossier / SORTIES["manifeste"][0]) if etat == "termine" else {}
         with self.service.sessions() as s:
-            table.mettre_a_jour(s, identifiant, etat=etat, fin_le=maintenant(), message=message, **comptes)
+            if not table.terminer(s, identifiant, etat, message=message, **comptes):
+                _journal.warning("lot %s : fin non enregistrée, le lot avait été clos comme orphelin", identifiant)
 
     def fermer(self) -> None:
+        self._arret.set()
         with self._verrou:
             for proc in self._processus.values():
                 proc.terminate()  # orientation lot stops cleanly on SIGTERM (nothing published)
@@ -275,12 +319,10 @@ def _etat(service: Service, lot: table.Lot) -> EtatLot:
 
 
 def _lot_visible(service: Service, cle: CleVerifiee, identifiant: str) -> table.Lot:
+    """The job if this key uploaded it (a workspace import, another key's job: 404 as for an unknown id)."""
     with service.sessions() as s:
-        lot = table.lire_lot(s, identifiant)
-        # the workspace's import jobs (reserved key row) are not a calling system's: never shown here
-        espace = lot is not None and s.scalar(
-            select(CleApi.prefixe).where(CleApi.id == lot.cle_id)) == PREFIXE_CLE_ESPACE
-    if lot is None or espace or not cle.autorise(lot.departement):
+        lot = table.lire_lot_suivi(s, identifiant)
+    if lot is None or lot.origine != "api" or lot.cle_id != cle.id or not cle.autorise(lot.departement):
         raise ErreurService(404, "lot-introuvable", "aucun lot de ce numéro pour les départements de cette clé")
     return lot
 
@@ -303,7 +345,7 @@ async def televerser(request: Request, departement: str = Query(..., description
     service = service_de(request)
     p = service.parametres
     with service.sessions() as s:
-        if table.actifs(s) >= p.lots_max_en_cours:
+        if not table.place_libre(s, p.lots_max_en_cours):
             raise ErreurService(429, "trop-de-lots", f"{p.lots_max_en_cours} lot(s) déjà en attente ou en cours : "
                                 "réessayer à la fin de l'un d'eux", entetes={"Retry-After": "30"})
     identifiant = table.nouvel_identifiant()
@@ -326,9 +368,18 @@ async def televerser(request: Request, departement: str = Query(..., description
         _supprimer(dossier)
         raise ErreurService(422, "flux-vide", "corps de requête vide : le fichier du flux est attendu")
     estimees = None if format == "parquet" else max(1, lignes - (1 if format == "csv" else 0))
-    with service.sessions() as s:
-        table.creer_lot(s, table.Lot(id=identifiant, departement=departement, cle_id=cle.id, format=format,
-                                     explications=explications, octets=octets, lignes_estimees=estimees))
+    try:
+        with service.sessions() as s:
+            table.creer_lot(s, table.Lot(id=identifiant, departement=departement, origine="api", cle_id=cle.id,
+                                         format=format, explications=explications, octets=octets,
+                                         lignes_estimees=estimees))
+    except BaseException as exc:  # not recorded: no job, so no retention would ever remove the upload
+        _supprimer(dossier)
+        if isinstance(exc, SQLAlchemyError):
+            raise ErreurService(503, "base-indisponible", "lot non enregistré : base de données du service "
+                                f"indisponible ({type(exc).__name__}) ; réessayer plus tard",
+                                entetes={"Retry-After": "30"}) from None
+        raise
     executeur(service).soumettre(identifiant)
     return JSONResponse({"id": identifiant, "etat": "en_attente", "adresse": f"/v1/lots/{identifiant}"},
                         status_code=202, headers={"Location": f"/v1/lots/{identifiant}"})
@@ -412,12 +463,22 @@ def _supprimer_dossier_lot(dossier: Path, identifiant: str) -> None:
                          "ou par orientation purger", identifiant, type(exc).__name__)
 
 
+def fermer_orphelins(sessions: Any, maintenant_: Optional[datetime] = None) -> int:
+    """Close the orphaned jobs of the whole service (:func:`table.abandonner_orphelins`); how many (logged)."""
+    with sessions() as s:
+        n = table.abandonner_orphelins(s, maintenant_)
+    if n:
+        _journal.warning("lots : %s lot(s) orphelin(s) clos en échec (processus arrêté ou sans signe de vie)", n)
+    return n
+
+
 async def conserver_periodiquement(sessions: Any, dossier_lots: Path, jours: int, intervalle: float, *,
                                    attendre: Optional[Callable[[float], Awaitable[None]]] = None,
                                    horloge: Optional[Callable[[], datetime]] = None) -> None:
-    """Run :func:`expirer_lots` every ``intervalle`` seconds until cancelled (a task of the service's lifespan).
+    """Every ``intervalle`` seconds until cancelled (a task of the service's lifespan): close the orphaned jobs
+    (:func:`fermer_orphelins`), then run :func:`expirer_lots`.
 
-    Waits first (the service expires at start already).  A failed run (database unreachable…) is
+    Waits first (the service does both at start already).  A failed run (database unreachable…) is
     logged and the next one retries.  ``attendre`` and ``horloge`` are injected by the tests.
     """
     attendre = attendre or asyncio.sleep
@@ -425,6 +486,7 @@ async def conserver_periodiquement(sessions: Any, dossier_lots: Path, jours: int
         await attendre(intervalle)
         try:
             t = horloge() if horloge else None
+            await run_in_threadpool(fermer_orphelins, sessions, t)
             await run_in_threadpool(functools.partial(expirer_lots, sessions, dossier_lots, jours, t, rattraper=False))
         except Exception as exc:  # noqa: BLE001 - the loop must survive; nothing personal in the log
             _journal.warning("conservation des lots : passage impossible (%s), nouvel essai dans %s s",
@@ -432,5 +494,5 @@ async def conserver_periodiquement(sessions: Any, dossier_lots: Path, jours: int
 
 
 __all__ = ["Executeur", "SORTIES", "compter_enregistrements", "conserver_periodiquement", "executeur", "expirer_lots",
-           "routes"]
+           "fermer_orphelins", "routes"]
 

@@ -71,8 +71,8 @@ class Parametres:
     ``modele``: model directory, ``"demo"`` or ``None`` for none (no default model in a service);
     limits in bytes and dossiers; ``lots_conservation_jours``: days a finished job's folder is kept
     (:func:`conservation_lots`), checked every ``lots_purge_intervalle`` seconds while the service runs
-    (:func:`intervalle_purge_lots`); ``demarre_le``: when the service started (jobs created earlier and
-    still active are orphans of a previous run; default: when the application is built).  API keys are read
+    (:func:`intervalle_purge_lots`); ``demarre_le``: when ``orientation servir`` started (informative: orphaned
+    jobs are found per job, by heartbeat and owner process, :mod:`orientation.stockage.lots`).  API keys are read
     from the database at every request (a revoked key is refused at once: no setting).
     """
 

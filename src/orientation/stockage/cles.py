@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import JSON, Connection, Integer, String, bindparam, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orientation.dossier.schema import DEPARTEMENTS
@@ -112,29 +111,6 @@ def creer_cle(session: Session, nom: str, departements: list[str]) -> tuple[CleA
 def lister_cles(session: Session) -> list[CleApi]:
     """Every key (revoked ones included), oldest first."""
     return list(session.scalars(select(CleApi).order_by(CleApi.id)))
-
-
-#: The reserved key row of the workspace's import jobs (a job row needs a key): its prefix is not a
-#: possible key prefix (a key's has 10 letters or digits) and it has no hash: it authenticates nothing,
-#: and ``/v1/lots`` never shows its jobs to a calling system.
-NOM_CLE_ESPACE = "espace-referent"
-PREFIXE_CLE_ESPACE = "espace-web"
-
-
-def cle_espace(session: Session) -> int:
-    """Id of the reserved key row of the workspace's jobs (created on first use, safe when processes race)."""
-    q = select(CleApi.id).where(CleApi.prefixe == PREFIXE_CLE_ESPACE)
-    trouve = session.scalar(q)
-    if trouve is not None:
-        return int(trouve)
-    t = maintenant()
-    session.add(CleApi(nom=NOM_CLE_ESPACE, prefixe=PREFIXE_CLE_ESPACE, empreinte="", departements=[], creee_le=t,
-                       revoquee_le=t))
-    try:
-        session.commit()
-    except IntegrityError:  # another process created it meanwhile
-        session.rollback()
-    return int(session.scalars(q).one())
 
 
 def revoquer_cle(session: Session, prefixe_ou_cle: str) -> CleApi:
