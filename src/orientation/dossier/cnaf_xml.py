@@ -301,7 +301,7 @@ class LecteurXML:
     the end of each ``InfoDemandeRSA`` (any namespace; a record nested in a record is part of
     it); the record's tree, built in C, is walked once, then cleared and dropped with what came
     before it, so memory does not depend on the file size (:attr:`max_en_attente`: most
-    records handed out for one piece).  Lines are those of the start tags (where the tag ends,
+    records completed by one piece, handed out one by one).  Lines are those of the start tags (where the tag ends,
     for one spread over several lines).  A ``<!DOCTYPE`` is refused at the first record (or at
     the end of a document without one), before anything is handed out.  ``nom``: the file's
     name for messages; ``lus``: called with every piece read (hashing).  Raises
@@ -382,15 +382,21 @@ class LecteurXML:
                     p.feed(piece)
                 else:
                     racine = p.close()
-                prets = [r for _, el in p.read_events() if (r := self._enregistrement(el)) is not None]
+                evenements = p.read_events()
             except etree.XMLSyntaxError as exc:
                 raise self._refuser(exc) from None
+            # each record handed out as soon as it is walked, before the next one: few records (and their
+            # cells) are alive at once, so the cyclic collector has little to scan
+            prets = 0
+            for _, el in evenements:
+                if (rec := self._enregistrement(el)) is not None:
+                    prets += 1
+                    yield rec
             if fin:
                 if self._arbre is None:
                     self._verifier_doctype(racine)
                 _inconnus(self._arbre, self.inconnus_hors)  # root, wrappers, what follows the last record
-            self.max_en_attente = max(self.max_en_attente, len(prets))
-            yield from prets
+            self.max_en_attente = max(self.max_en_attente, prets)
 
 
 def departement_de_numorg(numorg: str) -> Optional[str]:

@@ -22,6 +22,7 @@ stops it whatever happened (interruption, error, early end).  While waiting, the
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from typing import Any, Callable, Iterable, Iterator, Optional
@@ -37,6 +38,7 @@ def _lire(taches: Iterable[Any], fin: Callable[[], Any], sortie: Any, parent: in
     """Reader process: send every task, then the end (or why the tasks stopped); never a traceback."""
     try:
         initialiser_travailleur(parent)
+        gc.freeze()  # what the parent held at the fork (rules, model...) is never scanned by the collector here
         for tache in taches:
             sortie.send_bytes(pickle.dumps((_TACHE, tache), pickle.HIGHEST_PROTOCOL))
         message: tuple[int, Any] = (_FIN, fin())
