@@ -248,21 +248,19 @@ def _remplir(el: Any, rec: EnregistrementXML) -> None:
     part of it); unknown names are listed.
     """
     cles, contenants = _CLES_DE, _CONTENANTS
-    cible = rec.communs
+    communs = cible = rec.communs
     fin_personne: Any = _JAMAIS
     for e in el.iterdescendants():
         if e is fin_personne:
-            cible, fin_personne = rec.communs, _JAMAIS
+            cible, fin_personne = communs, _JAMAIS
         tag = e.tag
         cle = cles.get(tag)
         if cle is None:
-            if tag in contenants:
-                continue
-            if tag.__class__ is not str:  # comment or processing instruction
+            if tag in contenants or tag.__class__ is not str:  # a known container; a comment or PI
                 continue
             nom, cle, inconnu, personne = _SORTES.get(tag) or _sorte(tag)
             if personne:
-                if fin_personne is _JAMAIS and cible is rec.communs:
+                if fin_personne is _JAMAIS and cible is communs:
                     p = PersonneXML(e.sourceline)
                     rec.personnes.append(p)
                     cible, fin_personne = p.cellules, _apres(e, el)
@@ -271,17 +269,18 @@ def _remplir(el: Any, rec: EnregistrementXML) -> None:
                 rec.inconnus.add(nom)
             if cle is None:
                 continue
-        texte = e.text
         if len(e):
             if any(x.tag.__class__ is str for x in e):
                 continue  # a container: its own text is not a value
-            texte = (texte or "") + "".join(x.tail or "" for x in e)  # around comments
-        v = texte[:TEXTE_MAX].strip() if texte else ""
-        valeurs = cible.get(cle)
-        if valeurs is None:
-            cible[cle] = [v]
+            texte = (e.text or "") + "".join(x.tail or "" for x in e)  # around comments
         else:
-            valeurs.append(v)
+            texte = e.text or ""
+        if len(texte) > TEXTE_MAX:
+            texte = texte[:TEXTE_MAX]
+        if cle in cible:
+            cible[cle].append(texte.strip())
+        else:
+            cible[cle] = [texte.strip()]
 
 
 def _inconnus(el: Any, noms: set[str]) -> None:
