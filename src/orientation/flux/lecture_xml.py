@@ -5,7 +5,9 @@ The XML structure, its parsing and its mapping to flat CNAF rows are in
 :class:`~orientation.dossier.cnaf_xml.LecteurXML`, lxml's pull parser).  The process cutting the
 flux into tasks reads the file once (hash, parse, DOCTYPE refused, unknown elements) and turns
 every :data:`PAR_TACHE` records (at most ``taille_bloc``) into a :class:`Flux` (string columns,
-Arrow buffers: cheap to hand to a worker), decided like any other block.  Memory is bounded by
+Arrow buffers: cheap to hand to a worker), decided like any other block.  In ``orientation lot``
+that process is a dedicated reader (:mod:`orientation.flux.lecteur_dedie`), so that parsing and
+deciding run at the same time; elsewhere (workspace import, one process) it is the caller.  Memory is bounded by
 the block size and the tasks in flight, not by the file size.
 
 Positions: the ``ligne`` of a decision or reject is the rank of the row (person) in the flux,

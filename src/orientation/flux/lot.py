@@ -297,7 +297,8 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
     ``processus``: worker processes deciding blocks in parallel (default: the number of CPUs,
     at most 4; 1 = in this process; workers are forked, so only where ``fork`` exists).
     The file is streamed: each block of ``taille_bloc`` lines (rows for Parquet) is read and
-    decided by a worker, so memory is bounded by the block size, not by the file size.
+    decided by a worker (an XML flux is parsed by a dedicated reader process, its blocks decided by
+    the workers), so memory is bounded by the block size, not by the file size.
     Outputs are written to temporary parts and published only when the run is complete
     (:class:`~orientation.flux.sorties.Sorties`): existing outputs are refused unless ``ecraser``.
     ``encodage``: of a text input (utf-8, windows-1252 or latin-1).  ``contexte``: an already
