@@ -9,6 +9,7 @@ import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 from unittest import mock
 
 import pytest
@@ -118,7 +119,7 @@ def test_lecteur_dedie_memes_sorties_que_le_fichier_lu_d_un_coup(choix: list, ta
         {k: v["sha256"] for k, v in attendu[2]["sorties"].items()}
 
 
-def _dans_le_lecteur(action: str) -> None:
+def _dans_le_lecteur(action: str) -> Iterator[tuple]:
     """A task generator for LecteurDedie that fails in the reader after one task."""
     yield ("tache", 1)
     if action == "refus":
@@ -158,7 +159,7 @@ def test_fin_du_lecteur_dedie(action: str, attendu: object) -> None:
 
 def test_lecteur_dedie_arrete_avant_la_fin() -> None:
     """A parent that stops reading early (an error, a signal) stops a reader blocked on a full pipe."""
-    def beaucoup() -> object:
+    def beaucoup() -> Iterator[tuple]:
         for i in range(10**6):
             yield ("tache", i, b"x" * 10_000)
 

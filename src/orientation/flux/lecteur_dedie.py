@@ -86,7 +86,7 @@ class LecteurDedie:
             try:
                 genre, valeur = pickle.loads(self._entree.recv_bytes())
             except (EOFError, OSError):
-                self._processus.join(1)
+                self._processus.join(30)  # its end of the pipe is closed: it is exiting
                 raise OrientationError(f"le processus de lecture du fichier {self.nom} s'est arrêté avant la fin "
                                        f"(code {self._processus.exitcode}) ; aucune sortie n'a été publiée.") from None
             if genre == _TACHE:
