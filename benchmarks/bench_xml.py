@@ -7,10 +7,11 @@ pre-routing), then, each in a fresh process so that its peak memory (``ru_maxrss
 * reading only, in one process: ``lecture``, the package's one XML reader
   (:class:`orientation.dossier.cnaf_xml.LecteurXML`, lxml's pull parser) with the rows of each record;
 * the whole bulk run (:func:`orientation.flux.lot.traiter_fichier`, rules only, no explanations,
-  default workers: the parent parses, workers decide);
+  default workers: a dedicated reader process parses, workers decide, the parent writes);
 * with ``--avant SRC`` the same two with the code of another source tree (e.g. main's ``src``, from
   ``git archive main src rules models | tar -x -C /tmp/avant``): ``lecture-avant`` (that tree's fastest reader: its
-  byte ranges read with lxml when it has them, else its ``LecteurXML``) and ``lot-avant``.
+  byte ranges read with lxml when it has them, else its ``LecteurXML``) and ``lot-avant``; several trees may be
+  given, each as ``NOM=SRC`` (``lecture-NOM``, ``lot-NOM``), all measured on the same files in the same run.
 
 Prints rows/s, CPU seconds (all processes) and the peak memory of each; memory must not grow
 with the size (the file is streamed).  The load average is printed too (a shared machine skews
@@ -18,6 +19,7 @@ the figures: compare rows per CPU second).
 
     python benchmarks/bench_xml.py                      # 20,000 and 200,000 dossiers
     python benchmarks/bench_xml.py --tailles 20000 100000 --avant /tmp/avant/src
+    python benchmarks/bench_xml.py --tailles 20000 100000 --avant plusieurs=/tmp/a/src un=/tmp/b/src
 """
 
 from __future__ import annotations
@@ -108,11 +110,14 @@ def main() -> None:
         return
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tailles", type=int, nargs=2, default=[20_000, 200_000])
-    p.add_argument("--avant", help="dossier src d'une autre version (mesure lot-avant)")
+    p.add_argument("--avant", nargs="+", default=[],
+                   help="dossier src d'une autre version (mesure lot-avant), ou plusieurs, chacun NOM=SRC")
     args = p.parse_args()
-    modes = [("lecture", None), ("lot", None)]
-    if args.avant:
-        modes = [("lecture-avant", args.avant), ("lot-avant", args.avant)] + modes
+    modes: list[tuple[str, str | None]] = []
+    for avant in args.avant:
+        nom, _, src = avant.rpartition("=")
+        modes += [(f"lecture-{nom or 'avant'}", src), (f"lot-{nom or 'avant'}", src)]
+    modes += [("lecture", None), ("lot", None)]
     print(f"Charge de la machine : {', '.join(_fr(x, 2) for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as d:
         for n in args.tailles:
@@ -122,10 +127,10 @@ def main() -> None:
             taille = chemin.stat().st_size / 2**20
             for mode, src in modes:
                 env = dict(os.environ, PYTHONPATH=os.path.abspath(src)) if src else None
-                sortie = subprocess.run([sys.executable, __file__, "--mesure", mode.replace("-avant", ""),
+                sortie = subprocess.run([sys.executable, __file__, "--mesure", mode.split("-")[0],
                                          str(chemin)], check=True, capture_output=True, text=True, env=env).stdout.split()
                 lignes, duree, pic, cpu = int(sortie[0]), float(sortie[1]), int(sortie[2]) / 1024, float(sortie[3])
-                print(f"{_fr(n)} dossiers ({_fr(taille, 1)} Mio de XML), {mode:13s}: {_fr(lignes / duree)} lignes/s, "
+                print(f"{_fr(n)} dossiers ({_fr(taille, 1)} Mio de XML), {mode:16s}: {_fr(lignes / duree)} lignes/s, "
                       f"{_fr(cpu, 1)} s de CPU ({_fr(lignes / cpu)} lignes par seconde de CPU), "
                       f"pic mémoire {_fr(pic)} Mio (processus le plus gros)", flush=True)
             chemin.unlink()

@@ -35,6 +35,22 @@ def gros_flux(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return chemin
 
 
+@pytest.fixture(scope="module")
+def gros_flux_xml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 30,000 XML records (the example's, repeated): parsed by the dedicated reader process of lot."""
+    exemple = (Path(__file__).resolve().parent.parent / "examples" / "flux_cnaf_exemple.xml").read_text(encoding="utf-8")
+    lignes = exemple.splitlines(keepends=True)
+    records = [x for x in lignes if x.startswith("<InfoDemandeRSA>")]
+    debut = lignes[:lignes.index(records[0])]
+    chemin = tmp_path_factory.mktemp("flux") / "flux.xml"
+    with chemin.open("w", encoding="utf-8") as f:
+        f.writelines(debut)
+        for _ in range(150):
+            f.writelines(records)
+        f.write("</Racine>\n")
+    return chemin
+
+
 def _lancer(flux: Path, dossier: Path, code: str = LANCEUR) -> tuple[subprocess.Popen, Path, Path]:
     dossier.mkdir(parents=True, exist_ok=True)
     sortie, erreur = dossier.parent / f"{dossier.name}.stdout", dossier.parent / f"{dossier.name}.stderr"
@@ -131,6 +147,45 @@ def test_interruption(gros_flux: Path, tmp_path: Path, signal_envoye: int, au_gr
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("signal_envoye, au_groupe, minimum", [
+    (signal.SIGINT, True, 0),  # Ctrl-C as soon as processing starts: the reader is parsing
+    (signal.SIGTERM, False, 300_000),  # a service manager stopping the parent only, blocks written
+])
+def test_interruption_flux_xml(gros_flux_xml: Path, tmp_path: Path, signal_envoye: int, au_groupe: bool,
+                               minimum: int) -> None:
+    """The same on an XML flux: the dedicated reader process stops with the workers, no traceback."""
+    dossier = tmp_path / "sortie"
+    p, _, erreur = _lancer(gros_flux_xml, dossier)
+    try:
+        _attendre(_pendant(p, dossier, minimum), p)
+        enfants = _descendants(p)
+        if au_groupe:
+            os.killpg(p.pid, signal_envoye)
+        else:
+            p.send_signal(signal_envoye)
+        _verifier_interrompu(p, dossier, erreur, 128 + signal_envoye, enfants)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+def test_sigkill_flux_xml(gros_flux_xml: Path, tmp_path: Path) -> None:
+    """SIGKILL of the parent of an XML run: its reader and workers die with it, no final output appears."""
+    dossier = tmp_path / "sortie"
+    p, _, _ = _lancer(gros_flux_xml, dossier)
+    try:
+        _attendre(_pendant(p, dossier, 1), p)
+        enfants = _descendants(p)
+        p.send_signal(signal.SIGKILL)
+        assert p.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert _disparus(enfants), "reader or workers outlived their killed parent"
+    for nom in FINALES + ("decisions.manifeste.json",):
+        assert not (dossier / nom).exists(), nom
 
 
 def test_sigkill_puis_nouveau_traitement(gros_flux: Path, tmp_path: Path) -> None:

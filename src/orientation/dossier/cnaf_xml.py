@@ -248,21 +248,19 @@ def _remplir(el: Any, rec: EnregistrementXML) -> None:
     part of it); unknown names are listed.
     """
     cles, contenants = _CLES_DE, _CONTENANTS
-    cible = rec.communs
+    communs = cible = rec.communs
     fin_personne: Any = _JAMAIS
     for e in el.iterdescendants():
         if e is fin_personne:
-            cible, fin_personne = rec.communs, _JAMAIS
+            cible, fin_personne = communs, _JAMAIS
         tag = e.tag
         cle = cles.get(tag)
         if cle is None:
-            if tag in contenants:
-                continue
-            if tag.__class__ is not str:  # comment or processing instruction
+            if tag in contenants or tag.__class__ is not str:  # a known container; a comment or PI
                 continue
             nom, cle, inconnu, personne = _SORTES.get(tag) or _sorte(tag)
             if personne:
-                if fin_personne is _JAMAIS and cible is rec.communs:
+                if fin_personne is _JAMAIS and cible is communs:
                     p = PersonneXML(e.sourceline)
                     rec.personnes.append(p)
                     cible, fin_personne = p.cellules, _apres(e, el)
@@ -271,17 +269,18 @@ def _remplir(el: Any, rec: EnregistrementXML) -> None:
                 rec.inconnus.add(nom)
             if cle is None:
                 continue
-        texte = e.text
         if len(e):
             if any(x.tag.__class__ is str for x in e):
                 continue  # a container: its own text is not a value
-            texte = (texte or "") + "".join(x.tail or "" for x in e)  # around comments
-        v = texte[:TEXTE_MAX].strip() if texte else ""
-        valeurs = cible.get(cle)
-        if valeurs is None:
-            cible[cle] = [v]
+            texte = (e.text or "") + "".join(x.tail or "" for x in e)  # around comments
         else:
-            valeurs.append(v)
+            texte = e.text or ""
+        if len(texte) > TEXTE_MAX:
+            texte = texte[:TEXTE_MAX]
+        if cle in cible:
+            cible[cle].append(texte.strip())
+        else:
+            cible[cle] = [texte.strip()]
 
 
 def _inconnus(el: Any, noms: set[str]) -> None:
@@ -301,7 +300,7 @@ class LecteurXML:
     the end of each ``InfoDemandeRSA`` (any namespace; a record nested in a record is part of
     it); the record's tree, built in C, is walked once, then cleared and dropped with what came
     before it, so memory does not depend on the file size (:attr:`max_en_attente`: most
-    records handed out for one piece).  Lines are those of the start tags (where the tag ends,
+    records completed by one piece, handed out one by one).  Lines are those of the start tags (where the tag ends,
     for one spread over several lines).  A ``<!DOCTYPE`` is refused at the first record (or at
     the end of a document without one), before anything is handed out.  ``nom``: the file's
     name for messages; ``lus``: called with every piece read (hashing).  Raises
@@ -382,15 +381,21 @@ class LecteurXML:
                     p.feed(piece)
                 else:
                     racine = p.close()
-                prets = [r for _, el in p.read_events() if (r := self._enregistrement(el)) is not None]
+                evenements = p.read_events()
             except etree.XMLSyntaxError as exc:
                 raise self._refuser(exc) from None
+            # each record handed out as soon as it is walked, before the next one: few records (and their
+            # cells) are alive at once, so the cyclic collector has little to scan
+            prets = 0
+            for _, el in evenements:
+                if (rec := self._enregistrement(el)) is not None:
+                    prets += 1
+                    yield rec
             if fin:
                 if self._arbre is None:
                     self._verifier_doctype(racine)
                 _inconnus(self._arbre, self.inconnus_hors)  # root, wrappers, what follows the last record
-            self.max_en_attente = max(self.max_en_attente, len(prets))
-            yield from prets
+            self.max_en_attente = max(self.max_en_attente, prets)
 
 
 def departement_de_numorg(numorg: str) -> Optional[str]:

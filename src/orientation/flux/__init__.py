@@ -92,10 +92,12 @@ Modules
 * :mod:`orientation.flux.catalogue`: the run's catalogue of texts;
 * :mod:`orientation.flux.lot`: one block, a whole file (forked workers, outputs in file order,
   progress bar, :class:`~orientation.flux.lot.Rapport`), and the in-memory
-  :func:`~orientation.flux.lot.orienter_table`.
+  :func:`~orientation.flux.lot.orienter_table`;
+* :mod:`orientation.flux.lecteur_dedie`: the tasks of an XML flux made (parsed) by a forked reader
+  process ahead of the workers.
 
 Imports point one way: ``commande`` -> ``lot`` -> ``catalogue`` -> ``explications`` -> ``contrat`` /
-``decisions``, ``lot`` -> ``sorties`` / ``interruption`` / ``lecture``, ``catalogue`` -> ``sorties``
+``decisions``, ``lot`` -> ``sorties`` / ``interruption`` / ``lecture`` / ``lecteur_dedie``, ``catalogue`` -> ``sorties``
 (the catalogue's path), and ``lecture`` -> its helpers (``bloc``, ``enregistrements_csv``,
 ``cellules_json``, ``lecture_parquet``, ``lecture_xml``), ``lot`` -> ``preorientation``; ``decisions`` and
 ``contrat`` import nothing from this package.

@@ -5,7 +5,9 @@ The XML structure, its parsing and its mapping to flat CNAF rows are in
 :class:`~orientation.dossier.cnaf_xml.LecteurXML`, lxml's pull parser).  The process cutting the
 flux into tasks reads the file once (hash, parse, DOCTYPE refused, unknown elements) and turns
 every :data:`PAR_TACHE` records (at most ``taille_bloc``) into a :class:`Flux` (string columns,
-Arrow buffers: cheap to hand to a worker), decided like any other block.  Memory is bounded by
+Arrow buffers: cheap to hand to a worker), decided like any other block.  In ``orientation lot``
+that process is a dedicated reader (:mod:`orientation.flux.lecteur_dedie`), so that parsing and
+deciding run at the same time; elsewhere (workspace import, one process) it is the caller.  Memory is bounded by
 the block size and the tasks in flight, not by the file size.
 
 Positions: the ``ligne`` of a decision or reject is the rank of the row (person) in the flux,
@@ -61,52 +63,63 @@ def estimation_xml(chemin: Path, echantillon: int = 1 << 20) -> Optional[int]:
 PAR_TACHE = 4096
 
 
-def _flux(recs: list[EnregistrementXML], avant: int, inconnus_hors: set[str]) -> Flux:
-    """The :class:`Flux` of records whose first row has rank ``avant + 1`` (rows refused while reading)."""
-    numero = avant
-    rangs: list[int] = []
-    lues: list[dict[str, str]] = []
-    rejets: list[Rejet] = []
-    inconnus: set[str] = set(inconnus_hors)
-    positions: dict[int, tuple[int, int]] = {}
-    for rec in recs:
+class _Bloc:
+    """Rows of the records of one task as they are read (each record turned into its rows at once, so that
+    few objects stay alive: the collector scans little), then a :class:`Flux`."""
+
+    def __init__(self, avant: int, inconnus_hors: set[str]):
+        self.numero, self.records = avant, 0
+        self.lues: list[dict[str, str]] = []
+        self.rangs: list[int] = []
+        self.rejets: list[Rejet] = []
+        self.inconnus: set[str] = inconnus_hors  # the reader's set: read when the block is made
+        self.vus: set[str] = set()
+        self.positions: dict[int, tuple[int, int]] = {}
+
+    def ajouter(self, rec: EnregistrementXML) -> None:
+        self.records += 1
         if rec.inconnus:
-            inconnus |= rec.inconnus
+            self.vus |= rec.inconnus
         rangees, raison = lignes(rec)
         if raison is not None:
-            numero += 1
+            self.numero += 1
             ident = identifiant_lisible((rec.communs.get("numdemrsa") or [""])[0])
-            rejets.append(Rejet(numero, ident, "(enregistrement)", "", raison.split(" : ", 1)[-1],
-                                rec.numero, rec.ligne))
+            self.rejets.append(Rejet(self.numero, ident, "(enregistrement)", "", raison.split(" : ", 1)[-1],
+                                     rec.numero, rec.ligne))
         for ligne, cellules in rangees:
-            numero += 1
-            rangs.append(numero)
-            positions[numero] = (rec.numero, ligne)
-            lues.append(cellules)
-    # through NumPy: pyarrow converts a list holding None to pa.string() an order of magnitude slower
-    table = pa.table({k: pa.array(np.array([r.get(k) for r in lues], dtype=object), pa.string())
-                      for k in COLONNES_XML})
-    return Flux(table, np.array(rangs, dtype=np.int64), rejets, sorted(inconnus), {}, False, positions)
+            self.numero += 1
+            self.rangs.append(self.numero)
+            self.positions[self.numero] = (rec.numero, ligne)
+            self.lues.append(cellules)
+
+    def flux(self) -> Flux:
+        # one struct array built by Arrow from the row dicts (a missing key is null), then its columns
+        table = pa.Table.from_struct_array(pa.array(self.lues, _STRUCT))
+        return Flux(table, np.array(self.rangs, dtype=np.int64), self.rejets, sorted(self.vus | self.inconnus), {},
+                    False, self.positions)
+
+
+_STRUCT = pa.struct([(k, pa.string()) for k in COLONNES_XML])
 
 
 def blocs_xml(chemin: Path, taille_bloc: int, empreinte: Any = None) -> Iterable[tuple[int, Flux]]:
     """Tasks ``(rang, Flux)`` of at most ``taille_bloc`` records (and :data:`PAR_TACHE`), read in this process."""
     par_tache = max(1, min(taille_bloc, PAR_TACHE))
-    rang, avant = 0, 0
-    recs: list[EnregistrementXML] = []
+    rang = 0
     with open(chemin, "rb") as f:
         lecteur = LecteurXML(f, str(chemin), 1 << 20, None if empreinte is None else empreinte.update)
+        bloc = _Bloc(0, lecteur.inconnus_hors)
         try:
             for rec in lecteur:
-                recs.append(rec)
-                if len(recs) >= par_tache:
-                    flux = _flux(recs, avant, lecteur.inconnus_hors)
+                bloc.ajouter(rec)
+                if bloc.records >= par_tache:
+                    flux = bloc.flux()
                     yield rang, flux
-                    rang, avant, recs = rang + 1, avant + flux.nb_lignes, []
+                    rang, bloc = rang + 1, _Bloc(bloc.numero, lecteur.inconnus_hors)
         except XMLRefuse as exc:
             raise FluxInvalide(str(exc)) from None
-    if recs or rang == 0 or lecteur.inconnus_hors:  # the rest; unknown elements after the last record
-        yield rang, _flux(recs, avant, lecteur.inconnus_hors)
+    if bloc.records or rang == 0 or lecteur.inconnus_hors:  # the rest; unknown elements after the last record
+        yield rang, bloc.flux()
 
 
 def lire_bloc_xml(tache: tuple[int, Flux]) -> Flux:

@@ -32,6 +32,7 @@ from orientation.flux.catalogue import avertissement_modele, ecrire_catalogue
 from orientation.flux.explications import _explications_vectorielles, explication_ligne
 from orientation.flux.interruption import (Interrompu, aux_points_surs, initialiser_travailleur, sans_interruption,
                                            verifier)
+from orientation.flux.lecteur_dedie import LecteurDedie
 from orientation.flux.lecture import TAILLE_BLOC, Rejet, Source, _identifiant_lisible, lire_bloc, ouvrir_flux
 from orientation.flux import preorientation
 from orientation.flux.sorties import (EcrivainRejets, ErreurEcriture, Sorties, chemin_catalogue, chemin_manifeste,
@@ -296,7 +297,8 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
     ``processus``: worker processes deciding blocks in parallel (default: the number of CPUs,
     at most 4; 1 = in this process; workers are forked, so only where ``fork`` exists).
     The file is streamed: each block of ``taille_bloc`` lines (rows for Parquet) is read and
-    decided by a worker, so memory is bounded by the block size, not by the file size.
+    decided by a worker (an XML flux is parsed by a dedicated reader process, its blocks decided by
+    the workers), so memory is bounded by the block size, not by the file size.
     Outputs are written to temporary parts and published only when the run is complete
     (:class:`~orientation.flux.sorties.Sorties`): existing outputs are refused unless ``ecraser``.
     ``encodage``: of a text input (utf-8, windows-1252 or latin-1).  ``contexte``: an already
@@ -323,7 +325,7 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
     rapport = Rapport(flux, departement, sortie, rejets, explications, version_regles=ctx.referentiel.version,
                       version_modele=ctx.version_modele, avertissement_modele=avertissement_modele(ctx),
                       format_flux=source.format, modele=ctx.modele)
-    empreinte = hashlib.sha256()  # of the input, read once while cut into blocks
+    empreinte = _Empreinte()  # of the input, read once while cut into blocks
     h_expl = hashlib.sha256()  # of the explanations, the largest output, hashed while written
     options = {"departement": departement, "regles": None if regles is None else os.path.abspath(regles),
                "modele": (False if modele is False else None if modele is None else os.path.abspath(modele)),
@@ -362,7 +364,8 @@ def traiter_fichier(flux: Path, departement: str, sortie: Path, explications: Op
             f_expl = ouvrir(explications, "wb") if explications is not None else None
             f_rej = ouvrir(rejets, "w", encoding="utf-8", newline="")
             w_rej = EcrivainRejets(f_rej, position=source.format == "xml")
-            resultats = _resultats(source, ctx, source.blocs(taille_bloc, empreinte), processus, explications)
+            resultats = _resultats(source, ctx, source.blocs(taille_bloc, empreinte), processus, explications,
+                                   empreinte)
             with pcsv.CSVWriter(f_dec, _SCHEMA_DECISIONS) as w_dec, \
                     _Progression(progression, source.estimation_lignes()) as barre:
                 for res in resultats:
@@ -431,6 +434,20 @@ def _compter(rapport: Rapport, res: ResultatBloc) -> None:
         vc = pc.value_counts(res.decisions.column(nom).combine_chunks()).to_pylist()
         for x in vc:
             compteur[x["values"] or ""] += x["counts"]
+
+
+class _Empreinte:
+    """SHA-256 of the input, updated by the process reading it; a dedicated reader gives its digest (:attr:`lue`)."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+        self.lue: Optional[str] = None
+
+    def update(self, octets: bytes) -> None:
+        self._h.update(octets)
+
+    def hexdigest(self) -> str:
+        return self.lue if self.lue is not None else self._h.hexdigest()
 
 
 _ETAT: Optional[tuple[Source, Contexte, Optional[Path], int]] = None  # what forked workers read (set before forking)
@@ -503,11 +520,15 @@ def _ajouter_partie(f: Any, chemin: str, empreinte: Any) -> None:
 
 
 def _resultats(source: Source, ctx: Contexte, taches: Iterable[tuple[Any, ...]], processus: Optional[int],
-               explications: Optional[Path] = None) -> Iterable[ResultatBloc]:
+               explications: Optional[Path] = None, empreinte: Optional[_Empreinte] = None
+               ) -> Iterable[ResultatBloc]:
     """Results of the blocks, in order: in this process, or by forked workers (2 cores: about 1.8x).
 
     Tasks are small (byte ranges; a record batch for Parquet) and at most two per worker are in
-    flight, so the parent holds a bounded number of blocks whatever the file size.
+    flight, so the parent holds a bounded number of blocks whatever the file size.  An XML flux's
+    tasks carry their rows, parsed by a dedicated reader process
+    (:class:`~orientation.flux.lecteur_dedie.LecteurDedie`) ahead of the workers; it hashes the
+    file (``empreinte``) as it reads.
     """
     import multiprocessing
     from collections import deque
@@ -515,15 +536,23 @@ def _resultats(source: Source, ctx: Contexte, taches: Iterable[tuple[Any, ...]],
 
     if processus is None:
         processus = min(4, os.cpu_count() or 1)
-    taches = iter(taches)
-    premieres = list(islice(taches, 2))
-    if processus <= 1 or len(premieres) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for tache in chain(premieres, taches):
-            yield _bloc(source, ctx, tache)
-        return
+    fork = "fork" in multiprocessing.get_all_start_methods()
     global _ETAT
-    _ETAT = (source, ctx, explications, os.getpid())
+    lecteur: Optional[LecteurDedie] = None
     try:
+        with aux_points_surs():  # a signal while forking the reader or waiting for it: noted, raised by verifier()
+            if source.format == "xml" and processus > 1 and fork:
+                lecteur = LecteurDedie(taches, (lambda: None) if empreinte is None else empreinte.hexdigest,
+                                       str(source.chemin))
+                taches = iter(lecteur)
+            taches = iter(taches)
+            premieres = list(islice(taches, 2))
+        verifier()
+        if processus <= 1 or len(premieres) < 2 or not fork:
+            for tache in chain(premieres, taches):
+                yield _bloc(source, ctx, tache)
+            return
+        _ETAT = (source, ctx, explications, os.getpid())
         # a signal must not unwind the pool's code at any point (its locks, queues): noted, then raised
         # between blocks, where leaving the pool stops the workers cleanly
         with aux_points_surs(), \
@@ -548,6 +577,10 @@ def _resultats(source: Source, ctx: Contexte, taches: Iterable[tuple[Any, ...]],
                 yield recevoir()
     finally:
         _ETAT = None
+        if lecteur is not None:
+            lecteur.fermer()
+            if empreinte is not None and lecteur.fin is not None:
+                empreinte.lue = lecteur.fin
 
 
 class _Progression:
