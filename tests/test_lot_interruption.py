@@ -171,18 +171,24 @@ def test_interruption_flux_xml(gros_flux_xml: Path, tmp_path: Path, signal_envoy
             os.killpg(p.pid, signal.SIGKILL)
 
 
-def test_sigkill_flux_xml(gros_flux_xml: Path, tmp_path: Path) -> None:
-    """SIGKILL of the parent of an XML run: its reader and workers die with it, no final output appears."""
-    dossier = tmp_path / "sortie"
-    p, _, _ = _lancer(gros_flux_xml, dossier)
+def _tuer_le_parent(flux: Path, dossier: Path, minimum: int) -> tuple[subprocess.Popen, list[psutil.Process]]:
+    """Start a run, SIGKILL its parent once ``minimum`` bytes of parts are written; (process, its children then)."""
+    p, _, _ = _lancer(flux, dossier)
     try:
-        _attendre(_pendant(p, dossier, 1), p)
+        _attendre(_pendant(p, dossier, minimum), p)
         enfants = _descendants(p)
         p.send_signal(signal.SIGKILL)
         assert p.wait(timeout=30) == -signal.SIGKILL
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
+    return p, enfants
+
+
+def test_sigkill_flux_xml(gros_flux_xml: Path, tmp_path: Path) -> None:
+    """SIGKILL of the parent of an XML run: its reader and workers die with it, no final output appears."""
+    dossier = tmp_path / "sortie"
+    _p, enfants = _tuer_le_parent(gros_flux_xml, dossier, 1)
     assert _disparus(enfants), "reader or workers outlived their killed parent"
     for nom in FINALES + ("decisions.manifeste.json",):
         assert not (dossier / nom).exists(), nom
@@ -191,15 +197,7 @@ def test_sigkill_flux_xml(gros_flux_xml: Path, tmp_path: Path) -> None:
 def test_sigkill_puis_nouveau_traitement(gros_flux: Path, tmp_path: Path) -> None:
     """SIGKILL: no final name ever appears; parts are obviously partial; the next run removes them."""
     dossier = tmp_path / "sortie"
-    p, _, _ = _lancer(gros_flux, dossier)
-    try:
-        _attendre(_pendant(p, dossier, 1_000_000), p)
-        enfants = _descendants(p)
-        p.send_signal(signal.SIGKILL)
-        assert p.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
+    p, enfants = _tuer_le_parent(gros_flux, dossier, 1_000_000)
     assert _disparus(enfants), "workers outlived their killed parent"
     for nom in FINALES + ("decisions.manifeste.json",):
         assert not (dossier / nom).exists(), nom
