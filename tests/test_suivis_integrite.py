@@ -3,6 +3,9 @@
 * the migration: refused in French on data that already breaks the rule (dossier numbers and types named,
   no identifier), then accepted once the extra event is annulled, the table of events in force filled; a
   second event in force written past the checks is refused by the database; downgrade and upgrade again;
+* the export of the database (``--evenements``) carries the entry coverage (its first row), so that ``--depuis``
+  on it gives the figures of ``--base``, every one, on a partially entered fixture; an export without it (an
+  earlier version) is still read, without the cut, and the report says so;
 * races (PostgreSQL, real concurrent sessions): two writers pass their checks before either writes (a
   barrier holds both just before the write), so exactly one wins whoever it is; the loser gets the outcome
   of the checks: « déjà enregistré » for the same event, the usual French refusal for another date.
@@ -10,6 +13,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from datetime import date
 from pathlib import Path
@@ -21,10 +26,12 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 import orientation.espace.import_suivis as module_import
+from orientation.cli import main
 import orientation.espace.suivis as module_fiche
 import orientation.service.suivis as module_api
 from orientation.espace.import_suivis import ImportSuivisRefuse, importer_suivis
 from orientation.espace.suivis import SaisieSuivi, SuiviRefuse, enregistrer_suivi
+from orientation.pilotage.evenements import COLONNES, LIGNE_COUVERTURE, EvenementsIllisibles, lire_texte
 from orientation.service.problemes import ErreurService
 from orientation.stockage.base import maintenant
 from orientation.stockage.espace import DossierEspace
@@ -34,7 +41,7 @@ from orientation.stockage.suivis import (ESSAIS_CONCURRENCE, ROLE_CLE_API, Concu
                                          SuiviAccompagnement, SuiviEnVigueur, rejouer_si_concurrence)
 from tests.serveur import base_postgresql
 from tests.test_pilotage_base import ID
-from tests.test_suivis import JOUR, _preparer, _referente
+from tests.test_suivis import JOUR, SUIVIS, _preparer, _referente, espace  # noqa: F401 - espace: a fixture
 
 ENTETE = "identifiant,date_demande,type,date,commentaire\n"
 
@@ -236,3 +243,76 @@ def test_import_refuse_proprement_si_la_base_refuse_toujours(espace_pg: dict[str
     with pytest.raises(ImportSuivisRefuse, match="la base a refusé l'écriture 3 fois de suite"):
         importer_suivis(espace_pg["sessions"], fichier, "93", JOUR)
     assert _absences(espace_pg, "A") == []
+
+
+# --------------------------------------------------------------------------- the export carries the coverage
+
+
+@pytest.mark.parametrize("saisie", ["aucune", "partielle"])
+def test_export_de_la_base_porte_la_couverture(espace: dict[str, Any], tmp_path: Path, saisie: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    if saisie == "partielle":  # entry of the follow-up started after the first dossiers (the fixture of test_suivis)
+        fichier = tmp_path / "suivis.csv"
+        fichier.write_text(SUIVIS, encoding="utf-8")
+        assert importer_suivis(espace["sessions"], fichier, "93", JOUR).ajoutes == 11
+    communes = ["--periode", "2025-05:2025-08", "--arret", "2025-08-31", "--par", "mois,structure"]
+    export = tmp_path / "export.csv"
+    assert main(["indicateurs", "--base", espace["url"], "--departement", "93", "--sortie", str(tmp_path / "b.html"),
+                 "--csv", str(tmp_path / "b.csv"), "--evenements", str(export), *communes]) == 0
+    assert main(["indicateurs", "--depuis", str(export), "--sortie", str(tmp_path / "f.html"),
+                 "--csv", str(tmp_path / "f.csv"), *communes]) == 0
+    sortie = capsys.readouterr().out
+    assert "6 dossier(s) lu(s), 6 personne(s) retenue(s)" in sortie and "6 ligne(s) lue(s), 6 personne(s)" in sortie
+    base, fichier_csv = (tmp_path / "b.csv").read_text(encoding="utf-8"), (tmp_path / "f.csv").read_text(encoding="utf-8")
+    assert base == fichier_csv  # the same figures, every indicator, every breakdown
+    lignes = export.read_text(encoding="utf-8").splitlines()
+    relances = [r for r in csv.DictReader(io.StringIO(base)) if r["indicateur"] == "relance_absence_15_jours"]
+    if saisie == "aucune":
+        # nothing entered: the five follow-up columns « non mesuré », their indicators have no row on either path
+        assert lignes[1] == "#saisie_complete_depuis,,non_mesure,,,,non_mesure,non_mesure,non_mesure,non_mesure,,"
+        assert relances == []
+        assert "non mesuré depuis cette source" in (tmp_path / "f.html").read_text(encoding="utf-8")
+        return
+    # earliest event in force of each type (by hand, SUIVIS): dossier complet C 30/05, absence E 25/06, relance
+    # A 05/08, premier rendez-vous honoré A 08/08, contract B's PPAE 25/08
+    assert lignes[0].split(",")[2:10] == ["date_dossier_complet", "date_ouverture_droits", "date_notification_droits",
+                                          "date_orientation", "date_absence_premier_rdv", "date_relance",
+                                          "date_premier_rdv", "date_signature_cer"]
+    assert lignes[1] == ("#saisie_complete_depuis,,2025-05-30,,,,2025-06-25,2025-08-05,2025-08-08,2025-08-25,,")
+    # follow-up actions counted from 05/08: both absences (A 28/07, E 25/06) are before: nobody, on both paths
+    assert [r["population"] for r in relances if r["niveau"] == "ensemble"] == ["0"]
+    notes = (tmp_path / "f.html").read_text(encoding="utf-8")
+    assert "Couverture de la saisie lue dans le fichier (ligne #saisie_complete_depuis, écrite par --evenements) : " \
+           "dossier complet depuis le 30/05/2025, absence au premier rendez-vous depuis le 25/06/2025" in notes
+    # an export without the row (an earlier version): still read, every clock counted, and the report says so
+    ancien = tmp_path / "ancien.csv"
+    ancien.write_text("\n".join([lignes[0], *lignes[2:]]) + "\n", encoding="utf-8")
+    assert main(["indicateurs", "--depuis", str(ancien), "--sortie", str(tmp_path / "a.html"),
+                 "--csv", str(tmp_path / "a.csv"), *communes]) == 0
+    anciens = list(csv.DictReader(io.StringIO((tmp_path / "a.csv").read_text(encoding="utf-8"))))
+    # A missed 28/07 → relance 05/08 in time; E missed 25/06, no relance, deadline passed: 2 counted
+    assert [r["population"] for r in anciens if r["indicateur"] == "relance_absence_15_jours"
+            and r["niveau"] == "ensemble"] == ["2"]
+    assert "Fichier sans ligne de couverture de la saisie (identifiant #saisie_complete_depuis) : chaque colonne " \
+           "est tenue pour complète" in (tmp_path / "a.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("cellule, colonne", [("2025-02-30", "date_relance"), ("oui", "date_premier_rdv"),
+                                              ("2025-01-01", "date_demande"), ("ccas", "structure")])
+def test_ligne_de_couverture_invalide(cellule: str, colonne: str) -> None:
+    cellules = dict.fromkeys(COLONNES, "")
+    cellules.update(identifiant=LIGNE_COUVERTURE, **{colonne: cellule})
+    texte = ",".join(COLONNES) + "\n" + ",".join(cellules.values()) + "\n"
+    with pytest.raises(EvenementsIllisibles) as refus:
+        lire_texte(texte, "export.csv")
+    assert f"fichier d'événements export.csv : ligne 2 (couverture de la saisie, identifiant #saisie_complete_depuis)" \
+           f", colonne {colonne}, valeur « {cellule} » : attendu vide, une date AAAA-MM-JJ ou « non_mesure »" \
+           in str(refus.value)
+    # only once, as the first data row
+    personne = f"SYN-1,2025-01-31{',' * (len(COLONNES) - 2)}"
+    vide = ",".join(LIGNE_COUVERTURE if c == "identifiant" else "" for c in COLONNES)
+    with pytest.raises(EvenementsIllisibles, match="ligne 3, identifiant #saisie_complete_depuis : la ligne de "
+                                                   "couverture de la saisie n'est admise qu'une fois"):
+        lire_texte(",".join(COLONNES) + "\n" + personne + "\n" + vide + "\n", "export.csv")
+    lu = lire_texte(",".join(COLONNES) + "\n" + vide + "\n" + personne + "\n", "export.csv")
+    assert (lu.lignes_lues, len(lu.personnes), lu.saisie_depuis, lu.non_enregistres) == (1, 1, {}, {})
