@@ -115,7 +115,7 @@ def test_migration_0006_origine_sans_cle_reservee_aller_retour(url_base: str) ->
     moteur = creer_moteur(url_base)
     assert migrer(moteur, "0005_suivis_accompagnement").actuelle == "0005_suivis_accompagnement"
     d = _peupler_0005(moteur)
-    assert migrer(moteur).actuelle == "0006_lots_origine"
+    assert migrer(moteur).a_jour  # 0006, then the later revisions
     sessions = fabrique_sessions(moteur)
     with sessions() as s:
         lots = {i: table.lire_lot(s, d[i]) for i in ("api", "fini", "parti", "actif")}

@@ -15,7 +15,8 @@ All or nothing: every row is checked first (cells, dossier found in the départe
 the file; the same functions check the events of ``POST /v1/suivis``); a single reject and nothing is written (:class:`ImportSuivisRefuse` lists each reject: line,
 field, value, reason).  Idempotent: a row whose dossier already has an event in force of the same type on
 the same date is counted « déjà enregistré » and skipped, so importing the same file twice changes
-nothing; a row of a type already in force at **another** date is refused (a correction is made on the
+nothing (even at the same time: the database keeps one event in force per dossier and type, and the import
+that loses the race replays its checks, :func:`~orientation.stockage.suivis.rejouer_si_concurrence`); a row of a type already in force at **another** date is refused (a correction is made on the
 card, with its commentary).  Imported events carry ``origine = "import"`` and the command as author; the
 import is one line of the access journal.
 """
@@ -32,8 +33,8 @@ from typing import Any, Optional
 from orientation.erreurs import OrientationError
 from orientation.fichiers import lire_texte_utf8
 from orientation.pilotage.evenements import Rejet
-from orientation.stockage.suivis import (CHAMPS, FACULTATIFS, EvenementRecu, enregistrer_evenements, lire_evenement,
-                                         preparer_evenements)
+from orientation.stockage.suivis import (CHAMPS, FACULTATIFS, ConcurrenceRepetee, EvenementRecu, enregistrer_evenements,
+                                         lire_evenement, preparer_evenements, rejouer_si_concurrence)
 
 COLONNES: dict[str, str] = CHAMPS  # the file's columns are the fields of an event received in bulk
 AUTEUR = "orientation suivis importer"
@@ -115,18 +116,25 @@ def importer_suivis(sessions: Any, chemin: Path, departement: str, aujourd_hui: 
                     auteur: str = AUTEUR) -> RapportSuivis:
     """Import the follow-up file ``chemin`` into ``departement``'s dossiers: all rows, or none."""
     lignes, rejets, lues = _lire(chemin)
-    rapport = RapportSuivis(lignes=lues)
     with sessions() as db:
-        prep = preparer_evenements(db, departement, lignes, aujourd_hui, auteur, "import")
-        rejets.extend(Rejet(rang, e.champ, e.valeur, e.raison) for rang, e in prep.erreurs)
-        if rejets:
-            rejets.sort(key=lambda r: r.ligne)
-            raise ImportSuivisRefuse(message_rejets(chemin, rejets), rejets)
-        enregistrer_evenements(db, departement, prep, auteur, "")
-        rapport.ajoutes, rapport.deja = len(prep.nouveaux), len(prep.deja)
-        for _, ev in prep.nouveaux:
-            rapport.par_type[ev.type] = rapport.par_type.get(ev.type, 0) + 1
-        db.commit()
+        def une_fois() -> RapportSuivis:  # replayed if a concurrent writer wins a race (same outcome)
+            rapport = RapportSuivis(lignes=lues)
+            prep = preparer_evenements(db, departement, lignes, aujourd_hui, auteur, "import")
+            tous = rejets + [Rejet(rang, e.champ, e.valeur, e.raison) for rang, e in prep.erreurs]
+            if tous:
+                tous.sort(key=lambda r: r.ligne)
+                raise ImportSuivisRefuse(message_rejets(chemin, tous), tous)
+            enregistrer_evenements(db, departement, prep, auteur, "")
+            rapport.ajoutes, rapport.deja = len(prep.nouveaux), len(prep.deja)
+            for _, ev in prep.nouveaux:
+                rapport.par_type[ev.type] = rapport.par_type.get(ev.type, 0) + 1
+            db.commit()
+            return rapport
+
+        try:
+            rapport = rejouer_si_concurrence(db, une_fois)
+        except ConcurrenceRepetee as exc:
+            raise ImportSuivisRefuse(f"fichier de suivis {chemin} : {exc}") from None
     return rapport
 
 

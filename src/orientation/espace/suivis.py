@@ -4,7 +4,9 @@ The events (types of :data:`~orientation.stockage.suivis.TYPES_SUIVI`) are rows 
 never updated nor deleted by the workspace: a correction is a new event pointing at the one it corrects (a
 commentary is then required), an annulment is a correction that withdraws the event.  An event is **in
 force** when nothing corrects it and it is not an annulment; a dossier has at most one event in force of
-each type (a second one is refused: correct the first one instead).
+each type (a second one is refused: correct the first one instead), which the database guarantees too
+(revision 0007): two referents recording the same type at the same time, the second one's checks are replayed
+and give the usual refusal.
 
 Checks (:func:`orientation.stockage.suivis.controler`, shared with the bulk import and the ``/v1/suivis``
 route of the service), each a French error naming the field, the value and the reason:
@@ -37,7 +39,8 @@ from orientation.espace.decisions import AccesRefuse, historique
 from orientation.espace.journal import journaliser
 from orientation.stockage.base import maintenant
 from orientation.stockage.espace import DossierEspace, Utilisateur
-from orientation.stockage.suivis import COMMENTAIRE_MAX, SuiviAccompagnement, controler, en_vigueur, lire_date
+from orientation.stockage.suivis import (COMMENTAIRE_MAX, ConcurrenceRepetee, SuiviAccompagnement, controler,
+                                         en_vigueur, lire_date, rejouer_si_concurrence)
 
 
 class SuiviRefuse(OrientationError, ValueError):
@@ -85,6 +88,15 @@ def enregistrer_suivi(session: Session, utilisateur: Utilisateur, dossier: Dossi
     """Record an event (or a correction, an annulment) typed on the card; journal entry; committed."""
     if utilisateur.role != "referent" or dossier.departement != utilisateur.departement:
         raise AccesRefuse("seul un référent du département du dossier peut enregistrer le suivi de l'accompagnement")
+    try:  # replayed if a concurrent writer wins a race: the checks then see its event (same refusal as usual)
+        return rejouer_si_concurrence(session, lambda: _enregistrer(session, utilisateur, dossier, saisie,
+                                                                    aujourd_hui))
+    except ConcurrenceRepetee as exc:
+        raise SuiviRefuse([ErreurChamp("type", saisie.type, str(exc))]) from None
+
+
+def _enregistrer(session: Session, utilisateur: Utilisateur, dossier: DossierEspace, saisie: SaisieSuivi,
+                 aujourd_hui: date) -> SuiviAccompagnement:
     vigueur = en_vigueur(historique_suivi(session, dossier.id))
     decisions = historique(session, dossier.id)
     erreurs: list[ErreurChamp] = []

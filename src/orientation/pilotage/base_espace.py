@@ -46,7 +46,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from orientation.pilotage.evenements import COLONNES, LectureEvenements, personne_depuis_cellules
+from orientation.pilotage.evenements import COLONNES, LIBELLES_SUIVI, LectureEvenements, personne_depuis_cellules
 from orientation.stockage.espace import CompteurPurge, DecisionReferent, DossierEspace
 from orientation.stockage.moteur import BaseInvalide, creer_moteur, masquer
 from orientation.stockage.suivis import TYPES_SUIVI, SuiviAccompagnement
@@ -68,9 +68,6 @@ NON_ENREGISTRES: dict[str, str] = {
     "date_premier_rdv": "aucun premier rendez-vous d'accompagnement honoré" + _SAISIE,
     "date_signature_cer": "aucune signature de contrat d'engagement (CER ou PPAE)" + _SAISIE,
 }
-_LIBELLES_COLONNES = {"date_dossier_complet": "dossier complet", "date_absence_premier_rdv": "absence au premier "
-                      "rendez-vous", "date_relance": "relance après absence", "date_premier_rdv": "premier rendez-vous "
-                      "honoré", "date_signature_cer": "contrat d'engagement signé"}
 assert set(COLONNES_SUIVI) == set(TYPES_SUIVI) and set(COLONNES_SUIVI.values()) == set(NON_ENREGISTRES)
 _DEPARTEMENT = re.compile(r"\d{2,3}|2[AB]")
 
@@ -192,18 +189,18 @@ class SourceBase:
         comptes = Counter(c for dates in suivis.values() for c in dates)
         if comptes:
             notes.append("Dossiers ayant un événement de suivi en vigueur : " + ", ".join(
-                f"{libelle} {comptes[c]}" for c, libelle in _LIBELLES_COLONNES.items() if comptes[c]) + ".")
+                f"{libelle} {comptes[c]}" for c, libelle in LIBELLES_SUIVI.items() if comptes[c]) + ".")
         if lecture.saisie_depuis:
             notes.append("Saisie du suivi considérée complète à partir du premier événement enregistré de chaque type "
                          "(date la plus ancienne) : " + ", ".join(
                              f"{libelle} depuis le {lecture.saisie_depuis[c]:%d/%m/%Y}"
-                             for c, libelle in _LIBELLES_COLONNES.items() if c in lecture.saisie_depuis)
+                             for c, libelle in LIBELLES_SUIVI.items() if c in lecture.saisie_depuis)
                          + ". Les indicateurs dont l'arrivée est l'un de ces événements ne comptent que les personnes "
                            "dont le départ est au plus tôt à cette date (la saisie a pu commencer après les premiers "
                            "dossiers : voir la méthode).")
         if non_enregistres:
             notes.append("Non mesurés depuis la base (ni 0 %, ni 100 %), faute d'un seul événement enregistré pour ce "
-                         "département : " + ", ".join(_LIBELLES_COLONNES[c] for c in non_enregistres) + ". Saisir "
+                         "département : " + ", ".join(LIBELLES_SUIVI[c] for c in non_enregistres) + ". Saisir "
                          "le suivi sur la fiche, l'importer (orientation suivis importer), ou utiliser un fichier "
                          "d'événements (--depuis), par exemple l'export de la base (--evenements) complété.")
         if rdv[True] or rdv[False]:

@@ -42,7 +42,8 @@ def enregistrer(sub: Any) -> None:
     p.add_argument("--departement", metavar="CODE", help="département lu dans la base (obligatoire avec --base)")
     p.add_argument("--evenements", metavar="FICHIER.csv",
                    help="avec --base : écrit aussi les événements lus au format du fichier d'événements (--depuis), "
-                        "à compléter des dates que la base n'enregistre pas (données personnelles)")
+                        "avec en première ligne la couverture de la saisie (#saisie_complete_depuis), à compléter "
+                        "des dates que la base n'enregistre pas (données personnelles)")
     p.add_argument("--periode", required=True, metavar="AAAA-MM:AAAA-MM", help="mois de début et de fin inclus")
     p.add_argument("--arret", metavar="AAAA-MM-JJ",
                    help="date d'arrêt des données (date d'extraction) ; défaut : dernier jour de la période")
@@ -116,7 +117,8 @@ def executer(args: argparse.Namespace) -> int:
     if sorties["rejets"] is not None:
         textes[sorties["rejets"]] = _texte_rejets(lecture)
     if sorties["evenements"] is not None:
-        textes[sorties["evenements"]] = texte_evenements(lecture.personnes)
+        textes[sorties["evenements"]] = texte_evenements(lecture.personnes, lecture.saisie_depuis,
+                                                         lecture.non_enregistres)
     try:
         publier(textes)
     except OSError as exc:

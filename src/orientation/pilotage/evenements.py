@@ -9,6 +9,14 @@ persons + rejected rows.  Blank lines are skipped and not counted.  A file that 
 whole (missing, not UTF-8, no header, missing, unknown or duplicated columns) raises
 :class:`EvenementsIllisibles`, whose message names the file and the cause.
 
+Coverage row (optional, written by ``orientation indicateurs --base … --evenements``): the first data row may
+be the row whose ``identifiant`` is :data:`LIGNE_COUVERTURE`; it is no person and is not counted.  Each of its
+date cells says how complete that column is: a date, entry taken as complete from that date on (the workspace's
+follow-up entry started then: :attr:`LectureEvenements.saisie_depuis`, the same cut as ``--base``); the word
+:data:`NON_MESURE`, the column is not recorded at all by the source (« non mesuré »,
+:attr:`LectureEvenements.non_enregistres`); empty, complete (the contract's rule).  Without that row (a file
+written by hand, an export of an earlier version) every column is complete, and the report says so.
+
 >>> import io
 >>> texte = ",".join(COLONNES) + "\\n" + "SYN-1,2025-01-31" + "," * (len(COLONNES) - 2) + "\\n"
 >>> lecture = lire_texte(texte, "exemple.csv")
@@ -24,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
 from orientation.erreurs import OrientationError, apercu
 from orientation.fichiers import lire_texte_utf8
@@ -47,6 +55,12 @@ COLONNES: dict[str, str] = {
     "parcours": "parcours d'orientation : " + ", ".join(p.value for p in Parcours),
 }
 COLONNES_DATES = tuple(c for c in COLONNES if c.startswith("date_"))
+#: ``identifiant`` of the coverage row, and the cell of a column the source does not record (module doc).
+LIGNE_COUVERTURE, NON_MESURE = "#saisie_complete_depuis", "non_mesure"
+#: French names of the columns dated by the workspace's follow-up events (notes of the report).
+LIBELLES_SUIVI = {"date_dossier_complet": "dossier complet", "date_absence_premier_rdv": "absence au premier "
+                  "rendez-vous", "date_relance": "relance après absence", "date_premier_rdv": "premier rendez-vous "
+                  "honoré", "date_signature_cer": "contrat d'engagement signé"}
 
 _FORMAT_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -122,7 +136,8 @@ class LectureEvenements:
     start long after the first dossiers) gives in ``saisie_depuis`` the date from which each such column is
     taken as complete (column → date); an indicator whose end event is dated by those columns only counts
     the persons whose clock starts on or after it (:meth:`~orientation.pilotage.definitions.Indicateur.
-    debut_saisie`).  A file's columns are complete by its contract (empty cell: not happened yet): none.
+    debut_saisie`).  A file's columns are complete by its contract (empty cell: not happened yet), unless its
+    coverage row says otherwise (module doc: an export of the database carries the database's dates).
     """
 
     personnes: list[Personne] = field(default_factory=list)
@@ -158,10 +173,23 @@ def lire_texte(texte: str, nom: str) -> LectureEvenements:
         lecture = LectureEvenements()
         vus: dict[str, int] = {}
         fin_precedente = lecteur.line_num
+        couverture: Optional[bool] = None  # the coverage row: not looked for yet, found, absent
         for cellules in lecteur:
             debut, fin_precedente = fin_precedente + 1, lecteur.line_num
             if not any(c.strip() for c in cellules):
                 continue
+            est_couverture = len(cellules) == len(colonnes) and \
+                cellules[colonnes.index("identifiant")].strip() == LIGNE_COUVERTURE
+            if est_couverture:
+                if couverture is not None:
+                    raise EvenementsIllisibles(f"fichier d'événements {nom} : ligne {debut}, identifiant "
+                                               f"{LIGNE_COUVERTURE} : la ligne de couverture de la saisie n'est admise "
+                                               "qu'une fois, en première ligne de données")
+                _lire_couverture(dict(zip(colonnes, cellules)), debut, nom, lecture)
+                couverture = True
+                continue
+            if couverture is None:
+                couverture = False
             lecture.lignes_lues += 1
             personne, rejets = _lire_ligne(cellules, colonnes, debut, vus)
             if rejets:
@@ -170,10 +198,53 @@ def lire_texte(texte: str, nom: str) -> LectureEvenements:
                 assert personne is not None
                 vus[personne.identifiant] = debut
                 lecture.personnes.append(personne)
+        lecture.remarques.append(_note_couverture(lecture) if couverture else
+                                 f"Fichier sans ligne de couverture de la saisie (identifiant {LIGNE_COUVERTURE}) : "
+                                 "chaque colonne est tenue pour complète (cellule vide : pas encore survenu), sans "
+                                 "coupure. Un export de la base (--evenements) d'une version antérieure n'a pas cette "
+                                 "ligne : ses chiffres peuvent différer de ceux de --base quand la saisie du suivi a "
+                                 "commencé après les premiers dossiers.")
     except csv.Error as exc:
         raise EvenementsIllisibles(f"fichier d'événements {nom} : ligne {lecteur.line_num}, CSV mal formé ({exc})") \
             from None
     return lecture
+
+
+def _lire_couverture(cellules: dict[str, str], ligne: int, nom: str, lecture: LectureEvenements) -> None:
+    """The coverage row (module doc) into ``lecture.saisie_depuis`` and ``lecture.non_enregistres``."""
+    for col in COLONNES:
+        texte = cellules[col].strip()
+        if col == "identifiant" or not texte:
+            continue
+        if col in COLONNES_DATES and col != "date_demande":
+            if texte == NON_MESURE:
+                lecture.non_enregistres[col] = (f"non enregistré par la source du fichier (cellule {NON_MESURE} de "
+                                                f"la ligne {LIGNE_COUVERTURE})")
+                continue
+            if _FORMAT_DATE.fullmatch(texte):
+                try:
+                    lecture.saisie_depuis[col] = date.fromisoformat(texte)
+                    continue
+                except ValueError:
+                    pass
+        raise EvenementsIllisibles(f"fichier d'événements {nom} : ligne {ligne} (couverture de la saisie, identifiant "
+                                   f"{LIGNE_COUVERTURE}), colonne {col}, valeur « {apercu(texte)} » : attendu vide, "
+                                   f"une date AAAA-MM-JJ ou « {NON_MESURE} »"
+                                   + (" (sauf date_demande, structure et parcours : vides)"
+                                      if col not in COLONNES_DATES or col == "date_demande" else ""))
+
+
+def _note_couverture(lecture: LectureEvenements) -> str:
+    def libelle(c: str) -> str:
+        return LIBELLES_SUIVI.get(c, c)
+
+    depuis = [f"{libelle(c)} depuis le {d:%d/%m/%Y}" for c, d in lecture.saisie_depuis.items()]
+    return (f"Couverture de la saisie lue dans le fichier (ligne {LIGNE_COUVERTURE}, écrite par --evenements) : "
+            + (", ".join(depuis) if depuis else "toutes les colonnes datées complètes")
+            + (" ; non mesurés : " + ", ".join(libelle(c) for c in lecture.non_enregistres)
+               if lecture.non_enregistres else "")
+            + ". Les indicateurs dont l'arrivée est l'une de ces colonnes ne comptent que les personnes dont le "
+              "départ est au plus tôt à sa date, comme depuis la base.")
 
 
 def _verifier_entete(colonnes: list[str], nom: str) -> None:
@@ -250,11 +321,19 @@ def personne_depuis_cellules(cellules: dict[str, str], ligne: int,
     return Personne(identifiant=ident, ligne=ligne, **valeurs), []  # type: ignore[arg-type]
 
 
-def texte_evenements(personnes: Iterable[Personne]) -> str:
-    """An events file (the contract's columns, in order) holding ``personnes``: what :func:`lire_texte` reads back."""
+def texte_evenements(personnes: Iterable[Personne], saisie_depuis: Optional[Mapping[str, date]] = None,
+                     non_enregistres: Iterable[str] = ()) -> str:
+    """An events file (the contract's columns, in order) holding ``personnes``: what :func:`lire_texte` reads back.
+
+    With ``saisie_depuis`` (possibly empty), the coverage row comes first: those dates, and :data:`NON_MESURE`
+    in the columns of ``non_enregistres``."""
     tampon = io.StringIO()
     w = csv.writer(tampon, lineterminator="\n")
     w.writerow(COLONNES)
+    if saisie_depuis is not None:
+        absentes = set(non_enregistres)
+        w.writerow([LIGNE_COUVERTURE if c == "identifiant" else NON_MESURE if c in absentes
+                    else _cellule(saisie_depuis.get(c)) for c in COLONNES])
     for p in personnes:
         w.writerow([_cellule(getattr(p, c)) for c in COLONNES])
     return tampon.getvalue()

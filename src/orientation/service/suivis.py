@@ -14,7 +14,9 @@ and so are its choices:
   depend on each other, and a caller who fixes and resends the whole list loses nothing (next point);
 * **idempotent**: an event already in force on its dossier, same type and same date, is « déjà enregistré »
   and nothing is written for it: resending a list (after a timeout, a 422) is safe; a type in force at
-  another date is refused (corrections are made on the card, with their commentary);
+  another date is refused (corrections are made on the card, with their commentary); the same holds when two
+  requests race: the database keeps one event in force per (dossier, type), the loser's checks are replayed
+  and see the winner's event (409 only if the database refuses three times in a row);
 * **scope**: every event names its département; one outside the key's departements: 403 for the whole
   request, before any other check; a dossier of another département is never found (422, « aucun dossier »).
 
@@ -44,9 +46,9 @@ from orientation.service.problemes import ErreurElement, ErreurService
 from orientation.service.routes_dossiers import lire_json
 from orientation.stockage.cles import CleVerifiee
 from orientation.stockage.espace import DecisionReferent, DossierEspace
-from orientation.stockage.suivis import (CHAMPS, FACULTATIFS, ROLE_CLE_API, TYPES_SUIVI, EvenementRecu,
-                                         SuiviAccompagnement, en_vigueur, enregistrer_evenements, lire_evenement,
-                                         preparer_evenements)
+from orientation.stockage.suivis import (CHAMPS, FACULTATIFS, ROLE_CLE_API, TYPES_SUIVI, ConcurrenceRepetee,
+                                         EvenementRecu, SuiviAccompagnement, en_vigueur, enregistrer_evenements,
+                                         lire_evenement, preparer_evenements, rejouer_si_concurrence)
 
 routes = APIRouter(prefix="/v1", tags=["suivis"])
 
@@ -142,23 +144,31 @@ def _enregistrer(service: Service, cle: CleVerifiee, par_departement: dict[str, 
                  erreurs: list[ErreurElement], nombre: int) -> SuivisEnregistres:
     aujourd_hui = date.today()
     with service.sessions() as db:
-        preparations = {dep: preparer_evenements(db, dep, evs, aujourd_hui, cle.nom, ROLE_CLE_API)
-                        for dep, evs in par_departement.items()}
-        erreurs += [ErreurElement(e.champ, e.valeur, e.raison, rang)
-                    for prep in preparations.values() for rang, e in prep.erreurs]
-        if erreurs:
-            erreurs.sort(key=lambda e: e.rang)
-            en_erreur = len({e.rang for e in erreurs})
-            raise ErreurService(422, "suivis-refuses", f"{en_erreur} événement(s) en erreur sur {nombre} : rien n'est "
-                                "enregistré (tout ou rien) ; corriger et renvoyer la liste entière, les événements "
-                                "déjà enregistrés sont reconnus", list(erreurs))
-        resultats: list[ResultatSuivi] = []
-        for dep, prep in preparations.items():
-            numeros = enregistrer_evenements(db, dep, prep, cle.nom, f"POST /v1/suivis, clé d'API « {cle.nom} » : ")
-            ajoutes = {r for r, _ in prep.nouveaux}
-            resultats += [ResultatSuivi(rang=r, statut="ajoute" if r in ajoutes else "deja_enregistre", numero=n)
-                          for r, n in numeros.items()]
-        db.commit()
+        def une_fois() -> list[ResultatSuivi]:  # replayed if a concurrent writer wins a race (same outcome)
+            preparations = {dep: preparer_evenements(db, dep, evs, aujourd_hui, cle.nom, ROLE_CLE_API)
+                            for dep, evs in par_departement.items()}
+            toutes = erreurs + [ErreurElement(e.champ, e.valeur, e.raison, rang)
+                                for prep in preparations.values() for rang, e in prep.erreurs]
+            if toutes:
+                toutes.sort(key=lambda e: e.rang)
+                en_erreur = len({e.rang for e in toutes})
+                raise ErreurService(422, "suivis-refuses", f"{en_erreur} événement(s) en erreur sur {nombre} : rien "
+                                    "n'est enregistré (tout ou rien) ; corriger et renvoyer la liste entière, les "
+                                    "événements déjà enregistrés sont reconnus", toutes)
+            resultats: list[ResultatSuivi] = []
+            for dep, prep in preparations.items():
+                numeros = enregistrer_evenements(db, dep, prep, cle.nom,
+                                                 f"POST /v1/suivis, clé d'API « {cle.nom} » : ")
+                ajoutes = {r for r, _ in prep.nouveaux}
+                resultats += [ResultatSuivi(rang=r, statut="ajoute" if r in ajoutes else "deja_enregistre", numero=n)
+                              for r, n in numeros.items()]
+            db.commit()
+            return resultats
+
+        try:
+            resultats = rejouer_si_concurrence(db, une_fois)
+        except ConcurrenceRepetee as exc:
+            raise ErreurService(409, "suivis-concurrents", str(exc)) from None
     resultats.sort(key=lambda r: r.rang)
     ajoutes = sum(r.statut == "ajoute" for r in resultats)
     return SuivisEnregistres(nombre=nombre, ajoutes=ajoutes, deja_enregistres=nombre - ajoutes, resultats=resultats)

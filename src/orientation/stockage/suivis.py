@@ -26,19 +26,25 @@ The rules of recording live here too, below every caller (the card's form and th
 * :func:`preparer_evenements`: a batch of events of one département checked against the database and
   against each other (all or nothing is the caller's choice: it gets every error), idempotent (an event
   already in force at the same date is « déjà enregistré »); :func:`enregistrer_evenements` adds the
-  checked ones with one line of the access journal.
+  checked ones with one line of the access journal;
+* :func:`rejouer_si_concurrence`: what every writer wraps its checks and writes in.  The database keeps at most
+  one event in force per (dossier, type) (table :class:`SuiviEnVigueur`, kept by a trigger, revision 0007): a
+  concurrent writer that recorded the same type between our checks and our write makes ours fail with an
+  integrity error; the transaction is rolled back and the checks run again, now seeing the other event, so the
+  outcome is the one the checks give (« déjà enregistré » for the same event, the same French refusal otherwise).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Callable, Iterable, Mapping, Optional, Sequence, TypeVar
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from orientation.erreurs import ErreurChamp
+from orientation.erreurs import ErreurChamp, OrientationError
 from orientation.stockage.base import Base, HorodatageUTC, maintenant
 from orientation.stockage.espace import DecisionReferent, DossierEspace
 from orientation.stockage.journal import journaliser
@@ -71,6 +77,9 @@ CHAMPS: dict[str, str] = {
 FACULTATIFS = frozenset({"commentaire"})
 ABSENCE, RELANCE, HONORE = "absence_premier_rdv", "relance_apres_absence", "premier_rdv_honore"
 _PAQUET = 500
+#: How many times a writer replays its checks after losing a race (each replay sees the winner's event).
+ESSAIS_CONCURRENCE = 3
+T = TypeVar("T")
 
 
 class SuiviAccompagnement(Base):
@@ -97,6 +106,36 @@ class SuiviAccompagnement(Base):
     auteur: Mapped[str] = mapped_column(String(254))  # e-mail at the time, or the command that imported it
     auteur_role: Mapped[str] = mapped_column(String(20))
     enregistre_le: Mapped[datetime] = mapped_column(HorodatageUTC())
+
+
+class SuiviEnVigueur(Base):
+    """The event in force of each (dossier, type): written only by the database (trigger of revision 0007).
+
+    Its primary key is the guarantee « one event in force per (dossier, type) »; the code never writes here
+    and reads events in force from ``suivis_accompagnement`` (:func:`en_vigueur`)."""
+
+    __tablename__ = "suivis_en_vigueur"
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers_espace.id", ondelete="CASCADE"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    suivi_id: Mapped[int] = mapped_column(ForeignKey("suivis_accompagnement.id", ondelete="CASCADE"), unique=True)
+
+
+class ConcurrenceRepetee(OrientationError):
+    """Every replay lost a race against another writer (or the database refused for another reason)."""
+
+
+def rejouer_si_concurrence(db: Session, operation: Callable[[], T]) -> T:
+    """``operation()`` (the checks and writes of one request, committed by it); on an integrity error, roll
+    back and run it again, at most :data:`ESSAIS_CONCURRENCE` times in all, then :class:`ConcurrenceRepetee`."""
+    for _ in range(ESSAIS_CONCURRENCE):
+        try:
+            return operation()
+        except IntegrityError:
+            db.rollback()
+    raise ConcurrenceRepetee(f"événement(s) de suivi non enregistré(s) : la base a refusé l'écriture "
+                             f"{ESSAIS_CONCURRENCE} fois de suite (enregistrements simultanés sur les mêmes dossiers) ; "
+                             "rien n'est enregistré, réessayer")
 
 
 def en_vigueur(evenements: Iterable[SuiviAccompagnement]) -> dict[str, SuiviAccompagnement]:
@@ -296,6 +335,7 @@ def enregistrer_evenements(db: Session, departement: str, prep: Preparation, aut
     return {rang: ev.id for rang, ev in [*prep.nouveaux, *prep.deja]}
 
 
-__all__ = ["AVANT_ORIENTATION", "CHAMPS", "COMMENTAIRE_MAX", "FACULTATIFS", "ORIGINES", "ROLE_CLE_API", "TYPES_SUIVI",
-           "EvenementRecu", "Preparation", "SuiviAccompagnement", "controler", "en_vigueur", "enregistrer_evenements",
-           "lire_date", "lire_evenement", "preparer_evenements"]
+__all__ = ["AVANT_ORIENTATION", "CHAMPS", "COMMENTAIRE_MAX", "ESSAIS_CONCURRENCE", "FACULTATIFS", "ORIGINES",
+           "ROLE_CLE_API", "TYPES_SUIVI", "ConcurrenceRepetee", "EvenementRecu", "Preparation", "SuiviAccompagnement",
+           "SuiviEnVigueur", "controler", "en_vigueur", "enregistrer_evenements", "lire_date", "lire_evenement",
+           "preparer_evenements", "rejouer_si_concurrence"]
