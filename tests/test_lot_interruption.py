@@ -127,15 +127,10 @@ def _pendant(p: subprocess.Popen, dossier: Path, minimum: int) -> Callable[[], b
     return condition
 
 
-@pytest.mark.parametrize("signal_envoye, au_groupe, minimum", [
-    (signal.SIGINT, True, 0),  # Ctrl-C in a terminal: the whole process group, as soon as processing starts
-    (signal.SIGINT, True, 2_000_000),  # several blocks written
-    (signal.SIGTERM, False, 0),  # a service manager stopping the parent only
-    (signal.SIGTERM, False, 2_000_000),
-])
-def test_interruption(gros_flux: Path, tmp_path: Path, signal_envoye: int, au_groupe: bool, minimum: int) -> None:
-    dossier = tmp_path / "sortie"
-    p, _, erreur = _lancer(gros_flux, dossier)
+def _interrompre(flux: Path, dossier: Path, signal_envoye: int, au_groupe: bool, minimum: int) -> None:
+    """Start a run on ``flux``, send ``signal_envoye`` (to the group or the parent only) once ``minimum`` bytes of
+    parts are written, and check the interrupted run (exit code, nothing published, no process left)."""
+    p, _, erreur = _lancer(flux, dossier)
     try:
         _attendre(_pendant(p, dossier, minimum), p)
         enfants = _descendants(p)
@@ -147,6 +142,16 @@ def test_interruption(gros_flux: Path, tmp_path: Path, signal_envoye: int, au_gr
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("signal_envoye, au_groupe, minimum", [
+    (signal.SIGINT, True, 0),  # Ctrl-C in a terminal: the whole process group, as soon as processing starts
+    (signal.SIGINT, True, 2_000_000),  # several blocks written
+    (signal.SIGTERM, False, 0),  # a service manager stopping the parent only
+    (signal.SIGTERM, False, 2_000_000),
+])
+def test_interruption(gros_flux: Path, tmp_path: Path, signal_envoye: int, au_groupe: bool, minimum: int) -> None:
+    _interrompre(gros_flux, tmp_path / "sortie", signal_envoye, au_groupe, minimum)
 
 
 @pytest.mark.parametrize("signal_envoye, au_groupe, minimum", [
@@ -156,19 +161,7 @@ def test_interruption(gros_flux: Path, tmp_path: Path, signal_envoye: int, au_gr
 def test_interruption_flux_xml(gros_flux_xml: Path, tmp_path: Path, signal_envoye: int, au_groupe: bool,
                                minimum: int) -> None:
     """The same on an XML flux: the dedicated reader process stops with the workers, no traceback."""
-    dossier = tmp_path / "sortie"
-    p, _, erreur = _lancer(gros_flux_xml, dossier)
-    try:
-        _attendre(_pendant(p, dossier, minimum), p)
-        enfants = _descendants(p)
-        if au_groupe:
-            os.killpg(p.pid, signal_envoye)
-        else:
-            p.send_signal(signal_envoye)
-        _verifier_interrompu(p, dossier, erreur, 128 + signal_envoye, enfants)
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
+    _interrompre(gros_flux_xml, tmp_path / "sortie", signal_envoye, au_groupe, minimum)
 
 
 def _tuer_le_parent(flux: Path, dossier: Path, minimum: int) -> tuple[subprocess.Popen, list[psutil.Process]]:
